@@ -1,0 +1,5 @@
+"""Allow `python -m analysis <command>`."""
+
+from analysis.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,13 @@
+"""Where the project's files live, so no module hard-codes a path relative to the working directory."""
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parents[1]
+PARAMS_DIR = PROJECT_ROOT / "params"
+REFERENCE_DIR = PARAMS_DIR / "reference"
+SYNTHETIC_DIR = PROJECT_ROOT / "data" / "synthetic"
+RETURNS_DIR = PROJECT_ROOT / "data" / "returns"
+OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+DOCS_DIR = PROJECT_ROOT / "docs"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
