@@ -53,7 +53,7 @@ def to_canonical(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[column.name]
         if column.type in ("id", "code", "text"):
             text = values.astype("str")
-            out[column.name] = text.where(values.notna() & (text != ""), None).astype("str")
+            out[column.name] = text.where(values.notna() & (text.str.strip() != ""), None).astype("str")
         elif column.type == "int":
             blank = values.isna() | (values.astype("str").str.strip() == "")
             out[column.name] = pd.to_numeric(values.mask(blank), errors="raise").astype("Int64")
@@ -194,11 +194,27 @@ def read_raw_csv_folder(folder: Path) -> dict[str, pd.DataFrame]:
     """Read a folder of CSV files as text (one per table present; missing tables are left out)."""
     tables = {}
     for path in sorted(Path(folder).glob("*.csv")):
-        tables[path.stem] = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        try:
+            tables[path.stem] = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except pd.errors.EmptyDataError:  # a zero-byte file: no header row (validation reports it)
+            tables[path.stem] = pd.DataFrame()
     return tables
 
 
 def read_raw_xlsx(path: Path) -> dict[str, pd.DataFrame]:
     """Read every sheet of a workbook as text (sheets that are not tables are kept: validation reports them)."""
     sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    return {name: frame for name, frame in sheets.items()}
+    return {name: _excel_dates_as_iso(frame) for name, frame in sheets.items()}
+
+
+def _excel_dates_as_iso(frame: pd.DataFrame) -> pd.DataFrame:
+    """Show a cell that Excel holds as a date (read back as 'YYYY-MM-DD 00:00:00') as the ISO date the analyst sees.
+
+    A date typed into Excel is stored as a date-time; the contract wants YYYY-MM-DD. Only whole-day values
+    change: a cell with a time of day keeps it, so validation reports it as not a date.
+    """
+    out = {}
+    for name in frame.columns:
+        values = frame[name]
+        out[name] = values.str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True) if len(values) else values
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns)
