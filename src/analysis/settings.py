@@ -1,0 +1,61 @@
+"""Run settings from params/pipeline.yaml.
+
+One YAML file holds the pipeline's settings, one top-level section per concern. This module reads it and
+validates the sections it knows; other modules add their own accessors for their own sections.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.paths import PARAMS_DIR
+
+PIPELINE_YAML = PARAMS_DIR / "pipeline.yaml"
+
+DISCLOSURE_DEFAULTS: dict[str, Any] = {
+    "threshold": 10,
+    "rounding_base": 5,
+    "round_counts": False,
+    "min_model_df": 10,
+}
+
+
+def load_settings(path: str | Path | None = None) -> dict[str, Any]:
+    """Read the pipeline settings (params/pipeline.yaml unless `path` is given) as a dict.
+
+    A missing file is an error (the file is part of the repository); an empty file is an empty dict.
+    """
+    target = Path(path) if path is not None else PIPELINE_YAML
+    if not target.is_file():
+        raise FileNotFoundError(f"settings file not found: {target}")
+    loaded = yaml.safe_load(target.read_text(encoding="utf-8"))
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{target}: the top level must be a mapping of sections, got {type(loaded).__name__}")
+    return loaded
+
+
+def disclosure_settings(path: str | Path | None = None) -> dict[str, Any]:
+    """The `disclosure` section with defaults filled in and types checked.
+
+    Keys: threshold (int >= 1), rounding_base (int >= 1), round_counts (bool), min_model_df (int >= 0).
+    Unknown keys are an error so that a misspelt setting cannot be silently ignored.
+    """
+    section = load_settings(path).get("disclosure") or {}
+    if not isinstance(section, dict):
+        raise ValueError("settings: `disclosure` must be a mapping")
+    unknown = sorted(set(section) - set(DISCLOSURE_DEFAULTS))
+    if unknown:
+        raise ValueError(f"settings: unknown disclosure key(s): {', '.join(unknown)}")
+    merged = {**DISCLOSURE_DEFAULTS, **section}
+    for key, minimum in (("threshold", 1), ("rounding_base", 1), ("min_model_df", 0)):
+        value = merged[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"settings: disclosure.{key} must be an integer >= {minimum}, got {value!r}")
+    if not isinstance(merged["round_counts"], bool):
+        raise ValueError(f"settings: disclosure.round_counts must be true or false, got {merged['round_counts']!r}")
+    return merged

@@ -1,0 +1,14 @@
+"""Statistical methods for the indicators: intervals, comparisons of units, survival, models, agreement.
+
+Each submodule has one job; the public functions are re-exported here for convenience. Every function names its
+method and source in its docstring and returns tidy, typed results (frozen dataclasses for single estimates,
+DataFrames for vectors and tables) with a `method` string and, where a fit can fail, a `status` string.
+"""
+
+from analysis.stats.intervals import Estimate, count_ci, proportion_ci, rate_ci
+from analysis.stats.two_groups import Significance, proportion_difference_ci, proportion_ratio_ci, two_proportion_ztest
+
+__all__ = [
+    "Estimate", "Significance", "count_ci", "proportion_ci", "proportion_difference_ci", "proportion_ratio_ci",
+    "rate_ci", "two_proportion_ztest",
+]
