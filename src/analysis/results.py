@@ -46,7 +46,7 @@ RESULT_COLUMNS: dict[str, str] = {
     "note": "str",
 }
 
-KEY = ("force_code", "indicator_id", "breakdown", "category")
+KEY = ("force_code", "indicator_id", "breakdown", "category", "basis")
 
 REQUIRED_TEXT = ("force_code", "indicator_id", "domain", "breakdown", "category", "method", "basis")
 

@@ -1,0 +1,66 @@
+"""The indicator catalogue (DESIGN.md section 4) computed into results tables.
+
+`compute_force(force_code, data)` runs every force indicator on one force's validated data;
+`compute_national(force_results, data)` compares forces and fits the national models. Both return a
+results table (analysis.results schema), validated, with disclosure flags set.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pandas as pd
+
+from analysis import results
+from analysis.indicators.catalogue import CATALOGUE, FUNCTIONS, entries
+from analysis.indicators.data import ForceData
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CATALOGUE", "ForceData", "compute_force", "compute_national", "entries", "force_data"]
+
+
+def force_data(data: ForceData | dict[str, pd.DataFrame], force_code: str | None = None) -> ForceData:
+    """Wrap canonical tables as ForceData, keeping only `force_code`'s rows when one is given."""
+    if isinstance(data, ForceData):
+        tables = data.tables
+    else:
+        tables = data
+    if force_code is not None:
+        codes = set(tables["force_profile"]["force_code"])
+        if force_code not in codes:
+            raise KeyError(f"force '{force_code}' is not in the data (forces present: {sorted(codes)})")
+        if codes != {force_code}:
+            tables = {name: t[t["force_code"] == force_code].reset_index(drop=True) for name, t in tables.items()}
+    return data if isinstance(data, ForceData) and force_code is None else ForceData(tables)
+
+
+def _run(ids: list[str], call) -> pd.DataFrame:
+    parts, timings = [], {}
+    for indicator_id in ids:
+        started = time.perf_counter()
+        parts.append(call(FUNCTIONS[indicator_id]))
+        timings[indicator_id] = time.perf_counter() - started
+    log.debug("indicator timings (s): %s", {k: round(v, 3) for k, v in timings.items()})
+    return pd.concat([p for p in parts if len(p)], ignore_index=True) if parts else results.empty_results()
+
+
+def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every force-scope indicator for one force, as a validated results table with disclosure flags."""
+    from analysis.disclosure import flag_results
+
+    fd = force_data(data, force_code)
+    ids = [e.id for e in entries("force")]
+    table = _run(ids, lambda f: f(fd, force_code))
+    return results.validate(flag_results(results.coerce(table)))
+
+
+def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """National comparisons and models from every force's results table and the stacked validated data."""
+    from analysis.disclosure import flag_results
+
+    fd = force_data(data)
+    ids = [e.id for e in entries("national")]
+    table = _run(ids, lambda f: f(force_results, fd))
+    return results.validate(flag_results(results.coerce(table)))

@@ -1,0 +1,130 @@
+"""Build results-table rows from counts, so every indicator states its figures the same way.
+
+Each builder takes the catalogue entry (for the default basis and method), the force code, a breakdown
+name and arrays of categories and counts, computes the estimate and interval with `analysis.stats`, and
+returns rows in the results-table schema (analysis.results). Intervals are 95% unless said otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis import results
+from analysis.indicators.catalogue import Indicator
+from analysis.stats.intervals import count_ci, proportion_ci, rate_ci
+
+LEVEL = 0.95
+
+
+def _frame(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str], *, numerator,
+           denominator, value, lower, upper, method, basis: str | None, note) -> pd.DataFrame:
+    n = len(categories)
+
+    def arr(x, dtype=float):
+        return np.broadcast_to(np.asarray(x, dtype=dtype), (n,))
+
+    frame = pd.DataFrame(
+        {
+            "force_code": force_code,
+            "indicator_id": entry.id,
+            "domain": entry.strand,
+            "breakdown": breakdown,
+            "category": [str(c) for c in categories],
+            "numerator": arr(numerator),
+            "denominator": arr(denominator),
+            "value": arr(value),
+            "lower": arr(lower),
+            "upper": arr(upper),
+            "method": arr(method, object),
+            "basis": basis if basis is not None else entry.basis,
+            "suppressed": False,
+            "note": arr(note, object),
+        }
+    )
+    return results.coerce(frame)
+
+
+def proportions(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str],
+                numerators, denominators, *, basis: str | None = None, note="") -> pd.DataFrame:
+    """Shares numerator/denominator with Wilson score 95% intervals."""
+    x = np.asarray(numerators, dtype=float)
+    n = np.broadcast_to(np.asarray(denominators, dtype=float), x.shape)
+    ci = proportion_ci(x, n, level=LEVEL)
+    return _frame(entry, force_code, breakdown, categories, numerator=x, denominator=n, value=ci["value"],
+                  lower=ci["lower"], upper=ci["upper"], method="Wilson score 95%", basis=basis, note=note)
+
+
+def counts(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str], values, *,
+           basis: str | None = None, note="") -> pd.DataFrame:
+    """Counts with Poisson 95% intervals (exact below 10, Byars from 10)."""
+    x = np.asarray(values, dtype=float)
+    ci = count_ci(x, level=LEVEL)
+    method = [f"{m} 95% (Poisson count)" for m in ci["method"]]
+    return _frame(entry, force_code, breakdown, categories, numerator=x, denominator=np.nan, value=x,
+                  lower=ci["lower"], upper=ci["upper"], method=method, basis=basis, note=note)
+
+
+def rates(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str], values,
+          denominators, per: float, *, basis: str | None = None, note="") -> pd.DataFrame:
+    """Rates per `per` with Poisson 95% intervals (exact below 10, Byars from 10)."""
+    x = np.asarray(values, dtype=float)
+    d = np.broadcast_to(np.asarray(denominators, dtype=float), x.shape)
+    ci = rate_ci(x, d, per=per, level=LEVEL)
+    method = [f"{m} 95%, rate per {per:,.0f}" for m in ci["method"]]
+    return _frame(entry, force_code, breakdown, categories, numerator=x, denominator=d, value=ci["value"],
+                  lower=ci["lower"], upper=ci["upper"], method=method, basis=basis, note=note)
+
+
+def estimates(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str], values, lower,
+              upper, method, *, numerator=np.nan, denominator=np.nan, basis: str | None = None,
+              note="") -> pd.DataFrame:
+    """Rows for estimates computed elsewhere (model coefficients, survival, medians, facts)."""
+    return _frame(entry, force_code, breakdown, categories, numerator=numerator, denominator=denominator,
+                  value=values, lower=lower, upper=upper, method=method, basis=basis, note=note)
+
+
+def quartiles(entry: Indicator, force_code: str, breakdown: str, category: str, days: pd.Series, *,
+              basis: str | None = None) -> pd.DataFrame:
+    """Median with lower and upper quartiles (in the lower and upper columns) of observed durations."""
+    observed = days.dropna().astype(float).to_numpy()
+    if observed.size == 0:
+        return estimates(entry, force_code, breakdown, [category], np.nan, np.nan, np.nan,
+                         "median (lower and upper quartile)", numerator=0, basis=basis, note="no observations")
+    q1, median, q3 = np.quantile(observed, [0.25, 0.5, 0.75])
+    return estimates(entry, force_code, breakdown, [category], median, q1, q3,
+                     "median (lower and upper quartile)", numerator=observed.size, basis=basis)
+
+
+def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate row blocks into one results table."""
+    parts = [p for p in parts if len(p)]
+    return results.coerce(pd.concat(parts, ignore_index=True)) if parts else results.empty_results()
+
+
+RECORDED_BASIS = "share of records with a recorded value"
+ALL_BASIS = "share of all records ('not recorded' as its own row)"
+
+
+def shares_both_bases(entry: Indicator, force_code: str, breakdown: str, labels: pd.Series,
+                      categories: Sequence[str], not_recorded: str, *, note_recorded="") -> pd.DataFrame:
+    """Shares of each category on two bases: among recorded values, and among all records.
+
+    `labels` holds one label per record; records labelled `not_recorded` are excluded from the first
+    basis and shown as their own row on the second, so the reader always sees how much is unrecorded.
+    """
+    tally = labels.value_counts()
+    known = [c for c in categories if c != not_recorded]
+    unexpected = sorted(set(tally.index) - set(known) - {not_recorded})
+    if unexpected:
+        raise ValueError(f"{entry.id} {breakdown}: categories {unexpected} are not in the breakdown's list")
+    k = tally.reindex(known, fill_value=0).to_numpy()
+    missing = int(tally.get(not_recorded, 0))
+    recorded = rows_recorded = int(k.sum())
+    on_recorded = proportions(entry, force_code, breakdown, known, k, recorded, basis=RECORDED_BASIS,
+                              note=note_recorded)
+    on_all = proportions(entry, force_code, breakdown, [*known, not_recorded], [*k, missing],
+                         rows_recorded + missing, basis=ALL_BASIS)
+    return stack([on_recorded, on_all])

@@ -1,0 +1,17 @@
+"""Shared fixtures for indicator tests: the hand-made SYN01 return, typed."""
+
+import pytest
+
+from analysis.contract import TABLES
+from analysis.indicators.data import ForceData
+from analysis.returns_io import to_canonical
+from tests.fixtures.valid_return import valid_return
+
+
+def typed_return() -> dict:
+    return {name: to_canonical(TABLES[name], frame) for name, frame in valid_return().items()}
+
+
+@pytest.fixture
+def syn01() -> ForceData:
+    return ForceData(typed_return())
