@@ -273,8 +273,26 @@ class _Collector:
         )
 
 
+def _closest(name: str, choices: list[str]) -> str | None:
+    """The contract name `name` was probably meant to be (case, spaces and hyphens ignored), if any."""
+
+    def norm(text: str) -> str:
+        return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+    normalised = {norm(c): c for c in choices}
+    if norm(name) in normalised:
+        return normalised[norm(name)]
+    close = difflib.get_close_matches(norm(name), list(normalised), n=1)
+    return normalised[close[0]] if close else None
+
+
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _shown(series: pd.Series, rows: np.ndarray) -> list[str]:
+    """The values at positions `rows`, as text for the report (nothing to render when there are none)."""
+    return _as_text(series.iloc[rows]) if len(rows) else []
 
 
 def _positions(mask) -> np.ndarray:
@@ -324,10 +342,9 @@ def _check_structure(out: _Collector, table: Table, frame: pd.DataFrame) -> list
     for name in expected:
         if name not in names:
             out.table(table.name, "missing_column", f"{table.name}: column '{name}' is missing (every return must have it, even when it is blank).", column=name)
-    lowered = {n.strip().lower(): n for n in expected}
     for name in names:
         if name not in expected:
-            guess = lowered.get(name.strip().lower()) or next(iter(difflib.get_close_matches(name, expected, n=1)), None)
+            guess = _closest(name, expected)
             hint = f" Did you mean '{guess}'?" if guess else f" Expected columns: {', '.join(expected)}."
             out.table(table.name, "unknown_column", f"{table.name}: column '{name}' is not in the contract.{hint}", column=name)
     return [n for n in expected if n in names]
@@ -339,11 +356,12 @@ def _check_cells(out: _Collector, table: Table, parsed: dict[str, _Parsed]) -> N
         column = table.column(name)
         if not column.nullable:
             rows = _positions(p.blank)
-            out.rows(table.name, name, rows, _as_text(p.original.iloc[rows]), "required",
-                     f"the value is blank but this column is required{_not_recorded_hint(column)}")
+            if len(rows):
+                out.rows(table.name, name, rows, _shown(p.original, rows), "required",
+                         f"the value is blank but this column is required{_not_recorded_hint(column)}")
         rows = _positions(p.invalid)
         if len(rows):
-            values = _as_text(p.original.iloc[rows])
+            values = _shown(p.original, rows)
             out.rows(table.name, name, rows, values, "type",
                      [f"{q} is not {_TYPE_WORDS[column.type]}" for q in _quoted(values)])
         if column.type == "code" and column.codelist:
@@ -360,7 +378,7 @@ def _check_codes(out: _Collector, table: Table, column: Column, p: _Parsed) -> N
     rows = _positions(bad)
     if not len(rows):
         return
-    values = _as_text(p.original.iloc[rows])
+    values = _shown(p.original, rows)
     source = f"params/reference/{column.codelist}.csv"
     details = []
     for v in values:
@@ -379,7 +397,7 @@ def _check_int_codes(out: _Collector, table: Table, column: Column, p: _Parsed, 
     rows = _positions(bad)
     if not len(rows):
         return
-    values = _as_text(p.original.iloc[rows])
+    values = _shown(p.original, rows)
     used = ", ".join(str(c) for c in sorted(in_use))
     details = [
         f"'{v}' is a retired code in the list {name} (params/reference/{name}.csv) and is not accepted"
@@ -419,7 +437,7 @@ def _check_range(out: _Collector, table: Table, column: Column, p: _Parsed) -> N
         allowed = f"it must be at least {fmt(lo)}"
     else:
         allowed = f"it must be at most {fmt(hi)}"
-    values = _as_text(p.original.iloc[rows])
+    values = _shown(p.original, rows)
     reason = _range_reason(table, column)
     out.rows(table.name, column.name, rows, values, "range", [f"'{v}' {reason}: {allowed}" for v in values])
 
@@ -435,7 +453,7 @@ def _check_unique(out: _Collector, table: Table, frame: pd.DataFrame, parsed: di
             continue
         first = pd.Series(values.index, index=values.to_numpy()).groupby(level=0).first()
         rows = values.index[dup].to_numpy()
-        shown = _as_text(p.original.iloc[rows])
+        shown = _shown(p.original, rows)
         firsts = first.reindex(values[dup].to_numpy()).to_numpy() + 2
         out.rows(table.name, column.name, rows, shown, "unique",
                  [f"'{v}' is a duplicate: it is already used in row {f}; each {column.name} must appear once" for v, f in zip(shown, firsts, strict=True)])
@@ -513,8 +531,8 @@ def _check_force_profile(out: _Collector, parsed: dict[str, _Parsed], n_rows: in
         stated = parsed["child_population"].value
         bad = (stated != total).fillna(False)
         rows = _positions(bad)
-        shown = _as_text(parsed["child_population"].original.iloc[rows])
-        sums = _as_text(total.iloc[rows])
+        shown = _shown(parsed["child_population"].original, rows)
+        sums = _shown(total, rows)
         out.rows(name, "child_population", rows, shown, "consistency",
                  [f"'{v}' does not equal the sum of the pop_child_* columns ({s})" for v, s in zip(shown, sums, strict=True)])
     if "problem_profile_date" in parsed and "problem_profile_uses_partner_data" in parsed:
@@ -538,8 +556,8 @@ def _check_date_order(out: _Collector, tables: dict[str, dict[str, _Parsed]]) ->
             continue
         a, b = parsed[earlier].value, parsed[later].value
         rows = _positions((b < a).fillna(False))
-        shown = _as_text(b.iloc[rows])
-        firsts = _as_text(a.iloc[rows])
+        shown = _shown(b, rows)
+        firsts = _shown(a, rows)
         out.rows(table, later, rows, shown, "date_order",
                  [f"'{v}' is before {earlier} '{e}' in the same row; {later} must be on or after {earlier}" for v, e in zip(shown, firsts, strict=True)])
 
@@ -563,7 +581,7 @@ def _check_date_range(out: _Collector, tables: dict[str, dict[str, _Parsed]], pr
                     continue
                 rows = _positions((value > extraction).fillna(False))
                 detail = f"is after the extraction date {extraction:%Y-%m-%d} (force_profile): a date cannot be in the future of the data"
-            shown = _as_text(value.iloc[rows])
+            shown = _shown(value, rows)
             out.rows(table_name, column.name, rows, shown, "date_range", [f"'{v}' {detail}" for v in shown])
 
 
@@ -574,7 +592,7 @@ def _check_birth_year(out: _Collector, tables: dict[str, dict[str, _Parsed]], pr
     latest = profile.extraction_date.year - MIN_SUSPECT_AGE_AT_EXTRACTION
     value = parsed["birth_year"].value
     rows = _positions((value > latest).fillna(False))
-    shown = _as_text(parsed["birth_year"].original.iloc[rows])
+    shown = _shown(parsed["birth_year"].original, rows)
     out.rows("suspects", "birth_year", rows, shown, "range",
              [f"'{v}' is not a plausible birth year for a suspect: it must be no later than {latest} "
               f"(the extraction year minus {MIN_SUSPECT_AGE_AT_EXTRACTION}, the age of criminal responsibility)" for v in shown])
@@ -591,7 +609,7 @@ def _check_foreign_keys(out: _Collector, tables: dict[str, dict[str, _Parsed]], 
                 if table_name == "force_profile" or profile.force_code is None or profile_rows == 0:
                     continue
                 rows = _positions((~p.blank) & (p.value != profile.force_code).fillna(False).to_numpy(dtype=bool))
-                shown = _as_text(p.original.iloc[rows])
+                shown = _shown(p.original, rows)
                 out.rows(table_name, column.name, rows, shown, "foreign_key",
                          [f"'{v}' does not match force_profile's force_code '{profile.force_code}': one return holds one force" for v in shown])
                 continue
@@ -600,7 +618,7 @@ def _check_foreign_keys(out: _Collector, tables: dict[str, dict[str, _Parsed]], 
                 continue  # the missing table or column is already reported
             known = set(target.value[~target.blank].tolist())
             rows = _positions((~p.blank) & ~p.value.isin(known).to_numpy(dtype=bool))
-            shown = _as_text(p.original.iloc[rows])
+            shown = _shown(p.original, rows)
             out.rows(table_name, column.name, rows, shown, "foreign_key",
                      [f"'{v}' is not {_article(target_column)} {target_column} in the {target_table} table" for v in shown])
 
@@ -612,12 +630,12 @@ def _check_consistency(out: _Collector, tables: dict[str, dict[str, _Parsed]]) -
         usable = ~code.invalid & (code.blank | code.value.between(0, 22).fillna(False).to_numpy(dtype=bool))
         assigned = code.value.between(1, 22).fillna(False).to_numpy(dtype=bool)
         rows = _positions(usable & assigned & date.blank)
-        codes = _as_text(code.original.iloc[rows])
+        codes = _shown(code.original, rows)
         out.rows("offences", "outcome_date", rows, [""] * len(rows), "consistency",
                  [f"the value is blank but outcome_code is {c}: give the date the outcome was assigned" for c in codes])
         rows = _positions(usable & ~assigned & ~date.blank)
-        shown = _as_text(date.original.iloc[rows])
-        codes = _as_text(code.original.iloc[rows])
+        shown = _shown(date.original, rows)
+        codes = _shown(code.original, rows)
         out.rows("offences", "outcome_date", rows, shown, "consistency",
                  [f"'{v}' is given but outcome_code is {repr(c) if c else 'blank'} (no outcome assigned): "
                   "leave outcome_date blank until an outcome 1-22 is assigned" for v, c in zip(shown, codes, strict=True)])
@@ -636,7 +654,7 @@ def _check_consistency(out: _Collector, tables: dict[str, dict[str, _Parsed]]) -
         p = victims["victim_id"]
         known = set(offences["victim_id"].value.dropna().tolist())
         rows = _positions((~p.blank) & ~p.value.isin(known).to_numpy(dtype=bool))
-        shown = _as_text(p.original.iloc[rows])
+        shown = _shown(p.original, rows)
         out.rows("victims", "victim_id", rows, shown, "consistency",
                  [f"'{v}' is not the victim of any offence in the offences table: every victim must be the victim of at least one offence" for v in shown])
 
@@ -662,7 +680,7 @@ def validate_tables(
     out = _Collector({str(k): str(v) for k, v in (files or {}).items()})
     for name in tables:
         if name not in TABLES:
-            guess = next(iter(difflib.get_close_matches(str(name), TABLE_LIST, n=1)), None)
+            guess = _closest(str(name), TABLE_LIST)
             hint = f" Did you mean '{guess}'?" if guess else ""
             out.table(str(name), "unknown_table",
                       f"'{name}' is not a table of the return (expected sheets or files named {', '.join(TABLE_LIST)}).{hint}")
@@ -703,7 +721,7 @@ def _in_reading_order(failures: list[Failure]) -> list[Failure]:
     column_pos = {(t.name, c): i for t in TABLES.values() for i, c in enumerate(t.column_names)}
     return sorted(
         failures,
-        key=lambda f: (table_pos.get(f.table, len(table_pos)), f.row or 0, column_pos.get((f.table, f.column), -1)),
+        key=lambda f: (table_pos.get(f.table, len(table_pos)), f.row or 0, column_pos.get((f.table, f.column), len(column_pos))),
     )
 
 
