@@ -87,12 +87,18 @@ GENERAL_RULES = (
     "Every table of the contract is present (a sheet or file named as the table), with every column and no others; "
     "a table with no records still has its header row.",
     "A column not marked nullable has a value in every row; 'not recorded' is its explicit code, never a blank.",
-    "Whole numbers are written without a decimal part (12 or 12.0); dates as YYYY-MM-DD; booleans as true or false.",
+    "Whole numbers are written as digits (12; a zero decimal part, 12.0, is accepted); dates as YYYY-MM-DD; "
+    "booleans as true or false (any case).",
     "Codes are exactly as in their code list (case matters).",
     "Identifiers marked unique appear once in their table; every foreign key names a row that exists.",
     "force_code is the same in every table and matches force_profile.",
     "Every date is on or before force_profile.extraction_date.",
 )
+
+#: Checks beyond the contract's Table.rules, by table (taken from column descriptions; the dictionary prints them).
+EXTRA_RULES: dict[str, tuple[str, ...]] = {
+    "force_profile": ("problem_profile_uses_partner_data is false when problem_profile_date is blank",),
+}
 
 _INT_PATTERN = r"[+-]?\d{1,15}(?:\.0*)?"
 _FLOAT_PATTERN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
@@ -313,7 +319,7 @@ def _codelist(name: str) -> tuple[frozenset[str], dict[str, str]]:
     return frozenset(codes), {c.lower(): c for c in codes}
 
 
-def _int_codes(name: str) -> tuple[frozenset[int], frozenset[int]]:
+def int_codes(name: str) -> tuple[frozenset[int], frozenset[int]]:
     """(codes in use, retired codes) of an integer code list with an `in_use` column."""
     table = reference.load(name)
     in_use = table["in_use"].str.lower().eq("true") if "in_use" in table.columns else pd.Series(True, index=table.index)
@@ -389,7 +395,7 @@ def _check_codes(out: _Collector, table: Table, column: Column, p: _Parsed) -> N
 
 
 def _check_int_codes(out: _Collector, table: Table, column: Column, p: _Parsed, name: str) -> None:
-    in_use, retired = _int_codes(name)
+    in_use, retired = int_codes(name)
     allowed = in_use | {OUTCOME_NOT_YET_ASSIGNED}
     numbers = p.value
     inside = numbers.between(column.minimum, column.maximum) if column.minimum is not None else numbers.notna()
