@@ -1,0 +1,74 @@
+"""Build force returns for ingestion tests: valid ones from the SYN01 fixture, and ways to break them."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from analysis import returns_io
+from analysis.contract import TABLES
+from analysis.template import fill_template, save_workbook
+from fixtures.valid_return import FORCE_CODE, valid_return
+
+
+def text_return(code: str = FORCE_CODE) -> dict[str, pd.DataFrame]:
+    """The valid fixture return as raw text frames, for force `code` (a synthetic SYNnn code)."""
+    tables = valid_return()
+    out = {}
+    for name, frame in tables.items():
+        frame = frame.copy()
+        frame["force_code"] = code
+        if name == "force_profile":
+            frame["force_name"] = f"Synthetic Force {code[3:]}"
+        out[name] = frame
+    return out
+
+
+def canonical(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {name: returns_io.to_canonical(TABLES[name], tables[name]) for name in TABLES}
+
+
+def write_xlsx(directory: Path, code: str, tables: dict[str, pd.DataFrame] | None = None) -> Path:
+    """A filled-in template FORCE.xlsx (date cells, true/false, numbers), as an analyst would submit it."""
+    tables = tables if tables is not None else text_return(code)
+    return fill_template(canonical(tables), Path(directory) / f"{code}.xlsx")
+
+
+def edit_xlsx(path: Path, edits: list[tuple[str, int, str, object]]) -> Path:
+    """Set cells of a workbook: (sheet, spreadsheet row, column header, value)."""
+    wb = openpyxl.load_workbook(path)
+    for sheet, row, column, value in edits:
+        ws = wb[sheet]
+        headers = [c.value for c in ws[1]]
+        ws.cell(row=row, column=headers.index(column) + 1, value=value)
+    save_workbook(wb, path)
+    return path
+
+
+def write_csv_folder(directory: Path, code: str, tables: dict[str, pd.DataFrame] | None = None,
+                     encoding: str = "utf-8") -> Path:
+    """A folder FORCE/ of CSV files, one per table, in the given encoding."""
+    tables = tables if tables is not None else text_return(code)
+    folder = Path(directory) / code
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        (folder / f"{name}.csv").write_bytes(frame.to_csv(index=False, lineterminator="\r\n").encode(encoding))
+    return folder
+
+
+def file_hashes(directory: Path) -> dict[str, str]:
+    """SHA-256 of every file under `directory` (to prove inputs are not modified)."""
+    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(directory).rglob("*")) if p.is_file()}
+
+
+def errors(reports: Path, force: str) -> pd.DataFrame:
+    """A force's errors.csv as text (blank cells as "")."""
+    return pd.read_csv(Path(reports) / force / "errors.csv", dtype=str, keep_default_na=False)
+
+
+def normalisations(reports: Path, force: str) -> pd.DataFrame:
+    return pd.read_csv(Path(reports) / force / "normalisations.csv", dtype=str, keep_default_na=False)
