@@ -17,14 +17,16 @@ file named .xlsx) raise `ReadError` with a message that says what the file is an
 from __future__ import annotations
 
 import codecs
-import datetime as dt
 import csv
+import datetime as dt
 import io
 import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from openpyxl.utils import get_column_letter
 
 from analysis.ingest.issues import Issue, ReadError
 from analysis.template import NON_TABLE_SHEETS
@@ -121,8 +123,10 @@ def _sheet_rows(ws) -> tuple[list[object], list[list[object]], list[int], list[I
             continue
         for index, cell in enumerate(cells):
             if cell.data_type == "e":
-                issues.append(Issue("", ws.title, number, None, str(cell.value), "excel_error",
-                                    f"{ws.title} row {number}: the cell in column {index + 1} holds the Excel error "
+                name = str(header[index]).strip() if index < len(header) and not is_blank(header[index]) else None
+                where = name or get_column_letter(index + 1)
+                issues.append(Issue("", ws.title, number, name, str(cell.value), "excel_error",
+                                    f"{ws.title} row {number}: the cell in column {where} holds the Excel error "
                                     f"{cell.value} instead of a value: replace it with the value (paste values, not formulas)."))
                 values[index] = None
         rows.append(values)
@@ -172,8 +176,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 with byte order mark"
         except UnicodeDecodeError as error:
-            raise ReadError("encoding", f"{name} starts as UTF-8 but byte {error.start} is not UTF-8: the file mixes "
-                                        "encodings. Save it again as 'CSV UTF-8' from Excel.") from None
+            raise ReadError("encoding", f"{name} starts as UTF-8 but line {_line(data, error.start)} has a character that "
+                                        "is not UTF-8: the file mixes encodings. Save it again as 'CSV UTF-8' from Excel.") from None
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             try:
@@ -187,13 +191,19 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     except UnicodeDecodeError as error:
         utf8_error = error
     if _UTF8_MULTIBYTE.search(data):
-        raise ReadError("encoding", f"{name} mixes text encodings: some characters are UTF-8 and byte {utf8_error.start} "
-                                    "is not, so it cannot be read safely. Save it again as 'CSV UTF-8' from Excel.")
+        raise ReadError("encoding", f"{name} mixes text encodings: some characters are UTF-8 but line "
+                                    f"{_line(data, utf8_error.start)} has a character that is not, so it cannot be read "
+                                    "safely. Save it again as 'CSV UTF-8' from Excel.")
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError as error:
-        raise ReadError("encoding", f"{name} is neither UTF-8 nor Windows-1252 text (byte 0x{data[error.start]:02X} at "
-                                    f"position {error.start}): save it again as 'CSV UTF-8' from Excel.") from None
+        raise ReadError("encoding", f"{name} is neither UTF-8 nor Windows-1252 text (byte 0x{data[error.start]:02X} on "
+                                    f"line {_line(data, error.start)}): save it again as 'CSV UTF-8' from Excel.") from None
+
+
+def _line(data: bytes, position: int) -> int:
+    """The line (counting from 1, the header) that holds byte `position`."""
+    return data.count(b"\n", 0, position) + 1
 
 
 def _delimiter(first_line: str) -> str:
@@ -234,6 +244,6 @@ def read_csv_file(path: Path) -> RawSheet:
     while rows and all(is_blank(v) for v in rows[-1]):
         rows.pop()
         numbers.pop()
-    width = max([len(header)] + [len(r) for r in rows]) if rows else len(header)
-    rows = [r + [None] * (width - len(r)) for r in rows]
+    # Values beyond the header were reported above; the return fails, so dropping them here loses nothing.
+    rows = [r[: len(header)] + [None] * (len(header) - len(r)) for r in rows]
     return RawSheet(path.stem, path, "", header, rows, numbers, encoding=encoding, delimiter=delimiter, issues=issues)
