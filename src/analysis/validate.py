@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis import reference, returns_io
 from analysis.contract import (
@@ -301,6 +303,24 @@ def _shown(series: pd.Series, rows: np.ndarray) -> list[str]:
     return _as_text(series.iloc[rows]) if len(rows) else []
 
 
+def _arrow_text(values) -> pa.Array:
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype="str")
+    array = pa.array(series.astype("str").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def _member(values: pd.Series, allowed) -> np.ndarray:
+    """Whether each value is in `allowed` (missing values are not), by pyarrow's hash lookup.
+
+    pandas' Series.isin on Arrow-backed strings converts every allowed value in a Python loop, which
+    takes seconds for a foreign key into a table of 100,000 ids; pyarrow.compute.is_in does not.
+    """
+    result = pc.is_in(_arrow_text(values), value_set=_arrow_text(allowed), skip_nulls=True)
+    return result.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
 def _positions(mask) -> np.ndarray:
     return np.flatnonzero(np.asarray(mask, dtype=bool))
 
@@ -380,7 +400,7 @@ def _check_cells(out: _Collector, table: Table, parsed: dict[str, _Parsed]) -> N
 
 def _check_codes(out: _Collector, table: Table, column: Column, p: _Parsed) -> None:
     codes, lowered = _codelist(column.codelist)
-    bad = (~p.blank) & ~p.value.isin(codes).to_numpy(dtype=bool)
+    bad = (~p.blank) & ~_member(p.value, sorted(codes))
     rows = _positions(bad)
     if not len(rows):
         return
@@ -622,8 +642,7 @@ def _check_foreign_keys(out: _Collector, tables: dict[str, dict[str, _Parsed]], 
             target = tables.get(target_table, {}).get(target_column)
             if target is None:
                 continue  # the missing table or column is already reported
-            known = set(target.value[~target.blank].tolist())
-            rows = _positions((~p.blank) & ~p.value.isin(known).to_numpy(dtype=bool))
+            rows = _positions((~p.blank) & ~_member(p.value, target.value[~target.blank]))
             shown = _shown(p.original, rows)
             out.rows(table_name, column.name, rows, shown, "foreign_key",
                      [f"'{v}' is not {_article(target_column)} {target_column} in the {target_table} table" for v in shown])
@@ -658,8 +677,8 @@ def _check_consistency(out: _Collector, tables: dict[str, dict[str, _Parsed]]) -
     victims = tables.get("victims", {})
     if "victim_id" in victims and "victim_id" in offences:
         p = victims["victim_id"]
-        known = set(offences["victim_id"].value.dropna().tolist())
-        rows = _positions((~p.blank) & ~p.value.isin(known).to_numpy(dtype=bool))
+        linked = offences["victim_id"]
+        rows = _positions((~p.blank) & ~_member(p.value, linked.value[~linked.blank]))
         shown = _shown(p.original, rows)
         out.rows("victims", "victim_id", rows, shown, "consistency",
                  [f"'{v}' is not the victim of any offence in the offences table: every victim must be the victim of at least one offence" for v in shown])
