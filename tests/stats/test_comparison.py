@@ -157,7 +157,8 @@ def test_adjusted_rate_funnel_log_scale_formula():
 
 # --- comparison of units -------------------------------------------------------------------------------------
 def test_compare_units_bands_agree_with_funnel_limits():
-    result = compare_units(pd.Series(X43, index=[f"F{i:02d}" for i in I]), pd.Series(N43, index=[f"F{i:02d}" for i in I]))
+    labels = [f"F{i:02d}" for i in I]
+    result = compare_units(pd.Series(X43, index=labels), pd.Series(N43, index=labels))
     t = result.table
     assert list(t["unit"][:2]) == ["F00", "F01"]
     assert result.target == pytest.approx(10650 / 35561)

@@ -1,0 +1,194 @@
+"""Logistic and Poisson regression wrappers returning tidy odds- or rate-ratio tables with explicit statuses.
+
+Inputs are an outcome array and a covariate DataFrame (numbers and booleans as they are, text/categorical
+columns as indicators against their first level; an intercept is added). Built on statsmodels GLM and GEE.
+Standard errors (`se`):
+- "model": model-based (the default without clusters); normal intervals;
+- "robust": heteroskedasticity-robust sandwich HC1 (White 1980), normal intervals;
+- "cluster": cluster-robust sandwich (Liang and Zeger 1986) with statsmodels' small-sample factor
+  G/(G-1) (n-1)/(n-k), t intervals and p-values on G-1 degrees of freedom (Cameron and Miller 2015); the
+  default when `cluster` is given;
+- "gee": GEE with exchangeable working correlation and the bias-reduced sandwich of Mancl and DeRouen (2001)
+  for few clusters (statsmodels cov_type="bias_reduced"), also with t on G-1 degrees of freedom.
+Rows missing the outcome, any covariate, the cluster or the exposure are dropped together BEFORE clusters are
+aligned (statsmodels' own missing-value handling would misalign the cluster labels); n_dropped counts them.
+Perfect or quasi-complete separation is detected by linear programming before fitting (analysis.stats.separation)
+and reported as status "separation" with no estimate; a fit that stops before converging has status
+"not_converged"; too few rows, no variation in the outcome, a rank-deficient design or fewer than two clusters
+give "insufficient_data". Poisson fits carry the Pearson overdispersion check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    IterationLimitWarning,
+    PerfectSeparationWarning,
+)
+
+from analysis.stats._arrays import check_level
+from analysis.stats._rows import complete_rows
+from analysis.stats.model_result import (
+    Dispersion,
+    ModelResult,
+    empty_table,
+    fit_collecting_warnings,
+    tidy_table,
+)
+from analysis.stats.separation import involved_terms, logistic_separation, poisson_separation
+
+SE_TYPES = ("auto", "model", "robust", "cluster", "gee")
+
+
+def _se_text(se: str, df_inf: float | None) -> str:
+    if se == "model":
+        return "model-based SE"
+    if se == "robust":
+        return "robust (HC1) SE"
+    if se == "cluster":
+        return f"cluster-robust SE (CR1), t on {df_inf:g} df"
+    return f"GEE exchangeable, bias-reduced (Mancl-DeRouen) SE, t on {df_inf:g} df"
+
+
+def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, exposure=None, scale=None,
+         include_intercept=False) -> ModelResult:
+    check_level(level)
+    if se not in SE_TYPES:
+        raise ValueError(f"se must be one of {list(SE_TYPES)}, got {se!r}")
+    if se == "auto":
+        se = "cluster" if cluster is not None else "model"
+    if se in ("cluster", "gee") and cluster is None:
+        raise ValueError(f"se={se!r} needs cluster labels")
+    kind = "logistic" if measure == "odds ratio" else "Poisson"
+    rows = complete_rows({"outcome": outcome}, covariates, {"cluster": cluster, "exposure": exposure})
+    y = pd.Series(rows.outcomes["outcome"])
+    if kind == "logistic":
+        if y.dtype == bool or y.dtype == object and set(pd.unique(y)) <= {True, False}:
+            y = y.astype(int)
+        y = y.to_numpy(dtype=float)
+        if not np.isin(y, (0.0, 1.0)).all():
+            raise ValueError("the outcome of a logistic regression must be 0/1 or boolean")
+    else:
+        y = y.to_numpy(dtype=float)
+        if (y < 0).any() or (y != np.round(y)).any():
+            raise ValueError("the outcome of a Poisson regression must be non-negative counts")
+    names = ["Intercept", *rows.design.columns]
+    x = np.column_stack([np.ones(len(y)), rows.design.to_numpy(float)])
+    n_obs, k = x.shape
+    keep_terms = [t for t in names if include_intercept or t != "Intercept"]
+    groups = rows.extras["cluster"]
+    n_clusters = int(pd.Series(groups).nunique()) if groups is not None else None
+    df_resid = float(n_obs - k)
+    df_inf = float(n_clusters - 1) if se in ("cluster", "gee") else None
+    method = f"{kind} regression ({'quasi-Poisson, Pearson scale, ' if scale else ''}{_se_text(se, df_inf)})"
+
+    def stop(status: str, note: str, fit=None) -> ModelResult:
+        return ModelResult(empty_table(keep_terms, measure), status, method, n_obs, rows.n_dropped, n_clusters,
+                           df_resid, df_inf, level, False, (note,), None, None, fit)
+
+    if n_obs <= k:
+        return stop("insufficient_data", f"{n_obs} complete rows for {k} parameters")
+    if np.unique(y).size < 2:
+        return stop("insufficient_data", "the outcome does not vary")
+    if n_clusters is not None and n_clusters < 2:
+        return stop("insufficient_data", "fewer than two clusters")
+    if np.linalg.matrix_rank(x) < k:
+        return stop("insufficient_data", "the design matrix is rank deficient (collinear or constant terms)")
+    separated, direction = logistic_separation(x, y) if kind == "logistic" else poisson_separation(x, y)
+    if separated:
+        terms = ", ".join(involved_terms(names, direction))
+        return stop("separation", f"maximum likelihood estimate does not exist; terms involved: {terms}")
+
+    offset_kw = {}
+    if exposure is not None:
+        expo = rows.extras["exposure"].astype(float)
+        if (expo <= 0).any():
+            raise ValueError("exposure must be positive")
+        offset_kw = {"exposure": expo}
+    if se == "gee":
+        model = sm.GEE(y, x, groups=groups, family=family, cov_struct=sm.cov_struct.Exchangeable(), **offset_kw)
+        fit, kinds = fit_collecting_warnings(lambda: model.fit(maxiter=maxiter, cov_type="bias_reduced"))
+        converged = bool(getattr(fit, "converged", True))
+    else:
+        model = sm.GLM(y, x, family=family, **offset_kw)
+        kwargs: dict = {"maxiter": maxiter}
+        if scale:
+            kwargs["scale"] = "X2"
+        if se == "cluster":
+            kwargs.update(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+        elif se == "robust":
+            kwargs.update(cov_type="HC1")
+        fit, kinds = fit_collecting_warnings(lambda: model.fit(**kwargs))
+        converged = bool(fit.converged)
+    if PerfectSeparationWarning in kinds:
+        return stop("separation", "statsmodels detected perfect prediction", fit)
+    if not converged or kinds & {ConvergenceWarning, IterationLimitWarning}:
+        return stop("not_converged", f"the fit did not converge within {maxiter} iterations", fit)
+
+    coef = np.asarray(fit.params, dtype=float)
+    bse = np.asarray(fit.bse, dtype=float)
+    if df_inf is not None:
+        crit = float(stats.t.ppf(1 - (1 - level) / 2, df_inf))
+        pvals = 2 * stats.t.sf(np.abs(coef / bse), df_inf)
+    else:
+        crit = float(stats.norm.ppf(1 - (1 - level) / 2))
+        pvals = 2 * stats.norm.sf(np.abs(coef / bse))
+    table = tidy_table(names, coef, bse, crit, pvals, measure)
+    table = table[table["term"].isin(keep_terms)].reset_index(drop=True)
+    dispersion = poisson_dispersion(y, x, offset_kw.get("exposure"), maxiter) if kind == "Poisson" else None
+    notes: tuple[str, ...] = ()
+    if dispersion is not None and dispersion.overdispersed and se == "model" and not scale:
+        notes = ("Poisson overdispersion: model-based intervals are too narrow; use scale='pearson' or clusters",)
+    return ModelResult(table, "ok", method, n_obs, rows.n_dropped, n_clusters, df_resid, df_inf, level, True, notes,
+                       dispersion, None, fit)
+
+
+def poisson_dispersion(y, x, exposure=None, maxiter: int = 100) -> Dispersion:
+    """Overdispersion check for a Poisson GLM: Pearson chi-square / residual df, referred to chi-square on the
+    residual df (Cameron and Trivedi 2013, section 3.4); overdispersed when p < 0.05 and the ratio exceeds 1.
+
+    y: counts; x: design matrix including the intercept column; exposure: optional positive exposures.
+    """
+    method = "Pearson chi-square / residual df, chi-square test on residual df"
+    kw = {"exposure": np.asarray(exposure, dtype=float)} if exposure is not None else {}
+    fit, _ = fit_collecting_warnings(
+        lambda: sm.GLM(np.asarray(y, float), np.asarray(x, float), family=sm.families.Poisson(), **kw)
+        .fit(maxiter=maxiter))
+    df = float(fit.df_resid)
+    if df <= 0:
+        return Dispersion(np.nan, np.nan, np.nan, df, np.nan, False, method, "insufficient_data")
+    pearson = float(fit.pearson_chi2)
+    ratio = pearson / df
+    p = float(stats.chi2.sf(pearson, df))
+    return Dispersion(ratio, pearson, float(fit.deviance), df, p, bool(p < 0.05 and ratio > 1), method, "ok")
+
+
+def logistic_regression(outcome, covariates: pd.DataFrame, cluster=None, se: str = "auto", level: float = 0.95,
+                        maxiter: int = 100, include_intercept: bool = False) -> ModelResult:
+    """Logistic regression of a 0/1 (or boolean) outcome on the covariates, reporting odds ratios.
+
+    cluster: optional labels (e.g. force code) per row; se: "auto", "model", "robust", "cluster" or "gee" (see
+    module doc). The intercept row is left out of the table unless include_intercept=True.
+    """
+    return _glm(outcome, covariates, sm.families.Binomial(), "odds ratio", cluster, se, level, maxiter,
+                include_intercept=include_intercept)
+
+
+def poisson_regression(counts, covariates: pd.DataFrame, exposure=None, cluster=None, se: str = "auto",
+                       scale: str | None = None, level: float = 0.95, maxiter: int = 100,
+                       include_intercept: bool = False) -> ModelResult:
+    """Poisson regression of counts on the covariates, reporting rate ratios (incidence rate ratios).
+
+    exposure: optional positive exposures per row (e.g. child population); its log is the offset.
+    scale="pearson" fits quasi-Poisson (errors scaled by the Pearson dispersion). The result's `dispersion`
+    holds the overdispersion check; a note is added when model-based errors ignore detected overdispersion.
+    A trend per year is poisson_regression(counts, pd.DataFrame({"year": years})): the "year" rate ratio.
+    """
+    if scale not in (None, "pearson"):
+        raise ValueError(f"scale must be None or 'pearson', got {scale!r}")
+    return _glm(counts, covariates, sm.families.Poisson(), "rate ratio", cluster, se, level, maxiter,
+                exposure=exposure, scale=scale, include_intercept=include_intercept)
