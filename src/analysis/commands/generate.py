@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         reason = "absent" if stamp is None else "stale (made from other settings or another generator version)"
         print(f"{out}: synthetic dataset {reason}; generating")
     started = time.perf_counter()
-    stamp = write_dataset(config, out, args.format, progress=lambda code: log.debug("wrote %s", code))
+    stamp = write_dataset(config, out, args.format, on_force=lambda code, _tables: log.debug("wrote %s", code))
     print(
         f"{out}: wrote {stamp.forces} synthetic forces ({stamp.format}; seed {stamp.seed}, scale {stamp.scale:g}) "
         f"in {time.perf_counter() - started:.1f} s"

@@ -11,14 +11,8 @@ import re
 
 import pandas as pd
 
-from analysis import reference
 from analysis.synthetic.config import GENERATOR_VERSION, SyntheticConfig
-
-
-def lexicon_regex() -> str:
-    """One case-insensitive pattern matching any whole phrase of the victim-blaming lexicon."""
-    patterns = reference.load("victim_blaming_lexicon")["pattern"]
-    return "|".join(f"(?:{p})" for p in patterns)
+from analysis.synthetic.lexicon import matches_any
 
 
 def summarise_force(tables: dict[str, pd.DataFrame]) -> dict:
@@ -39,7 +33,7 @@ def summarise_force(tables: dict[str, pd.DataFrame]) -> dict:
     vages = vic["age_at_first_offence"].dropna()
     sizes = sus["network_id"].dropna().value_counts()
     outcome_counts = code[assigned].astype(int).value_counts()
-    lexicon = notes["text"].str.contains(lexicon_regex(), case=False, regex=True)
+    lexicon = matches_any(notes["text"])
     grades = tables["case_reviews"]["grade"].value_counts()
     disruptions = tables["disruptions"]
     return {

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.returns_io import Format, write_force
 from analysis.synthetic import datacard
 from analysis.synthetic.config import GENERATOR_VERSION, SyntheticConfig
@@ -88,11 +90,12 @@ def write_dataset(
     fmt: Format = "parquet",
     *,
     data_card: bool = True,
-    progress: Callable[[str], None] | None = None,
+    on_force: Callable[[str, dict[str, pd.DataFrame]], None] | None = None,
 ) -> Stamp:
     """Generate every force and write it to `out` in `fmt`; returns the stamp written.
 
-    Forces are generated and written one at a time, so memory holds one force's tables at once.
+    Forces are generated and written one at a time, so memory holds one force's tables at once (unless
+    `on_force`, called with each force's code and tables after it is written, keeps them).
     Previous synthetic returns in `out` are removed first; the stamp is written last.
     """
     if fmt not in FORMATS:
@@ -104,8 +107,8 @@ def write_dataset(
     for code, tables in iter_forces(config):
         write_force(tables, out, code, fmt)
         summaries.append(datacard.summarise_force(tables))
-        if progress is not None:
-            progress(code)
+        if on_force is not None:
+            on_force(code, tables)
     stamp = Stamp.of(config, fmt)
     if data_card:
         (out / "README.md").write_text(datacard.render(config, summaries), encoding="utf-8")

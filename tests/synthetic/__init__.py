@@ -1,0 +1,1 @@
+"""Tests of the synthetic national dataset generator (issue 3)."""
