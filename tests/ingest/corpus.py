@@ -194,6 +194,15 @@ def _excel_error(d: Path) -> None:
     edit_xlsx(write_xlsx(d, "SYN21"), [("victims", 2, "missing_episodes", "#REF!")])
 
 
+@case("SYN32", "formula whose result was never saved",
+      ("excel_error", "offences", 3, "outcome_code",
+       "offences row 3: the cell in column outcome_code holds the formula =10+6 whose result was never calculated and "
+       "saved instead of a value: replace it with the value (paste values, not formulas)."),
+      ("consistency", "offences", 3, "outcome_date", ("offences row 3, column outcome_date: '2022-03-01' is given but outcome_code is blank",)))
+def _formula(d: Path) -> None:
+    edit_xlsx(write_xlsx(d, "SYN32"), [("offences", 3, "outcome_code", "=10+6")])
+
+
 @case("SYN22", "column not in the contract",
       ("unknown_column", "offences", None, "officer_notes", ("offences: column 'officer_notes' is not in the contract",)))
 def _extra_column(d: Path) -> None:

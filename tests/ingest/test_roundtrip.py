@@ -199,3 +199,24 @@ def test_command_without_returns(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["ingest", "--returns", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]) == 1
     assert "no returns found" in capsys.readouterr().out
+
+
+def test_template_filled_from_synthetic_data_round_trips(tmp_path):
+    """A synthetic force (analysis.synthetic, small scale) written into the template ingests with zero failures."""
+    from analysis.synthetic import generate_force, load_config
+    from analysis.template import fill_template
+
+    config = load_config(scale=0.005, forces=2)
+    returns = tmp_path / "returns"
+    generated = {}
+    for code in config.force_codes:
+        generated[code] = generate_force(config, code)
+    fill_template(generated["SYN01"], returns / "SYN01.xlsx")
+    returns_io.write_force(generated["SYN02"], returns, "SYN02", "csv")
+    results = ingest_directory(returns, tmp_path / "out", tmp_path / "reports")
+    assert [(r.name, r.issues) for r in results] == [("SYN01", []), ("SYN02", [])]
+    for code, tables in generated.items():
+        stored = returns_io.read_force(tmp_path / "out", code)
+        for name in TABLES:
+            assert len(stored[name]) == len(tables[name]) > 0
+            pd.testing.assert_frame_equal(stored[name], tables[name].reset_index(drop=True), obj=f"{code}.{name}")

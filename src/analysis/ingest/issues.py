@@ -24,7 +24,7 @@ INGEST_RULES = {
     "duplicate_column": "a column header appears twice on one sheet",
     "extra_values": "a row has values beyond the last column header",
     "blank_row": "an empty row between records",
-    "excel_error": "a cell holds an Excel error such as #REF! or #N/A instead of a value",
+    "excel_error": "a cell holds an Excel error such as #REF! or #N/A, or a formula whose result was never saved, instead of a value",
     "pseudonymisation": "identifiers could not be pseudonymised",
     "internal_error": "ingestion failed unexpectedly (a fault in the software, not in the return)",
 }

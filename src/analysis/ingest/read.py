@@ -41,6 +41,7 @@ _MAGIC = (
 )
 #: A well-formed UTF-8 sequence of two to four bytes (RFC 3629).
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_FORMULA = re.compile(rb"<f[\s>/]")
 _IGNORED_SHEET_KEYS = frozenset(name.strip().casefold() for name in NON_TABLE_SHEETS)
 
 
@@ -110,25 +111,58 @@ def _header_of(row: tuple) -> list[object]:
     return header
 
 
-def _sheet_rows(ws) -> tuple[list[object], list[list[object]], list[int], list[Issue]]:
-    """Header, records and row numbers of one worksheet; Excel error cells are reported and blanked."""
+def _has_formulas(path: Path) -> bool:
+    """True when any worksheet of the workbook holds a formula (an <f> element in its XML)."""
+    with zipfile.ZipFile(path) as archive:
+        return any(_FORMULA.search(archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
+def _formula_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Sheet title -> {(row, column index): formula} for every formula cell (read only when formulas exist)."""
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        return {ws.title: {(c.row, c.column - 1): str(c.value) for row in ws.iter_rows(min_row=1) for c in row
+                           if getattr(c, "data_type", None) == "f"} for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def _cell_issue(sheet: str, number: int, header: list[object], index: int, value: str, problem: str) -> Issue:
+    name = str(header[index]).strip() if index < len(header) and not is_blank(header[index]) else None
+    where = name or get_column_letter(index + 1)
+    return Issue("", sheet, number, name, value, "excel_error",
+                 f"{sheet} row {number}: the cell in column {where} holds {problem} instead of a value: replace it "
+                 "with the value (paste values, not formulas).")
+
+
+def _sheet_rows(ws, formulas: dict[tuple[int, int], str]) -> tuple[list[object], list[list[object]], list[int], list[Issue]]:
+    """Header, records and row numbers of one worksheet.
+
+    Excel error cells (#REF!, #N/A, ...) and formulas whose result was never saved (a workbook written by a
+    program rather than by Excel) are reported and blanked: neither holds a value that could be checked.
+    """
     header: list[object] | None = None
     rows: list[list[object]] = []
     numbers: list[int] = []
     issues: list[Issue] = []
-    for number, cells in enumerate(ws.iter_rows(), start=1):
+    for number, cells in enumerate(ws.iter_rows(min_row=1), start=1):
         values = [c.value for c in cells]
         if header is None:
             header = _header_of(tuple(values))
             continue
         for index, cell in enumerate(cells):
             if cell.data_type == "e":
-                name = str(header[index]).strip() if index < len(header) and not is_blank(header[index]) else None
-                where = name or get_column_letter(index + 1)
-                issues.append(Issue("", ws.title, number, name, str(cell.value), "excel_error",
-                                    f"{ws.title} row {number}: the cell in column {where} holds the Excel error "
-                                    f"{cell.value} instead of a value: replace it with the value (paste values, not formulas)."))
+                issues.append(_cell_issue(ws.title, number, header, index, str(cell.value), f"the Excel error {cell.value}"))
                 values[index] = None
+            elif cell.value is None and (number, index) in formulas:
+                formula = formulas[(number, index)]
+                issues.append(_cell_issue(ws.title, number, header, index, formula,
+                                          f"the formula {formula} whose result was never calculated and saved"))
         rows.append(values)
         numbers.append(number)
     while rows and all(is_blank(v) for v in rows[-1]):
@@ -153,12 +187,13 @@ def read_workbook(path: Path) -> list[RawSheet]:
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise ReadError("unreadable", f"{path.name} is a zip archive but not a readable Excel workbook ({error}): "
                                       "save it again from Excel as 'Excel Workbook (.xlsx)'.") from None
+    formulas = _formula_cells(path) if _has_formulas(path) else {}
     sheets = []
     try:
         for ws in wb.worksheets:
             if ws.title.strip().casefold() in _IGNORED_SHEET_KEYS:
                 continue
-            header, rows, numbers, issues = _sheet_rows(ws)
+            header, rows, numbers, issues = _sheet_rows(ws, formulas.get(ws.title, {}))
             issues = [Issue(str(path), i.sheet, i.row, i.column, i.value, i.rule, i.message) for i in issues]
             width = max([len(header)] + [len(r) for r in rows]) if rows else len(header)
             rows = [r + [None] * (width - len(r)) for r in rows]
