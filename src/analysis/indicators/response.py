@@ -183,9 +183,15 @@ def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
         status = f"not fitted: {events} charges among {n} offences (at least {MIN_EVENTS} needed)" if events < MIN_EVENTS \
             else "not fitted: no term varies"
         return _status(entry, force_code, status, events, n, notes)
-    fit = cox_regression(used["days_to_outcome_or_extraction"].to_numpy(dtype=float),
-                         used["charged"].to_numpy(dtype=bool), design[varying], ties="efron",
-                         cluster=used["victim_id"].to_numpy())
+    # Offences that leave follow-up before the first charge are in no risk set at an event time, so they add
+    # nothing to the partial likelihood or its score; they are left out of the fit (not of n) because
+    # statsmodels' PHReg gives them undefined (NaN) score residuals, which would void the robust errors.
+    days = used["days_to_outcome_or_extraction"].to_numpy(dtype=float)
+    informative = days >= days[used["charged"].to_numpy(dtype=bool)].min()
+    fitted = used[informative]
+    fit = cox_regression(fitted["days_to_outcome_or_extraction"].to_numpy(dtype=float),
+                         fitted["charged"].to_numpy(dtype=bool), design.loc[informative, varying], ties="efron",
+                         cluster=fitted["victim_id"].to_numpy())
     if fit.status != "ok":
         status = f"not estimated: {fit.status.replace('_', ' ')} ({'; '.join(fit.notes)})"
         return _status(entry, force_code, status, events, n, notes)
