@@ -1,0 +1,190 @@
+"""Warm Jupyter kernels: one kernel per worker (process or thread), reused for every notebook it runs.
+
+Starting a kernel and importing pandas, matplotlib, seaborn and statsmodels in it costs several seconds, more
+than a force's own computation; reusing the kernel pays that once per worker instead of once per force.
+Isolation between runs comes from a prelude cell executed before each notebook (and removed from the
+executed notebook afterwards), which
+- clears the user namespace (IPython `%reset -f`), so no variable survives from the previous notebook;
+- restores sys.path, os.environ and matplotlib's rcParams to their state just after the warm-up imports, and
+  closes every open figure;
+- moves into the run's own working directory; and
+- restarts the execution counter, so the executed notebook numbers its cells from 1 as a fresh kernel would.
+Imported modules stay loaded (that is the point); notebooks must not rely on module-level state changed by an
+earlier run. With `reuse=False` every notebook gets a fresh kernel, as papermill does by default.
+
+Kernels are started in their own session by jupyter_client (a Ctrl-C at the terminal does not reach them) and
+exit by themselves when their parent process dies (ipykernel's parent poller). History is disabled: it is not
+needed in batch runs and its SQLite file is shared by all kernels.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+PRELUDE_TAG = "analysis-pipeline-prelude"
+
+_PRELUDE = """\
+get_ipython().run_line_magic("reset", "-f")
+import os as _os, sys as _sys
+_state = _sys.modules.get("_analysis_kernel_state")
+if _state is None:
+    import importlib as _importlib, types as _types
+    for _name in {warm_imports}:
+        try:
+            _importlib.import_module(_name)
+        except Exception:
+            pass
+    _state = _types.ModuleType("_analysis_kernel_state")
+    _state.path = list(_sys.path)
+    _state.environ = dict(_os.environ)
+    _state.rc = _sys.modules["matplotlib"].rcParams.copy() if "matplotlib" in _sys.modules else None
+    _sys.modules["_analysis_kernel_state"] = _state
+else:
+    _sys.path[:] = _state.path
+    _os.environ.clear()
+    _os.environ.update(_state.environ)
+    if _state.rc is not None:
+        _sys.modules["matplotlib"].rcParams.update(_state.rc)
+    if "matplotlib.pyplot" in _sys.modules:
+        _sys.modules["matplotlib.pyplot"].close("all")
+_os.chdir({workdir})
+get_ipython().execution_count = 1
+for _name in ("_os", "_sys", "_state", "_importlib", "_types"):
+    globals().pop(_name, None)
+del _name
+"""
+
+
+def prelude_cell(workdir: str, warm_imports: tuple[str, ...]):
+    """The cell run before each notebook in a reused kernel (see module docstring)."""
+    import nbformat
+
+    code = _PRELUDE.format(workdir=json.dumps(str(workdir)), warm_imports=repr(tuple(warm_imports)))
+    return nbformat.v4.new_code_cell(code, metadata={"tags": [PRELUDE_TAG, "hide"]})
+
+
+class WarmKernel:
+    """A started kernel and its client, handed to papermill (engine arguments `km` and `kc`)."""
+
+    def __init__(self, kernel_name: str = "python3", startup_timeout: float = 60.0):
+        self.kernel_name = kernel_name
+        self.startup_timeout = startup_timeout
+        self.km = None
+        self.kc = None
+        self.runs = 0
+        self.start_seconds = 0.0
+
+    @property
+    def alive(self) -> bool:
+        return self.km is not None and self.km.is_alive()
+
+    def start(self, cwd: str | None = None) -> None:
+        from jupyter_client.manager import KernelManager
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        began = time.perf_counter()
+        runtime = jupyter_runtime_dir()
+        os.makedirs(runtime, exist_ok=True)
+        # IPC transport: local sockets only (no TCP port, no unencrypted-TCP warning from the kernel).
+        self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                ip=os.path.join(runtime, f"analysis-{os.getpid()}-{threading.get_ident()}"))
+        self.km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"], cwd=cwd)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            self.kc.wait_for_ready(timeout=self.startup_timeout)
+        except RuntimeError:
+            self.shutdown()
+            raise
+        self.runs = 0
+        self.start_seconds = time.perf_counter() - began
+        with _lock:
+            _all.append(self)
+
+    def shutdown(self) -> None:
+        """Stop the client's channels and the kernel (quietly: called while cleaning up)."""
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:  # noqa: BLE001 - cleanup must not raise
+                log.debug("stopping kernel channels failed", exc_info=True)
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001
+                log.debug("kernel shutdown failed", exc_info=True)
+                self.kill()
+        self.km = self.kc = None
+        with _lock:
+            if self in _all:
+                _all.remove(self)
+
+    def kill(self) -> None:
+        """Kill the kernel's process group at once (safe inside a signal handler: no event loop needed)."""
+        km = self.km
+        if km is None:
+            return
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, OSError):
+                process.kill()
+        leftovers = [km.connection_file]
+        if getattr(km, "transport", "") == "ipc":
+            ports = (km.shell_port, km.iopub_port, km.stdin_port, km.hb_port, km.control_port)
+            leftovers += [f"{km.ip}-{port}" for port in ports if port]
+        for path in leftovers:
+            try:
+                os.unlink(path)
+            except (OSError, TypeError):
+                pass
+
+
+_local = threading.local()
+_all: list[WarmKernel] = []
+_lock = threading.Lock()
+
+
+def acquire(kernel_name: str, startup_timeout: float = 60.0) -> tuple[WarmKernel, bool]:
+    """This thread's warm kernel, started if needed; the flag says whether it was just started."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None and kernel.kernel_name == kernel_name and kernel.alive:
+        return kernel, False
+    if kernel is not None:
+        kernel.shutdown()
+    kernel = WarmKernel(kernel_name, startup_timeout)
+    kernel.start()
+    _local.kernel = kernel
+    return kernel, True
+
+
+def discard() -> None:
+    """Shut down this thread's kernel (after a timeout or a dead kernel, its state is unknown)."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None:
+        kernel.shutdown()
+        _local.kernel = None
+
+
+def shutdown_all() -> int:
+    """Shut down every kernel started in this process; returns how many were running."""
+    with _lock:
+        kernels = list(_all)
+    for kernel in kernels:
+        kernel.shutdown()
+    _local.kernel = None
+    return len(kernels)
+
+
+def kill_all() -> None:
+    """Kill every kernel of this process at once (signal handlers)."""
+    for kernel in list(_all):
+        kernel.kill()

@@ -1,0 +1,101 @@
+"""Where the pipeline's outputs live, and how a finished run replaces the previous one atomically.
+
+OUT/
+  index.html                     the reviewers' entry page
+  manifest.json                  provenance of the last run
+  forces/<code>/                 one force: results.parquet, figures/, report.ipynb (executed), report.html
+                                 (a failed run keeps report.ipynb and error.txt; invalid data: validation.txt)
+  national/                      the national run: report.ipynb, report.html and what the notebook writes
+  .state/                        one JSON state file per unit (analysis.pipeline.cache)
+  .staging/<unit>-<random>/      a run in progress: its working directory and output folder
+
+A run writes only inside its staging folder. When it ends, `commit` moves the staging folder into place with
+renames on the same file system (old folder aside, staging folder in, old folder removed), so the unit's
+folder is always either the previous complete run or the new complete run, never a mixture or a half file.
+`clean_leftovers` removes what an interrupted run left in .staging/ (and folders set aside), so the next run
+starts clean and simply runs again whatever did not complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+FORCES = "forces"
+NATIONAL_DIR = "national"
+STAGING = ".staging"
+NOTEBOOK = "report.ipynb"
+HTML = "report.html"
+RESULTS = "results.parquet"
+ERROR = "error.txt"
+VALIDATION = "validation.txt"
+INDEX = "index.html"
+MANIFEST = "manifest.json"
+_ASIDE = ".replaced-"
+
+
+def force_dir(out_dir: str | Path, force_code: str) -> Path:
+    return Path(out_dir) / FORCES / force_code
+
+
+def national_dir(out_dir: str | Path) -> Path:
+    return Path(out_dir) / NATIONAL_DIR
+
+
+def new_staging(out_dir: str | Path, unit: str) -> Path:
+    """A fresh, empty staging folder for one run of `unit` (not created: the worker creates it)."""
+    return Path(out_dir) / STAGING / f"{unit}-{uuid.uuid4().hex[:10]}"
+
+
+def commit(staging: Path, final: Path) -> Path:
+    """Put a finished run's folder in place of the previous one (renames only, same file system)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    aside = None
+    if final.exists():
+        aside = final.parent / f"{_ASIDE}{final.name}-{uuid.uuid4().hex[:8]}"
+        os.replace(final, aside)
+    os.replace(staging, final)
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+    return final
+
+
+def replace_with_note(final: Path, out_dir: str | Path, unit: str, filename: str, text: str) -> Path:
+    """Replace a unit's folder by one holding a single note (e.g. why its data could not be used)."""
+    staging = new_staging(out_dir, unit)
+    staging.mkdir(parents=True)
+    (staging / filename).write_text(text, encoding="utf-8")
+    return commit(staging, final)
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def clean_leftovers(out_dir: str | Path) -> list[Path]:
+    """Remove staging folders and folders set aside by an interrupted run; returns what was removed."""
+    out_dir = Path(out_dir)
+    removed = []
+    staging_root = out_dir / STAGING
+    if staging_root.is_dir():
+        for path in staging_root.iterdir():
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            removed.append(path)
+    for parent in (out_dir / FORCES, out_dir):
+        if parent.is_dir():
+            for path in parent.glob(f"{_ASIDE}*"):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
+def temporary_files(out_dir: str | Path) -> list[Path]:
+    """Files or folders under OUT that belong to an unfinished write (used by tests and `status`)."""
+    out_dir = Path(out_dir)
+    found = [p for p in out_dir.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(_ASIDE)]
+    staging_root = out_dir / STAGING
+    if staging_root.is_dir():
+        found.extend(staging_root.iterdir())
+    return sorted(set(found))

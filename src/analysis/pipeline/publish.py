@@ -1,0 +1,150 @@
+"""The reviewer-facing end of a run: re-render pages that are out of date, and write OUT/index.html.
+
+A page is current when it was rendered from the unit's current run by the current export code (its state's
+`html_digest` equals `page_digest`). Pages are normally rendered by the worker right after the notebook ran;
+this module re-renders them when only the export code or templates changed (no notebook is re-run), and
+`python -m analysis export` re-renders them all. Provenance comes from the executed notebook's metadata, so a
+re-rendered page shows the run it came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from analysis.paths import REFERENCE_DIR
+from analysis.pipeline import cache, layout
+from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK, UnitState
+from analysis.pipeline.hashing import combine
+from analysis.pipeline.run_force import format_error, format_validation
+
+
+def page_digest(export_code: str, state: UnitState) -> str:
+    """Digest a unit's page must carry to be current: export code and the run it shows."""
+    return combine([export_code, state.digest])
+
+
+def unit_dir(out_dir: Path, unit: str) -> Path:
+    return layout.national_dir(out_dir) if unit == NATIONAL else layout.force_dir(out_dir, unit)
+
+
+def index_href(unit: str) -> str:
+    return "../index.html" if unit == NATIONAL else "../../index.html"
+
+
+def stale_pages(out_dir: Path, states: list[UnitState], export_code: str) -> list[UnitState]:
+    """Successful units whose page is missing or was rendered by other export code."""
+    return [s for s in states if s.status == OK and (
+        not (unit_dir(out_dir, s.unit) / layout.HTML).is_file() or s.html_digest != page_digest(export_code, s))]
+
+
+def export_unit(out_dir: Path, state: UnitState, export_code: str, hidden_tags: tuple[str, ...]) -> Path:
+    """Render one unit's page from its executed notebook and record it in the unit's state."""
+    from analysis.report.export import export_html
+
+    folder = unit_dir(out_dir, state.unit)
+    notebook = folder / layout.NOTEBOOK
+    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {}).get("analysis", {})
+    provenance = meta.get("provenance", {})
+    synthetic = bool(state.info.get("synthetic", provenance.get("synthetic", False)))
+    title = state.info.get("title") or state.unit
+    path = export_html(notebook, folder / layout.HTML, title=title, synthetic=synthetic, provenance=provenance,
+                       index_href=index_href(state.unit), hidden_tags=frozenset(hidden_tags))
+    state.html_digest = page_digest(export_code, state)
+    cache.save(out_dir, state)
+    return path
+
+
+def region_labels(reference_dir: Path = REFERENCE_DIR) -> dict[str, str]:
+    path = reference_dir / "regions.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as stream:
+        return {row["code"]: row["label"] for row in csv.DictReader(stream)}
+
+
+def _reason(state: UnitState | None) -> str:
+    if state is None:
+        return ""
+    if state.status == FAILED and state.error:
+        return format_error(state.unit, state.error).split(": ", 1)[1]
+    if state.status == INVALID and state.validation:
+        return f"{format_validation(state.validation, example=False)} (listed in forces/{state.unit}/{layout.VALIDATION})"
+    return ""
+
+
+def write_site_index(out_dir: Path, forces: list[str], states: dict[str, UnitState], national: UnitState | None,
+                     *, synthetic: bool, provenance: dict[str, Any]) -> Path:
+    """OUT/index.html: every force in the data with its status and link, and the national report."""
+    from analysis.report.index import IndexEntry, write_index
+
+    labels = region_labels()
+    entries = []
+    for code in forces:
+        state = states.get(code)
+        page = layout.force_dir(out_dir, code) / layout.HTML
+        status = state.status if state is not None else "not run"
+        linked = state is not None and state.status == OK and page.is_file()
+        info = state.info if state is not None else {}
+        entries.append(IndexEntry(
+            code=code,
+            name=info.get("force_name") or code,
+            status=status,
+            reason=_reason(state),
+            href=f"{layout.FORCES}/{code}/{layout.HTML}" if linked else None,
+            region=labels.get(info.get("region", ""), info.get("region", "")),
+        ))
+    national_entry = None
+    if national is not None:
+        linked = national.status == OK and (layout.national_dir(out_dir) / layout.HTML).is_file()
+        national_entry = IndexEntry(NATIONAL, national.info.get("title") or "National findings", national.status,
+                                    _reason(national), f"{layout.NATIONAL_DIR}/{layout.HTML}" if linked else None)
+    return write_index(Path(out_dir) / layout.INDEX, national=national_entry, forces=entries, synthetic=synthetic,
+                       provenance=provenance)
+
+
+def run_provenance_from_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The index page's footer from the last run's manifest."""
+    git = manifest.get("git", {})
+    shared = manifest.get("shared_inputs", {})
+    return {
+        "git_commit": git.get("commit", "unknown"), "git_dirty": git.get("dirty", False),
+        "executed_at": manifest.get("created_at", ""), "data_dir": manifest.get("data_dir", ""),
+        "synthetic": bool(manifest.get("synthetic")),
+        "input_hashes": {("force notebook" if k == "force_notebook" else k): v for k, v in shared.items()},
+        "package_versions": manifest.get("package_versions", {}),
+    }
+
+
+def export_all(out_dir: Path, *, hidden_tags: tuple[str, ...], only_stale: bool = False,
+               progress: bool = False) -> tuple[list[str], Path]:
+    """Re-render the pages of every successful unit (or only stale ones) and the index, from what the last
+    run left in OUT (executed notebooks, state files, manifest). Returns the units rendered and the index path."""
+    from analysis.pipeline.hashing import export_digest
+    from analysis.pipeline.manifest import read_manifest
+
+    out_dir = Path(out_dir)
+    manifest = read_manifest(out_dir / layout.MANIFEST)
+    if manifest is None:
+        raise FileNotFoundError(f"no run recorded in {out_dir} (manifest.json missing): run `python -m analysis run` first")
+    states = cache.load_all(out_dir)
+    national = cache.load(out_dir, NATIONAL)
+    export_code = export_digest()
+    candidates = [s for s in states.values() if s.status == OK] + ([national] if national and national.status == OK else [])
+    chosen = stale_pages(out_dir, candidates, export_code) if only_stale else candidates
+    rendered = []
+    items = chosen
+    if progress and chosen:
+        from tqdm import tqdm
+
+        items = tqdm(chosen, desc="pages", unit="page")
+    for state in items:
+        if (unit_dir(out_dir, state.unit) / layout.NOTEBOOK).is_file():
+            export_unit(out_dir, state, export_code, hidden_tags)
+            rendered.append(state.unit)
+    forces = sorted(manifest.get("forces") or states)
+    index = write_site_index(out_dir, forces, states, national, synthetic=bool(manifest.get("synthetic")),
+                             provenance=run_provenance_from_manifest(manifest))
+    return rendered, index

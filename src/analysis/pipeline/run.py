@@ -1,0 +1,492 @@
+"""The batch run behind `python -m analysis run` (DESIGN.md section 7).
+
+Steps: find the data (generating the synthetic default when it is absent) -> plan (what changed since the
+last run, and why) -> fan out the force runs to the executor (each validates its force's data, runs the force
+notebook, checks its results table and renders its page) -> the national notebook -> re-render pages whose
+export code changed -> OUT/index.html -> OUT/manifest.json -> a summary table.
+
+A failing force does not stop the others: its failing cell and error are recorded, shown in the summary and
+on the index page, and the exit code is 1. A force whose data fail validation is skipped (exit code 1 too).
+SIGINT/SIGTERM stop the run: workers and their kernels are stopped, staging folders removed, and whatever
+completed stays committed with its state, so the next run does only what is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.paths import OUTPUTS_DIR, PACKAGE_DIR, SYNTHETIC_DIR
+from analysis.pipeline import cache, layout, publish
+from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK, UnitState
+from analysis.pipeline.config import pipeline_settings, project_path
+from analysis.pipeline.executors import Executor, make_executor
+from analysis.pipeline.hashing import export_digest, file_digest, shared_components
+from analysis.pipeline.manifest import git_state, notebook_provenance, now, package_versions, write_manifest, display_path
+from analysis.pipeline.plan import PlanError, UnitPlan, group_reasons, list_forces, plan_forces, plan_national, select
+from analysis.pipeline.run_force import NotebookOutcome, NotebookTask, format_error, format_validation, run_notebook_task
+from analysis.settings import PIPELINE_YAML
+
+log = logging.getLogger(__name__)
+
+CURRENT = "current"
+
+
+class Interrupted(BaseException):
+    """The run received SIGINT or SIGTERM (a BaseException so that no `except Exception` swallows it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@dataclass
+class RunConfig:
+    """Options of one run (the command line's, with None meaning "from params/pipeline.yaml")."""
+
+    data_dir: Path | None = None  # None: data/synthetic, generated when absent
+    out_dir: Path = OUTPUTS_DIR
+    forces: list[str] | None = None
+    jobs: int | None = None
+    rerun: bool = False
+    executor: str | None = None
+    scheduler: str | None = None
+    params_file: Path = PIPELINE_YAML
+    force_notebook: Path | None = None
+    national_notebook: Path | None = None
+    progress: bool | None = None  # None: when stderr is a terminal
+    package_dir: Path = PACKAGE_DIR  # whose source is hashed as the "package" input (tests use a fixed copy)
+
+
+@dataclass
+class UnitResult:
+    """One line of the summary."""
+
+    unit: str
+    status: str  # ok | failed | skipped-invalid | current | not run
+    seconds: float | None = None
+    reason: str = ""  # why it ran
+    failure: str = ""  # failing cell and error, or why it was skipped
+
+    @property
+    def bad(self) -> bool:
+        return self.status in (FAILED, INVALID) or (self.unit == NATIONAL and self.status == "not run")
+
+
+@dataclass
+class RunReport:
+    units: list[UnitResult] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    interrupted: int = 0  # the signal number when interrupted
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 128 + self.interrupted
+        return 1 if any(u.bad for u in self.units) else 0
+
+    def unit(self, name: str) -> UnitResult:
+        return next(u for u in self.units if u.unit == name)
+
+    def ran(self) -> list[str]:
+        return [u.unit for u in self.units if u.status in (OK, FAILED, INVALID) and u.seconds is not None]
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
+                 echo: Callable[[str], None] = print) -> RunReport:
+    """Run the pipeline; `executor` overrides the configured one (tests pass a Dask client's executor)."""
+    began = time.perf_counter()
+    report = RunReport()
+    step = time.perf_counter()
+    settings = pipeline_settings(config.params_file)
+    out = Path(config.out_dir).resolve()
+    params_file = Path(config.params_file).resolve()
+    data_dir = resolve_data(config.data_dir, echo)
+    forces = list_forces(data_dir)
+    selected = select(forces, config.forces)
+    force_nb = project_path(config.force_notebook or settings["force_notebook"])
+    national_nb = project_path(config.national_notebook or settings["national_notebook"])
+    if not force_nb.is_file():
+        raise PlanError(f"force notebook not found: {force_nb}")
+
+    removed = layout.clean_leftovers(out)
+    if removed:
+        echo(f"removed {len(removed)} unfinished output(s) of an interrupted run")
+    prune_forces_not_in_data(out, forces, echo)
+    git = git_state()
+    shared = shared_components(force_nb, params_file, package_dir=config.package_dir)
+    plans = plan_forces(out, data_dir, shared, forces, selected, rerun=config.rerun)
+    due = [p for p in plans if p.due]
+    for line in group_reasons(plans):
+        echo(f"run {line}")
+    if not due:
+        echo(f"forces: {len(selected)} current, nothing to run")
+    report.timings["plan"] = round(time.perf_counter() - step, 3)
+
+    run = _Session(config, settings, out, data_dir, params_file, git, executor, echo)
+    with interrupt_signals():
+        try:
+            step = time.perf_counter()
+            outcomes = run.forces(due, force_nb) if due else {}
+            report.timings["forces"] = round(time.perf_counter() - step, 3)
+            states = {code: s for code, s in cache.load_all(out).items() if code in forces}
+            step = time.perf_counter()
+            national_result = run.national(national_nb, states, plans)
+            report.timings["national"] = round(time.perf_counter() - step, 3)
+        except Interrupted as stop:
+            run.abort()
+            echo(f"interrupted by {stop}: finished runs are kept; run again to complete the rest")
+            report.interrupted = stop.signum
+            report.units = [_force_result(p, outcomes_so_far=run.outcomes) for p in plans if p.selected]
+            return report
+        finally:
+            run.close()
+
+    national_state = cache.load(out, NATIONAL)
+    synthetic = config.data_dir is None or Path(data_dir) == SYNTHETIC_DIR.resolve() or any(
+        s.info.get("synthetic") for s in states.values())
+    step = time.perf_counter()
+    export_code = export_digest()
+    ok_states = [s for s in states.values() if s.status == OK] + ([national_state] if national_state and national_state.status == OK else [])
+    stale = publish.stale_pages(out, ok_states, export_code)
+    for state in _progress(stale, run.progress, "pages"):
+        publish.export_unit(out, state, export_code, tuple(settings["hidden_tags"]))
+    report.timings["export"] = round(time.perf_counter() - step, 3)
+
+    step = time.perf_counter()
+    run_provenance = {
+        "git_commit": git["commit"], "git_dirty": git["dirty"], "executed_at": now(),
+        "data_dir": display_path(data_dir), "synthetic": synthetic,
+        "input_hashes": {"force notebook": shared.notebook, "parameters": shared.parameters,
+                         "package": shared.package, "lock": shared.lock},
+        "package_versions": package_versions(),
+    }
+    publish.write_site_index(out, forces, states, national_state, synthetic=synthetic, provenance=run_provenance)
+    report.timings["index"] = round(time.perf_counter() - step, 3)
+
+    report.units = [_force_result(p, outcomes_so_far=outcomes) for p in plans if p.selected]
+    report.units.append(national_result)
+    report.timings["total"] = round(time.perf_counter() - began, 3)
+    write_manifest(out / layout.MANIFEST, build_manifest(
+        config=config, data_dir=data_dir, out=out, params_file=params_file, git=git, synthetic=synthetic,
+        shared=shared, plans=plans, states=states, national=national_state, report=report,
+        executor=run.described, settings=settings))
+    return report
+
+
+class _Session:
+    """The executor and bookkeeping of one run (created lazily: a run with nothing to do starts no worker)."""
+
+    def __init__(self, config: RunConfig, settings: dict, out: Path, data_dir: Path, params_file: Path,
+                 git: dict, executor: Executor | None, echo: Callable[[str], None]):
+        self.config, self.settings, self.out, self.data_dir = config, settings, out, data_dir
+        self.params_file, self.git, self.echo = params_file, git, echo
+        self._given = executor
+        self._executor: Executor | None = None
+        self.outcomes: dict[str, NotebookOutcome] = {}
+        self.in_flight: list[Path] = []
+        self.described: dict[str, Any] = {"kind": "none", "workers": 0}
+        self.progress = sys.stderr.isatty() if config.progress is None else config.progress
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            if self._given is not None:
+                self._executor = self._given
+            else:
+                kind = self.config.executor or self.settings["executor"]
+                self._executor = make_executor(kind, jobs=self.config.jobs or self.settings["jobs"],
+                                               scheduler=self.config.scheduler or self.settings["scheduler"])
+            self.described = {**self._executor.describe(), "reuse_kernels": self.settings["reuse_kernels"]}
+        return self._executor
+
+    def task(self, unit: str, notebook: Path, parameters: dict[str, Any], staging: Path, final: Path,
+             plan: UnitPlan, **extra) -> NotebookTask:
+        shown = {**parameters, "output_dir": str(final)}
+        provenance = notebook_provenance(git=self.git, data_dir=self.data_dir, parameters=shown,
+                                         input_hashes=plan.inputs.flat())
+        s = self.settings
+        return NotebookTask(
+            unit=unit, notebook=str(notebook), parameters=parameters, staging_dir=str(staging),
+            provenance=provenance, index_href=publish.index_href(unit), kernel_name=s["kernel_name"],
+            reuse_kernel=s["reuse_kernels"], warm_imports=tuple(s["warm_imports"]),
+            start_timeout=float(s["start_timeout"]), cell_timeout=s["cell_timeout"],
+            hidden_tags=tuple(s["hidden_tags"]), **extra)
+
+    def forces(self, due: list[UnitPlan], notebook: Path) -> dict[str, NotebookOutcome]:
+        executor = self.executor
+        futures = {}
+        for plan in due:
+            staging = layout.new_staging(self.out, plan.unit)
+            parameters = {"force_code": plan.unit, "data_dir": str(self.data_dir), "output_dir": str(staging),
+                          "params_file": str(self.params_file)}
+            task = self.task(plan.unit, notebook, parameters, staging, layout.force_dir(self.out, plan.unit), plan,
+                             data_dir=str(self.data_dir))
+            self.in_flight.append(staging)
+            futures[executor.submit(run_notebook_task, task)] = (plan, task)
+        failed = 0
+        bar = _bar(len(futures), "force reports", self.progress)
+        bar.set_postfix(running=min(executor.workers, len(futures)), failed=0)
+        pending = len(futures)
+        for future in executor.as_completed(futures):
+            plan, task = futures[future]
+            outcome = _outcome(future, task)
+            self.commit(plan, outcome)
+            pending -= 1
+            failed += outcome.status != OK
+            bar.update(1)
+            bar.set_postfix(running=min(executor.workers, pending), failed=failed)
+            if outcome.status == FAILED:
+                bar.write(f"{plan.unit}: failed at {format_error(plan.unit, outcome.error).split(': ', 1)[1]}")
+            elif outcome.status == INVALID:
+                bar.write(f"{plan.unit}: data failed validation, skipped (see {layout.force_dir(self.out, plan.unit) / layout.VALIDATION})")
+        bar.close()
+        return self.outcomes
+
+    def national(self, notebook: Path, states: dict[str, UnitState], plans: list[UnitPlan]) -> UnitResult:
+        if not notebook.is_file():
+            return UnitResult(NATIONAL, "not run", failure=f"national notebook not found: {notebook}")
+        shared = shared_components(notebook, self.params_file, package_dir=self.config.package_dir)
+        plan = plan_national(self.out, shared, states, {p.unit: p.inputs for p in plans}, rerun=self.config.rerun)
+        if not plan.inputs.components["results"]:
+            return UnitResult(NATIONAL, "not run", failure="no force has results to collate")
+        if not plan.reasons:
+            previous = plan.previous
+            return UnitResult(NATIONAL, CURRENT if previous.status == OK else previous.status,
+                              failure=_failure_text(previous))
+        self.echo(f"run national: {'; '.join(plan.reasons)}")
+        staging = layout.new_staging(self.out, NATIONAL)
+        parameters = {"results_dir": str(self.out / layout.FORCES), "data_dir": str(self.data_dir),
+                      "output_dir": str(staging), "params_file": str(self.params_file)}
+        synthetic = any(s.info.get("synthetic") for s in states.values()) or self.config.data_dir is None
+        task = self.task(NATIONAL, notebook, parameters, staging, layout.national_dir(self.out), plan,
+                         title="National findings", synthetic=synthetic, validate=False)
+        self.in_flight.append(staging)
+        bar = _bar(1, "national report", self.progress)
+        future = self.executor.submit(run_notebook_task, task)
+        outcome = _outcome(next(iter(self.executor.as_completed([future]))), task)
+        bar.update(1)
+        bar.close()
+        state = self.commit(plan, outcome)
+        return UnitResult(NATIONAL, outcome.status, outcome.seconds, "; ".join(plan.reasons), _failure_text(state))
+
+    def commit(self, plan: UnitPlan, outcome: NotebookOutcome) -> UnitState:
+        """Move a finished run into place and record its state (see layout.commit)."""
+        staging = Path(outcome.staging_dir)
+        staging.mkdir(parents=True, exist_ok=True)
+        final = publish.unit_dir(self.out, plan.unit)
+        results_digest = html_digest = None
+        if outcome.status == OK:
+            if (staging / layout.RESULTS).is_file():
+                results_digest = file_digest(staging / layout.RESULTS)
+        elif outcome.status == FAILED:
+            _keep_only(staging, {layout.NOTEBOOK, layout.ERROR})
+            if not (staging / layout.ERROR).is_file():
+                (staging / layout.ERROR).write_text(format_error(plan.unit, outcome.error) + "\n", encoding="utf-8")
+        else:
+            _keep_only(staging, set())
+            (staging / layout.VALIDATION).write_text((outcome.validation or "") + "\n", encoding="utf-8")
+        state = UnitState(
+            unit=plan.unit, status=outcome.status, components=plan.inputs.components, digest=plan.inputs.digest,
+            finished_at=now(), seconds=outcome.seconds, results_digest=results_digest, html_digest=None,
+            error=outcome.error, validation=outcome.validation, reason="; ".join(plan.reasons),
+            info={**outcome.info, "timings": outcome.timings},
+        )
+        if outcome.status == OK and (staging / layout.HTML).is_file():
+            html_digest = publish.page_digest(export_digest(), state)
+        state.html_digest = html_digest
+        layout.commit(staging, final)
+        cache.save(self.out, state)
+        self.outcomes[plan.unit] = outcome
+        if staging in self.in_flight:
+            self.in_flight.remove(staging)
+        return state
+
+    def abort(self) -> None:
+        if self._executor is not None:
+            self._executor.interrupt()
+        for staging in self.in_flight:
+            layout.discard(staging)
+        layout.clean_leftovers(self.out)
+
+    def close(self) -> None:
+        if self._executor is not None and self._given is None:
+            self._executor.close()
+
+
+def _outcome(future, task: NotebookTask) -> NotebookOutcome:
+    """The future's outcome; a worker that crashed (or raised) makes a failed outcome, not a crashed run."""
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001 - isolate the failure to this unit
+        log.debug("worker failed for %s", task.unit, exc_info=True)
+        text = str(error).strip()
+        return NotebookOutcome(task.unit, FAILED, task.staging_dir, 0.0,
+                               error={"kind": "worker", "cell": "", "cell_id": "", "ename": type(error).__name__,
+                                      "evalue": text.splitlines()[0] if text else ""})
+
+
+def _keep_only(folder: Path, names: set[str]) -> None:
+    for path in folder.iterdir():
+        if path.name not in names:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def _failure_text(state: UnitState | None) -> str:
+    if state is None:
+        return ""
+    if state.status == FAILED and state.error:
+        return format_error(state.unit, state.error).split(": ", 1)[1]
+    if state.status == INVALID:
+        return format_validation(state.validation or "")
+    return ""
+
+
+def _force_result(plan: UnitPlan, *, outcomes_so_far: dict[str, NotebookOutcome]) -> UnitResult:
+    """The summary line of a force: how its run ended, or its recorded status when it did not run."""
+    outcome = outcomes_so_far.get(plan.unit)
+    if outcome is not None:
+        text = ""
+        if outcome.status == FAILED:
+            text = format_error(plan.unit, outcome.error).split(": ", 1)[1]
+        elif outcome.status == INVALID:
+            text = format_validation(outcome.validation or "")
+        return UnitResult(plan.unit, outcome.status, outcome.seconds, "; ".join(plan.reasons), text)
+    previous = plan.previous
+    if plan.due:
+        return UnitResult(plan.unit, "not run", reason="; ".join(plan.reasons), failure="interrupted before it ran")
+    if previous is None:
+        return UnitResult(plan.unit, "not run")
+    if previous.status == OK:
+        return UnitResult(plan.unit, CURRENT)
+    return UnitResult(plan.unit, previous.status, failure=_failure_text(previous))
+
+
+def prune_forces_not_in_data(out: Path, forces: list[str], echo: Callable[[str], None]) -> None:
+    """Remove outputs and state of forces that are no longer in the data (the national notebook must not
+    collate results of a force that is not part of this dataset)."""
+    gone = sorted(set(cache.load_all(out)) - set(forces))
+    folder = out / layout.FORCES
+    if folder.is_dir():
+        gone = sorted(set(gone) | {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in forces})
+    for code in gone:
+        shutil.rmtree(layout.force_dir(out, code), ignore_errors=True)
+        cache.remove(out, code)
+    if gone:
+        echo(f"removed outputs of force(s) no longer in the data: {', '.join(gone)}")
+
+
+def resolve_data(data_dir: Path | None, echo: Callable[[str], None]) -> Path:
+    """The data folder; without one, data/synthetic generated by `generate --if-missing` when needed."""
+    if data_dir is not None:
+        return Path(data_dir).resolve()
+    from analysis.cli import build_parser
+
+    args = build_parser().parse_args(["generate", "--if-missing", "--out", str(SYNTHETIC_DIR)])
+    code = int(args.func(args) or 0)
+    if code != 0:
+        raise PlanError(f"could not generate the synthetic dataset in {SYNTHETIC_DIR} (generate exited {code})")
+    return SYNTHETIC_DIR.resolve()
+
+
+@contextmanager
+def interrupt_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into `Interrupted` in the main thread for the duration of the block."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _bar(total: int, desc: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="run", disable=not enabled, file=sys.stderr, dynamic_ncols=True)
+
+
+def _progress(items: list, enabled: bool, desc: str):
+    if not items:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="page", disable=not enabled, file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def build_manifest(*, config: RunConfig, data_dir: Path, out: Path, params_file: Path, git: dict, synthetic: bool,
+                   shared, plans: list[UnitPlan], states: dict[str, UnitState], national: UnitState | None,
+                   report: RunReport, executor: dict, settings: dict) -> dict[str, Any]:
+    """OUT/manifest.json (see analysis.pipeline.manifest)."""
+    from analysis.settings import load_settings
+
+    def unit_entry(state: UnitState | None, result: UnitResult | None) -> dict[str, Any]:
+        entry: dict[str, Any] = {}
+        if result is not None:
+            entry.update(status=result.status, ran=result.status in (OK, FAILED, INVALID) and result.seconds is not None,
+                         seconds=result.seconds, reason=result.reason, failure=result.failure)
+        if state is not None:
+            entry.update(last_status=state.status, finished_at=state.finished_at, input_digest=state.digest,
+                         inputs=state.inputs.flat(), results_digest=state.results_digest,
+                         timings=state.info.get("timings", {}), error=state.error)
+        return entry
+
+    results = {u.unit: u for u in report.units}
+    return {
+        "created_at": now(),
+        "git": git,
+        "synthetic": synthetic,
+        "data_dir": display_path(data_dir),
+        "out_dir": display_path(out),
+        "params_file": display_path(params_file),
+        "parameters": load_settings(params_file),
+        "forces_selected": config.forces or "all",
+        "rerun": config.rerun,
+        "executor": executor,
+        "shared_inputs": {"force_notebook": shared.notebook, "parameters": shared.parameters,
+                          "package": shared.package, "lock": shared.lock},
+        "package_versions": package_versions(),
+        "timings": report.timings,
+        "forces": {p.unit: unit_entry(states.get(p.unit), results.get(p.unit)) for p in plans},
+        "national": unit_entry(national, results.get(NATIONAL)),
+        "exit_code": report.exit_code,
+    }
+
+
+def format_summary(report: RunReport) -> str:
+    """The final table: unit, status, seconds, why it ran, failing cell and error (or why skipped)."""
+    header = ("unit", "status", "seconds", "why it ran", "failure")
+    rows = [(u.unit, u.status, "" if u.seconds is None else f"{u.seconds:.1f}", u.reason, u.failure) for u in report.units]
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(4)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]), row[3].ljust(widths[3]), row[4]]
+        lines.append("  ".join(cells).rstrip())
+    counts: dict[str, int] = {}
+    for u in report.units:
+        counts[u.status] = counts.get(u.status, 0) + 1
+    lines.append(", ".join(f"{n} {status}" for status, n in counts.items()) +
+                 (f"; {report.timings['total']:.1f} s" if "total" in report.timings else ""))
+    return "\n".join(lines)

@@ -1,0 +1,314 @@
+"""One notebook run, as executed by a worker: validate the force's data, execute the notebook with papermill in
+the run's own working directory (its staging folder), check what it wrote, record provenance in the executed
+notebook's metadata and export the reviewer page.
+
+Everything is written inside the staging folder; the orchestrator commits the folder (layout.commit) only
+after the run has ended, so an interrupted run leaves nothing half-written in place. A failure of the
+notebook is not an exception here: it is returned as an outcome naming the failing cell and the error
+(from papermill's PapermillExecutionError), so one force's failure never stops the others.
+
+Tasks and outcomes are plain dataclasses so they travel to process-pool and Dask workers by pickling.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from analysis.pipeline import kernels
+from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK
+from analysis.pipeline.layout import ERROR, HTML, NOTEBOOK, RESULTS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NotebookTask:
+    """What a worker needs to run one notebook (paths absolute, visible to the worker)."""
+
+    unit: str  # force code, or NATIONAL
+    notebook: str
+    parameters: dict[str, Any]
+    staging_dir: str
+    provenance: dict[str, Any]
+    title: str = ""  # page title; for a force, built from its force_profile when empty
+    synthetic: bool | None = None  # None: read from the force's force_profile.is_synthetic
+    data_dir: str | None = None  # forces: validated before the run, profile read from here
+    validate: bool = True
+    export: bool = True
+    index_href: str | None = None
+    kernel_name: str = "python3"
+    reuse_kernel: bool = True
+    warm_imports: tuple[str, ...] = ()
+    start_timeout: float = 60.0
+    cell_timeout: float | None = None
+    hidden_tags: tuple[str, ...] = ("hide", "parameters", "injected-parameters")
+
+
+@dataclass
+class NotebookOutcome:
+    """How a run ended. status: ok, failed or skipped-invalid."""
+
+    unit: str
+    status: str
+    staging_dir: str
+    seconds: float
+    error: dict[str, Any] | None = None
+    validation: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)  # force_name, region, synthetic, title, worker
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run_notebook_task(task: NotebookTask) -> NotebookOutcome:
+    """Run one notebook end to end inside its staging folder and say how it went (never raises for a
+    notebook error; raises only for a broken set-up, e.g. an unreadable notebook file)."""
+    began = time.perf_counter()
+    staging = Path(task.staging_dir)
+    staging.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    info: dict[str, Any] = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
+
+    def done(status: str, **extra) -> NotebookOutcome:
+        timings["total"] = round(time.perf_counter() - began, 3)
+        return NotebookOutcome(task.unit, status, str(staging), timings["total"], info=info, timings=timings, **extra)
+
+    synthetic = task.synthetic
+    if task.unit != NATIONAL and task.data_dir is not None:
+        try:
+            info.update(force_profile_info(task.data_dir, task.unit))
+        except Exception:  # noqa: BLE001 - an unreadable profile is reported by validation
+            log.debug("could not read the force profile of %s", task.unit, exc_info=True)
+        if task.validate:
+            step = time.perf_counter()
+            from analysis.validate import validate_force
+
+            report = validate_force(task.data_dir, task.unit)
+            timings["validate"] = round(time.perf_counter() - step, 3)
+            if not report.ok:
+                return done(INVALID, validation=report.summary())
+        if synthetic is None:
+            synthetic = info.get("synthetic", False)
+    synthetic = bool(synthetic)
+    info["synthetic"] = synthetic
+    title = task.title or default_title(task.unit, info)
+    info["title"] = title
+
+    notebook_path = staging / NOTEBOOK
+    error = execute(task, notebook_path, timings)
+    if error is None and task.unit != NATIONAL:
+        error = check_results(staging / RESULTS, task.unit)
+    executed_at = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    provenance = {**task.provenance, "executed_at": executed_at, "synthetic": synthetic}
+    if notebook_path.is_file():
+        finish_notebook(notebook_path, provenance, status=OK if error is None else FAILED, error=error, timings=timings)
+    if error is not None:
+        (staging / ERROR).write_text(format_error(task.unit, error) + "\n", encoding="utf-8")
+        return done(FAILED, error=error)
+    if task.export:
+        step = time.perf_counter()
+        from analysis.report.export import export_html
+
+        export_html(notebook_path, staging / HTML, title=title, synthetic=synthetic, provenance=provenance,
+                    index_href=task.index_href, hidden_tags=frozenset(task.hidden_tags))
+        timings["export"] = round(time.perf_counter() - step, 3)
+    return done(OK)
+
+
+def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict[str, Any] | None:
+    """Execute the notebook with papermill; None on success, else what failed (cell, error)."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = nbformat.read(task.notebook, as_version=4)
+    step = time.perf_counter()
+    if task.reuse_kernel:
+        kernel, started = kernels.acquire(task.kernel_name, task.start_timeout)
+        nb.cells.insert(0, kernels.prelude_cell(str(output.parent), task.warm_imports))
+    else:
+        # A fresh kernel started in the run's folder (papermill's own `cwd` would chdir this whole process,
+        # which is unsafe in a threaded Dask worker).
+        kernel, started = kernels.WarmKernel(task.kernel_name, task.start_timeout), True
+        kernel.start(cwd=str(output.parent))
+    if started:
+        timings["kernel_start"] = round(time.perf_counter() - step, 3)
+    step = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            nb,
+            str(output),
+            parameters=dict(task.parameters),
+            kernel_name=task.kernel_name,
+            request_save_on_cell_execute=False,
+            progress_bar=False,
+            log_output=False,
+            start_timeout=task.start_timeout,
+            execution_timeout=task.cell_timeout,
+            km=kernel.km,
+            kc=kernel.kc,
+        )
+    except PapermillExecutionError as failure:
+        return cell_error(failure, output, 1 if task.reuse_kernel else 0)
+    except Exception as failure:  # noqa: BLE001 - a dead kernel or a timeout fails this run only
+        if task.reuse_kernel:
+            kernels.discard()
+        text = str(failure).strip()
+        return {"kind": type(failure).__name__, "cell": "", "cell_id": "", "ename": type(failure).__name__,
+                "evalue": text.splitlines()[0] if text else ""}
+    finally:
+        timings["execute"] = round(time.perf_counter() - step, 3)
+        if not task.reuse_kernel:
+            kernel.shutdown()
+    return None
+
+
+def cell_error(failure, output: Path, offset: int) -> dict[str, Any]:
+    """The failing cell (execution count, first line of its source, cell id) and the error."""
+    source = (failure.source or "").strip().splitlines()
+    first = source[0].strip() if source else ""
+    cell_id = ""
+    try:
+        import nbformat
+
+        nb = nbformat.read(output, as_version=4)
+        failing = [c for c in nb.cells if c.get("cell_type") == "code" and c.get("execution_count") == failure.exec_count
+                   and c.get("outputs") and any(o.get("output_type") == "error" for o in c.outputs)]
+        cell_id = failing[0].get("id", "") if failing else ""
+    except Exception:  # noqa: BLE001 - the error report must not fail
+        log.debug("could not read the failed notebook %s", output, exc_info=True)
+    label = f"In [{failure.exec_count}]" + (f": {first[:80]}" if first else "")
+    return {
+        "kind": "cell",
+        "cell": label,
+        "cell_index": max(int(failure.cell_index) - offset, 0),
+        "cell_id": cell_id,
+        "ename": failure.ename,
+        "evalue": str(failure.evalue).strip(),
+    }
+
+
+def check_results(path: Path, force_code: str) -> dict[str, Any] | None:
+    """The force notebook must leave a valid results table for its own force (analysis.results schema)."""
+    from analysis import results
+
+    if not path.is_file():
+        return {"kind": "results", "cell": "", "cell_id": "", "ename": "MissingResults",
+                "evalue": f"the notebook did not write {RESULTS}"}
+    try:
+        frame = results.read(path)
+    except Exception as failure:  # noqa: BLE001 - reported as this force's failure
+        return {"kind": "results", "cell": "", "cell_id": "", "ename": type(failure).__name__, "evalue": str(failure)}
+    other = sorted(set(frame["force_code"]) - {force_code})
+    if other:
+        return {"kind": "results", "cell": "", "cell_id": "", "ename": "ResultsSchemaError",
+                "evalue": f"{RESULTS} holds rows for other forces: {other}"}
+    return None
+
+
+def finish_notebook(path: Path, provenance: dict[str, Any], *, status: str, error: dict | None, timings: dict) -> None:
+    """Drop the pipeline's prelude cell and record provenance in the executed notebook's metadata."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if kernels.PRELUDE_TAG not in c.get("metadata", {}).get("tags", [])]
+    durations = []
+    for cell in nb.cells:
+        seconds = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if cell.get("cell_type") == "code" and seconds is not None:
+            source = cell.get("source", "").strip().splitlines()
+            durations.append((round(float(seconds), 3), source[0][:60] if source else ""))
+    timings["slowest_cells"] = sorted(durations, reverse=True)[:3]
+    timings["first_cell"] = durations[0][0] if durations else 0.0
+    nb.metadata["analysis"] = {"provenance": provenance, "status": status, "error": error,
+                               "timings": {k: v for k, v in timings.items()}}
+    tmp = path.with_name(f".{path.name}.tmp")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, path)
+
+
+def force_profile_info(data_dir: str, force_code: str) -> dict[str, Any]:
+    """Name, region and synthetic flag of a force, from its force_profile table."""
+    import pyarrow.parquet as pq
+
+    path = Path(data_dir) / force_code / "force_profile.parquet"
+    if not path.is_file():
+        return {}
+    table = pq.read_table(path, columns=None).to_pylist()
+    if not table:
+        return {}
+    row = table[0]
+    return {"force_name": row.get("force_name") or force_code, "region": row.get("region") or "",
+            "synthetic": bool(row.get("is_synthetic"))}
+
+
+def default_title(unit: str, info: dict[str, Any]) -> str:
+    if unit == NATIONAL:
+        return "National findings"
+    name = info.get("force_name")
+    return f"{name} ({unit}): force report" if name and name != unit else f"Force report: {unit}"
+
+
+def format_error(unit: str, error: dict[str, Any]) -> str:
+    """One line: where it failed and the error, e.g. `SYN02: In [5]: # Charge rate: ValueError: no offences`."""
+    where = f"{error['cell']}: " if error.get("cell") else ""
+    return f"{unit}: {where}{error.get('ename', '')}: {error.get('evalue', '')}"
+
+
+def format_validation(summary: str, *, example: bool = True) -> str:
+    """One line from a validation summary (analysis.validate.ValidationReport.summary): the count of
+    failures and, with `example`, the first of them (`data failed validation: 1 failure, e.g. offences row 3,
+    ...`). Failures quote values from the data, so pages for reviewers use example=False."""
+    lines = (summary or "").splitlines()
+    count = lines[0].split(": ", 1)[-1].rstrip(".") if lines else "failures"
+    first = ""
+    for i, line in enumerate(lines):
+        if line.startswith("Failures") and not line.startswith("Failures by") and i + 1 < len(lines):
+            first = lines[i + 1].strip()
+            break
+    return f"data failed validation: {count}" + (f", e.g. {first}" if first and example else "")
+
+
+# ------------------------------------------------------------------------------------------------
+# Local worker processes
+
+
+def skip_slow_optional_imports() -> None:
+    """Keep jsonschema from importing its optional `rfc3987_syntax` format checker in this process.
+
+    nbformat (imported by papermill and nbconvert) imports jsonschema, whose `_format` module imports
+    rfc3987_syntax when installed; that module builds a parser at import time, 1.5 s on an idle core and
+    5 s on a busy one, paid by every process that touches a notebook. Only the "iri" string format of JSON
+    Schema uses it, and nbformat validates notebooks without format checking, so marking the module absent
+    (import raises ImportError, which jsonschema expects for optional checkers) changes nothing but speed.
+    Applied only to processes the pipeline owns (local workers, the export command), never to kernels.
+    """
+    import sys
+
+    if "jsonschema._format" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+
+
+def init_local_worker() -> None:
+    """Initialise a process-pool worker: the orchestrator handles Ctrl-C; SIGTERM (sent by the orchestrator
+    when the run is interrupted) kills this worker's kernels and exits at once. The staging folder of the
+    run in progress is removed by the orchestrator."""
+    import signal
+
+    skip_slow_optional_imports()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def on_term(signum, frame):  # noqa: ARG001
+        kernels.kill_all()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+    from multiprocessing import util
+
+    util.Finalize(None, kernels.shutdown_all, exitpriority=10)

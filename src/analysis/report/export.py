@@ -1,0 +1,344 @@
+"""Reviewer HTML from an executed notebook (DESIGN.md section 8).
+
+`export_html` converts an executed notebook with nbconvert's HTMLExporter and the project's "reviewer"
+template (templates/reviewer, based on JupyterLab's "lab" template) so that the page:
+- shows no code: every input is excluded (HTMLExporter.exclude_input) and prompts are dropped; cells tagged
+  as plumbing (`hide`, plus papermill's `parameters` / `injected-parameters` cells) are removed outright with
+  nbconvert's TagRemovePreprocessor; code cells left with no output and stderr streams (warnings meant for
+  the analyst) are dropped too;
+- is self-contained: images are embedded as base64 data URIs (nbconvert embeds PNG outputs; markdown
+  images are embedded with `embed_images`), and the template overrides every block of the lab template that
+  would fetch something from the web (require.js, MathJax, Mermaid, widgets). The written page is scanned
+  (`find_network_requests`) and an export that would make any network request is refused;
+- has a table of contents built from the page's headings (h1-h3), a synthetic-data banner at the top when the
+  data is synthetic, and a provenance footer (commit, input hashes, parameters, package versions, dates).
+
+The HTML is written atomically (temporary file in the same folder, then renamed). LaTeX in markdown is not
+typeset (MathJax would be a network request): notebooks should write formulas in plain text.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "reviewer"
+BANNER_TEXT = "SYNTHETIC DATA — not real police data"
+
+#: Cell tags whose cells never reach a reviewer page.
+HIDDEN_TAGS = frozenset({"hide", "parameters", "injected-parameters"})
+
+TOC_PLACEHOLDER = "<!--ANALYSIS-TOC-->"
+TOC_LEVELS = (1, 2, 3)
+
+
+class ExportError(RuntimeError):
+    """The notebook could not be turned into an offline reviewer page."""
+
+
+def export_html(
+    notebook_path: str | Path,
+    html_path: str | Path,
+    *,
+    title: str,
+    synthetic: bool,
+    provenance: dict[str, Any],
+    index_href: str | None = None,
+    hidden_tags: frozenset[str] | set[str] = HIDDEN_TAGS,
+) -> Path:
+    """Write the reviewer page for one executed notebook and return its path.
+
+    `provenance` is shown in the footer; recognised keys: git_commit, git_dirty, executed_at, data_dir,
+    synthetic, parameters (dict), input_hashes (dict), package_versions (dict). `exported_at` is added.
+    `index_href` (relative link to outputs/index.html) adds an "All reports" link under the title.
+    """
+    import nbformat
+
+    notebook_path = Path(notebook_path)
+    nb = nbformat.read(notebook_path, as_version=4)
+    page = render_notebook(
+        nb,
+        title=title,
+        synthetic=synthetic,
+        provenance=provenance,
+        index_href=index_href,
+        resources_path=notebook_path.parent,
+        hidden_tags=hidden_tags,
+    )
+    return write_text_atomic(Path(html_path), page)
+
+
+def render_notebook(
+    nb,
+    *,
+    title: str,
+    synthetic: bool,
+    provenance: dict[str, Any],
+    index_href: str | None = None,
+    resources_path: Path | None = None,
+    hidden_tags: frozenset[str] | set[str] = HIDDEN_TAGS,
+) -> str:
+    """The reviewer page for a notebook node, as text (see `export_html`)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = title
+    exporter = _exporter(frozenset(hidden_tags))
+    shown = {**provenance, "exported_at": _now()}
+    shown.setdefault("synthetic", synthetic)
+    resources = {
+        "metadata": {"name": title, "path": str(resources_path or Path.cwd())},
+        "analysis": {"title": title, "synthetic": synthetic, "provenance": shown, "index_href": index_href},
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body = _strip_css_comments(body)
+    body = insert_toc(body)
+    requests = find_network_requests(body)
+    if requests:
+        raise ExportError(f"the page would make network requests (not readable offline): {requests[:5]}")
+    return body
+
+
+_EXPORTERS: dict[frozenset[str], Any] = {}
+
+
+def _preprocessor_classes():
+    """nbconvert preprocessors for reviewer pages (defined lazily: importing nbconvert costs ~0.3 s)."""
+    from nbconvert.preprocessors import Preprocessor
+
+    class DropStderr(Preprocessor):
+        """Remove stderr streams (warnings and logs meant for the analyst, kept in the executed notebook)."""
+
+        def preprocess_cell(self, cell, resources, index):
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.get("name") == "stderr")]
+            return cell, resources
+
+    class DropEmptyCodeCells(Preprocessor):
+        """Remove code cells that have no output left (their input is never shown, so they are empty boxes)."""
+
+        def preprocess(self, nb, resources):
+            nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.get("outputs")]
+            return nb, resources
+
+    return DropStderr, DropEmptyCodeCells
+
+
+def _exporter(hidden_tags: frozenset[str]):
+    """One configured HTMLExporter per set of hidden tags (building one costs ~0.1 s; reuse it)."""
+    if hidden_tags not in _EXPORTERS:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+        from traitlets.config import Config
+
+        config = Config()
+        config.TagRemovePreprocessor.remove_cell_tags = set(hidden_tags)
+        config.TagRemovePreprocessor.enabled = True
+        exporter = HTMLExporter(
+            config=config,
+            template_name=TEMPLATE_NAME,
+            extra_template_basedirs=[str(TEMPLATES_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+            theme="light",
+        )
+        exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+        DropStderr, DropEmptyCodeCells = _preprocessor_classes()
+        exporter.register_preprocessor(DropStderr(), enabled=True)
+        exporter.register_preprocessor(DropEmptyCodeCells(), enabled=True)
+        _EXPORTERS[hidden_tags] = exporter
+    return _EXPORTERS[hidden_tags]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+# ------------------------------------------------------------------------------------------------
+# Table of contents
+
+
+_HEADING = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+_ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_ANCHOR_LINK = re.compile(r"<a\b[^>]*class=\"anchor-link\"[^>]*>.*?</a>", re.IGNORECASE | re.DOTALL)
+
+
+def headings(page: str) -> list[tuple[int, str, str]]:
+    """(level, id, text) of every h1-h3 inside <main>, in page order (ids as written in the page)."""
+    start, end = _main_span(page)
+    found = []
+    for match in _HEADING.finditer(page, start, end):
+        level = int(match.group(1))
+        if level not in TOC_LEVELS:
+            continue
+        ident = _ID.search(match.group(2))
+        text = _heading_text(match.group(3))
+        if ident and text:
+            found.append((level, html.unescape(ident.group(1) or ident.group(2)), text))
+    return found
+
+
+def insert_toc(page: str) -> str:
+    """Give every h1-h3 in <main> an id (nbconvert sets one on markdown headings) and fill the TOC placeholder."""
+    start, end = _main_span(page)
+    counter = 0
+
+    def add_id(match: re.Match) -> str:
+        nonlocal counter
+        if int(match.group(1)) not in TOC_LEVELS or _ID.search(match.group(2)):
+            return match.group(0)
+        counter += 1
+        return f'<h{match.group(1)} id="section-{counter}"{match.group(2)}>{match.group(3)}</h{match.group(1)}>'
+
+    page = page[:start] + _HEADING.sub(add_id, page[start:end]) + page[end:]
+    items = headings(page)
+    return page.replace(TOC_PLACEHOLDER, toc_html(items), 1)
+
+
+def toc_html(items: list[tuple[int, str, str]]) -> str:
+    """A nested ordered list of links, one per heading (empty string when there are no headings)."""
+    if not items:
+        return ""
+    top = min(level for level, _, _ in items)
+    parts = ['<nav class="analysis-toc" aria-label="contents"><h2>Contents</h2>']
+    depth = 0
+    for level, ident, text in items:
+        target = level - top + 1
+        if target > depth:
+            parts.append("<ol>" * (target - depth))
+            depth = target
+        else:
+            parts.append("</li>")
+            while depth > target:
+                parts.append("</ol></li>")
+                depth -= 1
+        parts.append(f'<li><a href="#{html.escape(ident, quote=True)}">{html.escape(text)}</a>')
+    parts.append("</li>")
+    while depth > 1:
+        parts.append("</ol></li>")
+        depth -= 1
+    parts.append("</ol></nav>")
+    return "".join(parts)
+
+
+def _main_span(page: str) -> tuple[int, int]:
+    start = page.find("<main>")
+    end = page.rfind("</main>")
+    return (0 if start < 0 else start, len(page) if end < 0 else end)
+
+
+def _heading_text(inner: str) -> str:
+    text = _TAG.sub("", _ANCHOR_LINK.sub("", inner))
+    return " ".join(html.unescape(text).split())
+
+
+# ------------------------------------------------------------------------------------------------
+# Offline check
+
+
+_STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.IGNORECASE | re.DOTALL)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_EXTERNAL = re.compile(r"^\s*(?:(?:https?|ftp|wss?):)?//", re.IGNORECASE)
+_START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9:-]*)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.DOTALL)
+_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", re.IGNORECASE | re.DOTALL)
+#: Attributes whose URL the browser fetches when the page loads (an <a href> is only followed on a click).
+_FETCHING_ATTRS = {"src", "srcset", "data", "poster", "background", "action", "formaction", "xlink:href", "manifest", "ping"}
+_FETCHING_HREF_TAGS = {"link", "image", "use", "base", "feimage"}
+
+
+def _strip_css_comments(page: str) -> str:
+    """Remove comments from inline style sheets (JupyterLab's CSS cites web pages in comments)."""
+    return _STYLE_BLOCK.sub(lambda m: m.group(1) + _CSS_COMMENT.sub("", m.group(2)) + m.group(3), page)
+
+
+def find_network_requests(page: str) -> list[str]:
+    """Every URL on another host that loading `page` would fetch: src/srcset/data/... attributes, <link>
+    and SVG hrefs, CSS url()/@import in style blocks and style attributes, meta refresh. Empty when the
+    page is readable offline. Links a reader may click (<a href>) are not requests: see `find_external_links`.
+    """
+    found = []
+    for tag, attrs in _start_tags(page):
+        for name, value in attrs:
+            fetching = name in _FETCHING_ATTRS or (name == "href" and tag in _FETCHING_HREF_TAGS)
+            if fetching:
+                candidates = [part.strip().split(" ")[0] for part in value.split(",")] if name == "srcset" else [value]
+                found.extend(v for v in candidates if _EXTERNAL.match(v))
+            if name == "style":
+                found.extend(_css_external(value))
+            if tag == "meta" and name == "content" and "url=" in value.lower():
+                target = value.lower().split("url=", 1)[1]
+                if _EXTERNAL.match(target):
+                    found.append(value)
+    for match in _STYLE_BLOCK.finditer(page):
+        found.extend(_css_external(_CSS_COMMENT.sub("", match.group(2))))
+    return found
+
+
+def find_external_links(page: str) -> list[str]:
+    """Every <a href> that points to another host (allowed: only followed when a reader clicks)."""
+    return [value for tag, attrs in _start_tags(page) if tag == "a" for name, value in attrs
+            if name == "href" and _EXTERNAL.match(value)]
+
+
+def _start_tags(page: str):
+    """(tag, [(attribute, value)]) of every start tag outside <style> and <script> bodies.
+
+    Data URIs are skipped without scanning (they are large and never a request).
+    """
+    cleaned = _STYLE_BLOCK.sub(lambda m: m.group(1) + m.group(3), page)
+    for match in _START_TAG.finditer(cleaned):
+        attrs = []
+        for attr in _ATTR.finditer(match.group(2)):
+            value = next((g for g in attr.group(2, 3, 4) if g is not None), "")
+            if value.startswith("data:"):
+                continue
+            attrs.append((attr.group(1).lower(), html.unescape(value)))
+        yield match.group(1).lower(), attrs
+
+
+def _css_external(css: str) -> list[str]:
+    urls = []
+    for match in _CSS_URL.finditer(css):
+        url = match.group(2) if match.group(2) is not None else match.group(4)
+        if url and _EXTERNAL.match(url):
+            urls.append(url)
+    return urls
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def _file_mode() -> int:
+    """Permissions of a newly created file under the current umask (mkstemp would give 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write `text` to `path` through a temporary file in the same folder and a rename (no half files)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(handle, _FILE_MODE)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
