@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import tempfile
+import zipfile
+from functools import cache
 from pathlib import Path
 
 import openpyxl
@@ -31,10 +35,36 @@ def canonical(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {name: returns_io.to_canonical(TABLES[name], tables[name]) for name in TABLES}
 
 
+@cache
+def _filled_fixture() -> bytes:
+    """The fixture return (SYN01) filled into the template, once per test session."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return fill_template(canonical(text_return(FORCE_CODE)), Path(tmp) / "base.xlsx").read_bytes()
+
+
+def _recode(data: bytes, code: str) -> bytes:
+    """The filled SYN01 workbook for another force: its code and name are replaced in the sheets."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):  # openpyxl writes strings inline
+                content = content.replace(b">SYN01<", f">{code}<".encode()).replace(
+                    b">Synthetic Force 01<", f">Synthetic Force {code[3:]}<".encode())
+            dst.writestr(item, content)
+    return out.getvalue()
+
+
 def write_xlsx(directory: Path, code: str, tables: dict[str, pd.DataFrame] | None = None) -> Path:
-    """A filled-in template FORCE.xlsx (date cells, true/false, numbers), as an analyst would submit it."""
-    tables = tables if tables is not None else text_return(code)
-    return fill_template(canonical(tables), Path(directory) / f"{code}.xlsx")
+    """A filled-in template FORCE.xlsx (date cells, true/false, numbers), as an analyst would submit it.
+
+    Without `tables`, the fixture return is filled in once and re-coded for each force (filling is slow).
+    """
+    path = Path(directory) / f"{code}.xlsx"
+    if tables is None:
+        path.write_bytes(_recode(_filled_fixture(), code))
+        return path
+    return fill_template(canonical(tables), path)
 
 
 def edit_xlsx(path: Path, edits: list[tuple[str, int, str, object]]) -> Path:
