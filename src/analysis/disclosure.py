@@ -120,8 +120,8 @@ def flag_results(results: pd.DataFrame, threshold: int | None = None, groups: Se
 
     A row is withheld when any of its counts (count_columns) lies in 1..threshold-1 (primary), when it was
     already flagged (e.g. by gate_model_rows), or to protect a group with exactly one withheld row (secondary:
-    the group's smallest other published numerator, non-zero preferred). `exempt` marks rows whose counts are not counts of
-    people or cases (e.g. numbers of forces); they are neither withheld nor used for protection.
+    the group's smallest other published numerator, non-zero preferred). `exempt` marks rows whose counts are
+    not counts of people or cases (e.g. numbers of forces); they are neither withheld nor used for protection.
     """
     _check_columns(results, count_columns)
     cfg = _settings(threshold, need=("threshold",))
