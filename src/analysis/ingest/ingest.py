@@ -120,7 +120,10 @@ def validation_issues(source: ReturnSource, nr: NormalisedReturn, unreadable: se
         issues += [Issue(str(sheet.file), sheet.label, n, None, "", "blank_row",
                          f"{sheet.label} row {n}: the row is empty but records follow it: delete the row "
                          "(records must be on consecutive rows).") for n in sorted(rows)]
-    return issues
+    # Sheet by sheet in the order of the return, whole-sheet problems first, then row by row (a stable sort
+    # keeps validation's order of checks within a row).
+    order = {sheet.label: i for i, sheet in enumerate(nr.sheets.values())}
+    return sorted(issues, key=lambda i: (order.get(i.sheet, len(order)), -1 if i.row is None else i.row))
 
 
 def _pseudonymised_notes(source: ReturnSource, tables: dict[str, pd.DataFrame], notes: list[Normalisation]) -> list[Normalisation]:

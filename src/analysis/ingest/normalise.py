@@ -268,9 +268,12 @@ def normalise(sheets: list[RawSheet]) -> NormalisedReturn:
     out = NormalisedReturn()
     tally = _Tally()
     names = _map_names([s.name for s in sheets], list(TABLES))
-    for sheet in sheets:
+    table_keys = {name_key(t): t for t in TABLES}
+    # Sheets named exactly as a table come first, so that a near-duplicate ("Offences" beside "offences") is the
+    # one reported as a duplicate.
+    for sheet in sorted(sheets, key=lambda s: s.name not in TABLES):
         out.issues.extend(sheet.issues)
-        table = names.get(sheet.name, sheet.name)
+        table = names.get(sheet.name) or table_keys.get(name_key(sheet.name), sheet.name)
         if table not in TABLES and not sheet.header and not sheet.rows:
             tally.add(str(sheet.file), sheet.label, "", EMPTY_SHEET, sheet.label, "", rows=0)
             continue

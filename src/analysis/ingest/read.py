@@ -211,7 +211,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 with byte order mark"
         except UnicodeDecodeError as error:
-            raise ReadError("encoding", f"{name} starts as UTF-8 but line {_line(data, error.start)} has a character that "
+            raise ReadError("encoding", f"{name} starts as UTF-8 but line {_line(data, len(codecs.BOM_UTF8) + error.start)} has a character that "
                                         "is not UTF-8: the file mixes encodings. Save it again as 'CSV UTF-8' from Excel.") from None
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
