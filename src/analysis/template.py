@@ -86,7 +86,7 @@ def type_label(column: Column) -> str:
                   f"at most {column.maximum:g}" if column.maximum is not None else ""]
         words = " and ".join(b for b in bounds if b)
         return f"whole number ({words})" if words else "whole number"
-    return f"number"
+    return "number"
 
 
 def instructions() -> list[str]:
