@@ -51,6 +51,7 @@ def z_value(level: float) -> float:
 
 
 def check_level(level: float) -> None:
+    """Reject confidence levels outside (0, 1), e.g. 95 given for 0.95."""
     if not 0.0 < float(level) < 1.0:
         raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}")
 
@@ -71,6 +72,7 @@ def valid(*arrays: np.ndarray) -> np.ndarray:
 
 
 def as_frame(columns: dict[str, np.ndarray | Sequence[object]], index: pd.Index | None) -> pd.DataFrame:
+    """A result DataFrame on the caller's index when there is one."""
     frame = pd.DataFrame(columns)
     if index is not None:
         frame.index = index

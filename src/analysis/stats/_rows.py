@@ -22,6 +22,8 @@ class Complete:
 
 
 def complete_rows(outcomes: dict[str, object], covariates: pd.DataFrame, extras: dict[str, object]) -> Complete:
+    """Keep the rows where the outcomes, every covariate and every given extra are present (extras given as None
+    are ignored); all inputs are matched by position and must have the same length."""
     design = design_matrix(covariates).reset_index(drop=True)
     n = len(design)
     columns = {}

@@ -56,4 +56,5 @@ def poisson_separation(x: np.ndarray, y: np.ndarray) -> tuple[bool, np.ndarray]:
 
 
 def involved_terms(names: list[str], direction: np.ndarray) -> list[str]:
+    """Names of the terms with a non-zero component in the separating direction."""
     return [n for n, b in zip(names, direction, strict=True) if abs(b) > 1e-6]
