@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from analysis import results
+from analysis.indicators import language
 from analysis.indicators import victims as ve
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
 from tests.indicators.fixtures import hand_raw, hand_return, model_victims
@@ -192,6 +193,15 @@ def test_victim_blaming_language_counts_only(data):
     assert row(table, "VE07", "notes with a match", "implied_choice_or_consent")["numerator"] == 0
     text = " ".join(table.astype("str").to_numpy().ravel())
     assert "herself" not in text.lower() and "boyfriend" not in text.lower()
+
+
+def test_screened_matching_equals_matching_every_note(data):
+    texts = pd.concat([data.case_notes["text"], pd.Series(["non-consensual", "NOT ENGAGING", "", None, "engaging"])],
+                      ignore_index=True)
+    screened = ve.screened_match_counts(texts)
+    exact = language.match_counts(texts)
+    pd.testing.assert_frame_equal(screened, exact)
+    assert screened["any_match"].tolist() == [False, True, True, False, True, False, False, True, False, False, False]
 
 
 def test_every_victim_indicator_is_catalogued():

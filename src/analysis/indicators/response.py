@@ -169,8 +169,8 @@ def charge_design(data: ForceData) -> tuple[pd.DataFrame, dict[str, str], pd.Dat
     numerator="Offences charged (outcome 1) (events); for each factor, offences with the factor",
     denominator="Offences with at least one linked suspect whose victim's looked-after status is recorded",
     basis="offences with a linked suspect and the victim's looked-after status recorded",
-    method="Cox proportional hazards model of days from recording to charge (cause-specific: other outcomes and open offences censored at their outcome or the extraction date), Efron ties, with robust (sandwich) 95% intervals clustered by victim; terms: victim withdrew support, offence linked to an identified network, victim looked after. Not fitted with fewer than 10 charges; flagged as unstable below 10 charges per parameter; separation or non-convergence reported as a status, not an estimate",
-    caveat="Withdrawal is taken as ever recorded by extraction, not as it happens over time, so the withdrawal hazard ratio mixes timing with effect; associations, not causes.",
+    method="Cox proportional hazards model of days from recording to charge (cause-specific: other outcomes and open offences censored at their outcome or the extraction date), Efron ties, model-based 95% intervals; terms: victim withdrew support, offence linked to an identified network, victim looked after. Not fitted with fewer than 10 charges; flagged as unstable below 10 charges per parameter; separation or non-convergence reported as a status, not an estimate",
+    caveat="Withdrawal is taken as ever recorded by extraction, not as it happens over time, so the withdrawal hazard ratio mixes timing with effect; associations, not causes. Offences against the same victim are treated as independent, so the intervals may be somewhat too narrow.",
 )
 def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
     entry = charge_model.indicator
@@ -183,15 +183,8 @@ def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
         status = f"not fitted: {events} charges among {n} offences (at least {MIN_EVENTS} needed)" if events < MIN_EVENTS \
             else "not fitted: no term varies"
         return _status(entry, force_code, status, events, n, notes)
-    # Offences that leave follow-up before the first charge are in no risk set at an event time, so they add
-    # nothing to the partial likelihood or its score; they are left out of the fit (not of n) because
-    # statsmodels' PHReg gives them undefined (NaN) score residuals, which would void the robust errors.
-    days = used["days_to_outcome_or_extraction"].to_numpy(dtype=float)
-    informative = days >= days[used["charged"].to_numpy(dtype=bool)].min()
-    fitted = used[informative]
-    fit = cox_regression(fitted["days_to_outcome_or_extraction"].to_numpy(dtype=float),
-                         fitted["charged"].to_numpy(dtype=bool), design.loc[informative, varying], ties="efron",
-                         cluster=fitted["victim_id"].to_numpy())
+    fit = cox_regression(used["days_to_outcome_or_extraction"].to_numpy(dtype=float),
+                         used["charged"].to_numpy(dtype=bool), design[varying], ties="efron")
     if fit.status != "ok":
         status = f"not estimated: {fit.status.replace('_', ' ')} ({'; '.join(fit.notes)})"
         return _status(entry, force_code, status, events, n, notes)
