@@ -18,6 +18,7 @@ COMMANDS = (
     "validate",
     "ingest",
     "contract",
+    "indicators",
     "run",
     "export",
     "status",

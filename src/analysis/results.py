@@ -80,6 +80,8 @@ def coerce(frame: pd.DataFrame) -> pd.DataFrame:
         raise ResultsSchemaError(f"results table is missing columns {missing}")
     out = frame[list(RESULT_COLUMNS)].copy()
     for name, dtype in RESULT_COLUMNS.items():
+        if str(out[name].dtype) == dtype:
+            continue
         if dtype == "Float64":
             out[name] = pd.to_numeric(out[name], errors="raise").astype("Float64")
         elif dtype == "bool":

@@ -19,32 +19,41 @@ from analysis.stats.intervals import count_ci, proportion_ci, rate_ci
 LEVEL = 0.95
 
 
-def _frame(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str], *, numerator,
+def _frame(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], *, numerator,
            denominator, value, lower, upper, method, basis: str | None, note) -> pd.DataFrame:
+    if isinstance(categories, str):
+        raise TypeError(f"{entry.id}: categories must be a sequence of labels, got the string {categories!r}")
     n = len(categories)
 
     def arr(x, dtype=float):
         return np.broadcast_to(np.asarray(x, dtype=dtype), (n,))
 
-    frame = pd.DataFrame(
+    def text(x):
+        return pd.array([str(v) for v in np.broadcast_to(np.asarray(x, dtype=object), (n,))], dtype="str")
+
+    def number(x):
+        return pd.array(arr(x), dtype="Float64")
+
+    # Built directly in the results dtypes: this runs for every block of every indicator, so it avoids
+    # a second pass of casting (results.coerce) per block.
+    return pd.DataFrame(
         {
-            "force_code": force_code,
-            "indicator_id": entry.id,
-            "domain": entry.strand,
-            "breakdown": breakdown,
-            "category": [str(c) for c in categories],
-            "numerator": arr(numerator),
-            "denominator": arr(denominator),
-            "value": arr(value),
-            "lower": arr(lower),
-            "upper": arr(upper),
-            "method": arr(method, object),
-            "basis": basis if basis is not None else entry.basis,
-            "suppressed": False,
-            "note": arr(note, object),
+            "force_code": text(force_code),
+            "indicator_id": text(entry.id),
+            "domain": text(entry.strand),
+            "breakdown": text(breakdown),
+            "category": text(list(categories)),
+            "numerator": number(numerator),
+            "denominator": number(denominator),
+            "value": number(value),
+            "lower": number(lower),
+            "upper": number(upper),
+            "method": text(method),
+            "basis": text(basis if basis is not None else entry.basis),
+            "suppressed": np.zeros(n, dtype=bool),
+            "note": text(note),
         }
     )
-    return results.coerce(frame)
 
 
 def proportions(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str],
@@ -78,10 +87,13 @@ def rates(entry: Indicator, force_code: str, breakdown: str, categories: Sequenc
                   lower=ci["lower"], upper=ci["upper"], method=method, basis=basis, note=note)
 
 
-def estimates(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str], values, lower,
+def estimates(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], values, lower,
               upper, method, *, numerator=np.nan, denominator=np.nan, basis: str | None = None,
               note="") -> pd.DataFrame:
-    """Rows for estimates computed elsewhere (model coefficients, survival, medians, facts)."""
+    """Rows for estimates computed elsewhere (model coefficients, survival, medians, facts).
+
+    `force_code` may be one code or one per category (national rows that list forces).
+    """
     return _frame(entry, force_code, breakdown, categories, numerator=numerator, denominator=denominator,
                   value=values, lower=lower, upper=upper, method=method, basis=basis, note=note)
 
@@ -101,7 +113,9 @@ def quartiles(entry: Indicator, force_code: str, breakdown: str, category: str, 
 def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate row blocks into one results table."""
     parts = [p for p in parts if len(p)]
-    return results.coerce(pd.concat(parts, ignore_index=True)) if parts else results.empty_results()
+    if not parts:
+        return results.empty_results()
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 RECORDED_BASIS = "share of records with a recorded value"

@@ -1,0 +1,268 @@
+"""National comparisons: every force against the national value, regions, models and the tracker.
+
+Key indicators are read from the forces' results tables (so the national report shows exactly the
+figures each force report shows) and compared with funnel methods: limits adjusted for overdispersion
+(Spiegelhalter 2005) and Benjamini-Hochberg q-values across forces. National models use the stacked
+validated data with force as a cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis import reference
+from analysis.indicators import rows
+from analysis.indicators.catalogue import indicator
+from analysis.indicators.data import ForceData
+from analysis.results import NATIONAL
+from analysis.stats.comparison import UnitComparison, compare_units
+from analysis.stats.funnel import proportion_funnel_limits, rate_funnel_limits
+from analysis.stats.multiple import benjamini_hochberg
+
+OUTER = 0.998
+INNER = 0.95
+FDR = 0.05
+
+
+@dataclass(frozen=True)
+class KeyIndicator:
+    """Where a key indicator's numerator and denominator sit in a force's results table."""
+
+    name: str
+    indicator_id: str
+    breakdown: str
+    category: str
+    basis: str
+    kind: str  # "proportion" or "rate"
+    per: float = 1.0
+    higher_is: str = ""  # how to read a high value, for the report
+
+
+KEY_INDICATORS: tuple[KeyIndicator, ...] = (
+    KeyIndicator("charge rate", "RI02", "total", "charged or summonsed", "offences with an outcome assigned (1-22)", "proportion",
+                 higher_is="more offences with an assigned outcome end in a charge"),
+    KeyIndicator("suspect ethnicity recorded", "NS06", "field", "suspect self-defined ethnicity",
+                 "all records of the table", "proportion", higher_is="better recording"),
+    KeyIndicator("victims who withdrew support", "VE02", "total", "withdrew support", "all victims", "proportion",
+                 higher_is="more victims withdrew support"),
+    KeyIndicator("case notes with victim-blaming language", "VE07", "notes with a match", "any category",
+                 "case notes", "proportion", higher_is="more victim-blaming language in records"),
+    KeyIndicator("offences per 10,000 children", "NS02", "total", "all years (annual average)",
+                 "child-years (children x years)", "rate", per=10_000,
+                 higher_is="more recorded offences (recording as well as offending)"),
+)
+
+
+def key_counts(force_results: pd.DataFrame, key: KeyIndicator) -> pd.DataFrame:
+    """Numerator and denominator of a key indicator for every force (one row per force_code)."""
+    r = force_results
+    hit = r[(r["indicator_id"] == key.indicator_id) & (r["breakdown"] == key.breakdown)
+            & (r["category"] == key.category) & (r["basis"] == key.basis) & (r["force_code"] != NATIONAL)]
+    if hit.empty:
+        raise KeyError(f"key indicator '{key.name}' not found in the force results "
+                       f"({key.indicator_id} / {key.breakdown} / {key.category} / {key.basis})")
+    if hit["force_code"].duplicated().any():
+        raise ValueError(f"key indicator '{key.name}' has more than one row for a force")
+    out = hit[["force_code", "numerator", "denominator"]].astype({"numerator": "float64", "denominator": "float64"})
+    return out.sort_values("force_code").reset_index(drop=True)
+
+
+def funnel(force_results: pd.DataFrame, key: KeyIndicator) -> UnitComparison:
+    """Compare every force with the pooled national value for one key indicator."""
+    counts = key_counts(force_results, key)
+    return compare_units(counts["numerator"], counts["denominator"], units=counts["force_code"], kind=key.kind,
+                         per=key.per, levels=(INNER, OUTER))
+
+
+def funnel_limits(comparison: UnitComparison, denominators, adjusted: bool = True) -> pd.DataFrame:
+    """Control limits across a range of denominators, for drawing the funnel."""
+    tau2 = comparison.overdispersion.tau2 if adjusted and comparison.overdispersion.status == "ok" else None
+    if comparison.kind == "proportion":
+        return proportion_funnel_limits(comparison.target, denominators, levels=(INNER, OUTER), tau2=tau2)
+    per = comparison.target / (comparison.table["numerator"].sum() / comparison.table["denominator"].sum())
+    return rate_funnel_limits(comparison.target, denominators, levels=(INNER, OUTER), per=per, tau2=tau2)
+
+
+def _position_note(band: str, q: float) -> str:
+    if band.startswith("above") or band.startswith("below"):
+        where = "above" if band.startswith("above") else "below"
+        level = band.split()[-1]
+        return f"{where} the {level} limit adjusted for overdispersion (FDR q = {q:.3g})"
+    return band if band == "not assessed" else "within the limits adjusted for overdispersion"
+
+
+@indicator(
+    id="NA01", strand="national", scope="national", title="Forces compared with the national value (funnel plots)",
+    numerator="The key indicator's numerator in each force", denominator="Its denominator in each force",
+    basis="as the force indicator it compares (charge rate on assigned outcomes, etc.)",
+    method="Pooled national value as target; 95% and 99.8% limits adjusted for overdispersion (Spiegelhalter 2005, additive random effects, 10% winsorised z-scores); Benjamini-Hochberg q-values across forces",
+    caveat="Being outside the limits is a prompt to ask why, not a verdict: recording practice differs between forces.",
+)
+def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
+    entry = funnel_comparisons.indicator
+    parts = []
+    for key in KEY_INDICATORS:
+        comparison = funnel(force_results, key)
+        t = comparison.table
+        denominators = t["denominator"].clip(lower=1).to_numpy()
+        limits = funnel_limits(comparison, np.unique(denominators))
+        outer = limits[limits["level"] == OUTER].set_index("denominator")
+        lower = outer["lower"].reindex(denominators).to_numpy()
+        upper = outer["upper"].reindex(denominators).to_numpy()
+        notes = [_position_note(b, q) for b, q in zip(t["band_od"], t["q_value_od"], strict=True)]
+        for i, force in enumerate(t["unit"]):
+            parts.append(rows.estimates(
+                entry, str(force), key.name, ["force vs adjusted 99.8% limits"], t["value"].iloc[i], lower[i], upper[i],
+                f"value with the 99.8% limits adjusted for overdispersion at its denominator; {comparison.method}",
+                numerator=t["numerator"].iloc[i], denominator=t["denominator"].iloc[i], basis=key.basis, note=notes[i]))
+        od = comparison.overdispersion
+        parts.append(rows.estimates(
+            entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan, comparison.method,
+            numerator=t["numerator"].sum(), denominator=t["denominator"].sum(), basis=key.basis,
+            note=f"overdispersion phi = {od.phi:.2f}, tau^2 = {od.tau2:.3g} ({od.status})"))
+    return rows.stack(parts)
+
+
+@indicator(
+    id="NA02", strand="national", scope="national", title="National and regional values of the key indicators",
+    numerator="Sum of the forces' numerators", denominator="Sum of the forces' denominators",
+    basis="as the force indicator", method="Pooled share with Wilson score 95% interval; pooled rate with Byars 95% interval",
+    caveat="Pooled values weight forces by size: the largest forces dominate.",
+)
+def pooled_values(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
+    entry = pooled_values.indicator
+    region_of = data.profile.set_index("force_code")["region"]
+    region_labels = reference.labels("regions")
+    parts = []
+    for key in KEY_INDICATORS:
+        counts = key_counts(force_results, key)
+        counts["region"] = counts["force_code"].map(region_of)
+        by_region = counts.groupby("region", sort=True)[["numerator", "denominator"]].sum()
+        for code, frame in ((NATIONAL, counts[["numerator", "denominator"]].sum().to_frame().T), *[
+                (region, by_region.loc[[region]]) for region in by_region.index]):
+            label = "England and Wales" if code == NATIONAL else region_labels.get(code, code)
+            if key.kind == "proportion":
+                part = rows.proportions(entry, code, key.name, [label], frame["numerator"], frame["denominator"],
+                                        basis=key.basis)
+            else:
+                part = rows.rates(entry, code, key.name, [label], frame["numerator"], frame["denominator"], key.per,
+                                  basis=key.basis)
+            parts.append(part)
+    return rows.stack(parts)
+
+
+TRACKER = {
+    "group-based CSE flag available": "group flag available on the crime system",
+    "current profile using partner data": "problem profile within 12 months that uses partner data",
+}
+
+
+@indicator(
+    id="NA03", strand="national", scope="national", title="Recommendation tracker",
+    numerator="Forces meeting the recommendation", denominator="Forces with a return",
+    basis="forces with a return", method="Share with Wilson score 95% interval; per-force status in the force rows",
+    caveat="Self-reported by forces; language is tracked by the share of case notes with victim-blaming phrases.",
+)
+def recommendation_tracker(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
+    entry = recommendation_tracker.indicator
+    r = force_results[(force_results["indicator_id"] == "NS08") & (force_results["breakdown"] == "fact")]
+    parts = []
+    for fact, label in TRACKER.items():
+        met = r[r["category"] == fact].set_index("force_code")["value"].astype("float64")
+        parts.append(rows.proportions(entry, NATIONAL, "recommendation", [label], [float((met == 1).sum())],
+                                      [float(met.notna().sum())]))
+        parts.append(rows.estimates(entry, list(met.index), label, ["meets the recommendation"] * len(met),
+                                    met.to_numpy(), np.nan, np.nan, "as returned (1 = met, 0 = not met)"))
+    language = funnel(force_results, KEY_INDICATORS[3]).table
+    high = language.loc[language["band_od"].str.startswith("above"), "unit"].astype(str).tolist()
+    parts.append(rows.estimates(entry, NATIONAL, "recommendation", ["victim-blaming language above the national limits"],
+                                float(len(high)), np.nan, np.nan,
+                                "forces above the 95% limit adjusted for overdispersion (count)",
+                                denominator=float(len(language)), note=", ".join(sorted(high)) or "none"))
+    return rows.stack(parts)
+
+
+@indicator(
+    id="NA04", strand="national", scope="national",
+    title="Suspects' recorded ethnic mix compared with the adult population, across forces",
+    numerator="Forces whose recorded suspects' ethnic mix differs from their adult population",
+    denominator="Forces with any suspect with a stated ethnicity",
+    basis="suspects with a stated self-defined ethnicity, per force",
+    method="Chi-square goodness-of-fit p-value per force (OC06), Benjamini-Hochberg adjusted across forces at FDR 5%",
+    caveat="A difference describes recorded suspects only; where fewer than half are recorded the comparison is not reliable; it says nothing about offending by any group.",
+)
+def ethnicity_across_forces(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
+    entry = ethnicity_across_forces.indicator
+    r = force_results[(force_results["indicator_id"] == "OC06") & (force_results["breakdown"] == "goodness of fit")]
+    r = r[r["force_code"] != NATIONAL].sort_values("force_code")
+    p = r["value"].astype("float64").to_numpy()
+    q = benjamini_hochberg(p)
+    flagged = q < FDR
+    parts = [rows.estimates(entry, force, "difference from adult population", ["FDR-adjusted p-value"], qv, np.nan,
+                            np.nan, "Benjamini-Hochberg adjusted chi-square p-value",
+                            numerator=num, denominator=den,
+                            note=("differs at FDR 5%" if f else "no difference detected")
+                            + ("; " + note if note else ""))
+             for force, qv, f, num, den, note in zip(r["force_code"], q, flagged, r["numerator"], r["denominator"],
+                                                     r["note"], strict=True)]
+    parts.append(rows.estimates(entry, NATIONAL, "difference from adult population", ["forces flagged"],
+                                float(np.nansum(flagged)), np.nan, np.nan, "count of forces with q < 0.05",
+                                denominator=float(np.isfinite(p).sum()),
+                                note=", ".join(r["force_code"][flagged].tolist()) or "none"))
+    return rows.stack(parts)
+
+
+def _model_rows(entry, name: str, fit, labels: dict[str, str], keep: list[str], n: int, events: int) -> pd.DataFrame:
+    """Odds-ratio rows for the terms in `keep` (force terms are nuisance), or one status row."""
+    from analysis.disclosure import gate_model_rows
+
+    if fit.status != "ok":
+        return rows.estimates(entry, NATIONAL, name, ["model status"], np.nan, np.nan, np.nan, fit.method,
+                              numerator=events, denominator=n,
+                              note=f"not estimated: {fit.status.replace('_', ' ')} ({'; '.join(fit.notes)})")
+    table = fit.table.set_index("term").loc[keep]
+    part = rows.estimates(entry, NATIONAL, name, [labels[t] for t in keep], table["value"], table["lower"],
+                          table["upper"], fit.method, numerator=events, denominator=n,
+                          note=f"{fit.n_clusters} forces as clusters; {n} records; {events} events")
+    return gate_model_rows(part, fit.df_resid)
+
+
+def charge_model_data(data: ForceData) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
+    """Offences with an assigned outcome and at least one linked suspect: charged (0/1), covariates, force."""
+    o = data.offences
+    used = o[o["assigned"] & (o["n_suspects"] >= 1)]
+    withdrew = data.victims.set_index(["force_code", "victim_id"])["withdrew"]
+    key = pd.MultiIndex.from_arrays([used["force_code"], used["victim_id"]])
+    covariates = pd.DataFrame({"victim_withdrew": withdrew.reindex(key).to_numpy(dtype=float),
+                               "force": used["force_code"].to_numpy()}, index=used.index)
+    return used["charged"].astype("float64"), covariates, used["force_code"]
+
+
+@indicator(
+    id="NA05", strand="national", scope="national", title="National models: charge and withdrawal of support",
+    numerator="Charge model: offences charged; withdrawal model: victims who withdrew support",
+    denominator="Charge model: offences with an assigned outcome (1-22) and at least one suspect; withdrawal model: victims with looked-after status and age recorded",
+    basis="all forces pooled, force as a fixed effect and as the cluster",
+    method="Logistic regression with force fixed effects and cluster-robust (by force) standard errors, t on forces - 1 degrees of freedom; odds ratios with 95% intervals",
+    caveat="Associations, not causes. Withdrawal is associated with, but may also follow from, how the investigation went; the charge model cannot separate the two.",
+)
+def national_models(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
+    from analysis.indicators.victims import withdrawal_design
+    from analysis.stats.models import logistic_regression
+
+    entry = national_models.indicator
+    charged, covariates, force = charge_model_data(data)
+    charge_fit = logistic_regression(charged, covariates, cluster=force, se="cluster")
+    charge = _model_rows(entry, "odds of charge", charge_fit,
+                         {"victim_withdrew": "victim withdrew support (vs did not)"}, ["victim_withdrew"],
+                         len(charged), int(charged.sum()))
+    design, withdrew, labels = withdrawal_design(data.victims)
+    force_v = data.victims.loc[design.index, "force_code"]
+    design = design.assign(force=force_v.to_numpy())
+    withdrawal_fit = logistic_regression(withdrew, design, cluster=force_v, se="cluster")
+    withdrawal = _model_rows(entry, "odds of withdrawing support", withdrawal_fit, labels, list(labels),
+                             len(withdrew), int(withdrew.sum()))
+    return rows.stack([charge, withdrawal])

@@ -1,0 +1,135 @@
+"""Parameter checks and loading for the report notebooks, so their first cells stay one line each.
+
+A notebook's parameters come from a person (JupyterLab) or papermill (`-p force_code X`); either way a
+mistake must stop the run at once with a message that names the problem and what would fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import paths, results, returns_io, settings
+from analysis.indicators import ForceData, compute_force
+
+log = logging.getLogger(__name__)
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is wrong: the message says which and how to fix it."""
+
+
+def resolve_dir(value: str | Path | None, default: Path) -> Path:
+    """Resolve a directory parameter: blank means the project default; relative paths are from the project root."""
+    if value is None or str(value).strip() == "":
+        return default
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (paths.PROJECT_ROOT / path)
+
+
+def check_force(force_code: str, data_dir: Path) -> None:
+    """Raise ParameterError unless `data_dir` holds validated data for `force_code`."""
+    if not str(force_code).strip():
+        raise ParameterError("force_code is empty: give a force code such as SYN01 (see `python -m analysis status`)")
+    if not data_dir.is_dir():
+        raise ParameterError(
+            f"data_dir {data_dir} does not exist: run `python -m analysis generate` for the synthetic default "
+            "or `python -m analysis ingest` for real returns")
+    try:
+        forces = returns_io.list_forces(data_dir)
+    except ValueError as error:
+        raise ParameterError(f"data_dir {data_dir} holds no validated returns ({error})") from None
+    if force_code not in forces:
+        shown = ", ".join(forces[:10]) + (" ..." if len(forces) > 10 else "")
+        raise ParameterError(f"unknown force_code '{force_code}': {data_dir} has data for {len(forces)} forces ({shown})")
+
+
+@dataclass
+class ForceContext:
+    """Everything a force report needs: its data, its results and where to write."""
+
+    force_code: str
+    force_name: str
+    region: str
+    synthetic: bool
+    data: ForceData
+    results: pd.DataFrame
+    output_dir: Path
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.output_dir / "figures"
+
+
+def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str | Path | None,
+                  params_file: str | Path | None) -> ForceContext:
+    """Check the parameters, load one force's validated data, compute and write its results table."""
+    data_path = resolve_dir(data_dir, paths.SYNTHETIC_DIR)
+    check_force(force_code, data_path)
+    params_path = None if params_file in (None, "") else resolve_dir(params_file, paths.PARAMS_DIR / "pipeline.yaml")
+    if params_path is not None and not params_path.is_file():
+        raise ParameterError(f"params_file {params_path} does not exist")
+    out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "forces" / force_code)
+    tables = returns_io.read_force(data_path, force_code)
+    data = ForceData(tables)
+    table = compute_force(force_code, data)
+    results.write(table, out / "results.parquet")
+    profile = tables["force_profile"].iloc[0]
+    return ForceContext(force_code, str(profile["force_name"]), str(profile["region"]), bool(profile["is_synthetic"]),
+                        data, table, out, settings.load_settings(params_path))
+
+
+@dataclass
+class NationalContext:
+    """Every force's results, the stacked validated data and where to write."""
+
+    synthetic: bool
+    force_results: pd.DataFrame
+    data: ForceData
+    results: pd.DataFrame
+    output_dir: Path
+    failed_forces: list[str]
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.output_dir / "figures"
+
+
+def read_force_results(results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
+    """Stack every force's results.parquet under results_dir; also list forces with no results file."""
+    if not results_dir.is_dir():
+        raise ParameterError(f"results_dir {results_dir} does not exist: run the force reports first (`python -m analysis run`)")
+    frames, missing = [], []
+    for folder in sorted(p for p in results_dir.iterdir() if p.is_dir()):
+        path = folder / "results.parquet"
+        if path.exists():
+            frames.append(results.read(path))
+        else:
+            missing.append(folder.name)
+    if not frames:
+        raise ParameterError(f"no force results found under {results_dir}")
+    return pd.concat(frames, ignore_index=True), missing
+
+
+def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None, output_dir: str | Path | None,
+                     params_file: str | Path | None) -> NationalContext:
+    """Check the parameters, read every force's results and the validated data, compute the national table."""
+    from analysis.indicators import compute_national
+
+    res_path = resolve_dir(results_dir, paths.OUTPUTS_DIR / "forces")
+    data_path = resolve_dir(data_dir, paths.SYNTHETIC_DIR)
+    if not data_path.is_dir():
+        raise ParameterError(f"data_dir {data_path} does not exist")
+    force_results, missing = read_force_results(res_path)
+    forces = sorted(force_results["force_code"].unique())
+    data = ForceData(returns_io.read_all(data_path, forces))
+    table = compute_national(force_results, data)
+    out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "national")
+    results.write(table, out / "results.parquet")
+    params_path = None if params_file in (None, "") else resolve_dir(params_file, paths.PARAMS_DIR / "pipeline.yaml")
+    return NationalContext(data.is_synthetic, force_results, data, table, out, missing, settings.load_settings(params_path))

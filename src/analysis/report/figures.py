@@ -1,0 +1,168 @@
+"""Figures for the reports, drawn from results tables so a figure never shows more than its table.
+
+Every figure has a title, axis labels, the colour-blind-safe palette and, when the data are synthetic,
+"SYNTHETIC DATA" in its title. Rows withheld by disclosure control are never drawn: their category is
+kept on the axis and marked "[c]" so the reader sees that something was withheld.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # reports are rendered headless (papermill, CI)
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from analysis.disclosure import SUPPRESSED_SYMBOL  # noqa: E402
+
+PALETTE = sns.color_palette("colorblind")
+SYNTHETIC_PREFIX = "SYNTHETIC DATA: "
+
+
+def style() -> None:
+    """Apply the report style (called once per notebook)."""
+    sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "figure.figsize": (8, 4.2),
+                         "axes.titlesize": 12, "axes.titleweight": "bold"})
+
+
+def titled(title: str, synthetic: bool) -> str:
+    return (SYNTHETIC_PREFIX + title) if synthetic else title
+
+
+def _withheld(table: pd.DataFrame) -> np.ndarray:
+    return table["suppressed"].to_numpy(dtype=bool) | table["value"].isna().to_numpy()
+
+
+def bar_with_intervals(table: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, synthetic: bool,
+                       percent: bool = False, hue: str | None = None, ax=None):
+    """Horizontal bars of `value` by `category` with 95% interval whiskers; withheld rows marked [c].
+
+    With `hue` (a column such as 'basis' or 'force_code'), bars are grouped side by side.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, max(2.5, 0.45 * table["category"].nunique() * (1 if hue is None else 1.6) + 1.2)))
+    else:
+        fig = ax.figure
+    scale = 100.0 if percent else 1.0
+    categories = list(dict.fromkeys(table["category"]))
+    groups = list(dict.fromkeys(table[hue])) if hue else [None]
+    height = 0.8 / len(groups)
+    for g, group in enumerate(groups):
+        part = table if group is None else table[table[hue] == group]
+        part = part.set_index("category").reindex(categories)
+        y = np.arange(len(categories)) + (g - (len(groups) - 1) / 2) * height
+        withheld = part["suppressed"].fillna(False).astype(bool).to_numpy() | part["value"].isna().to_numpy()
+        values = part["value"].astype("float64").to_numpy() * scale
+        lower = part["lower"].astype("float64").to_numpy() * scale
+        upper = part["upper"].astype("float64").to_numpy() * scale
+        shown = ~withheld
+        ax.barh(y[shown], values[shown], height=height * 0.9, color=PALETTE[g % len(PALETTE)],
+                label=None if group is None else str(group))
+        has_ci = shown & ~np.isnan(lower) & ~np.isnan(upper)
+        ax.errorbar(values[has_ci], y[has_ci], xerr=[values[has_ci] - lower[has_ci], upper[has_ci] - values[has_ci]],
+                    fmt="none", ecolor="black", elinewidth=1, capsize=3)
+        for yy in y[withheld]:
+            ax.text(0, yy, f" {SUPPRESSED_SYMBOL}", va="center", ha="left", fontsize=9, color="dimgray")
+    ax.set_yticks(np.arange(len(categories)), categories)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel + (" (%)" if percent and "%" not in xlabel else ""))
+    ax.set_ylabel(ylabel)
+    ax.set_title(titled(title, synthetic))
+    if hue:
+        ax.legend(title=hue.replace("_", " "), loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def line_by_year(table: pd.DataFrame, *, title: str, ylabel: str, synthetic: bool, series: str = "breakdown"):
+    """Lines of `value` by financial year (category), one per `series`, with interval bands; withheld points omitted."""
+    fig, ax = plt.subplots()
+    for i, (name, part) in enumerate(table.groupby(series, sort=False)):
+        part = part.copy()
+        keep = ~_withheld(part)
+        x = np.arange(len(part))
+        values = part["value"].astype("float64").to_numpy()
+        values[~keep] = np.nan
+        lower = part["lower"].astype("float64").to_numpy()
+        upper = part["upper"].astype("float64").to_numpy()
+        lower[~keep] = np.nan
+        upper[~keep] = np.nan
+        ax.plot(x, values, marker="o", color=PALETTE[i % len(PALETTE)], label=str(name))
+        ax.fill_between(x, lower, upper, color=PALETTE[i % len(PALETTE)], alpha=0.15)
+        ax.set_xticks(x, part["category"].tolist())
+    ax.set_xlabel("Financial year")
+    ax.set_ylabel(ylabel)
+    ax.set_title(titled(title, synthetic))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def funnel_plot(units: pd.DataFrame, limits: pd.DataFrame, *, target: float, title: str, ylabel: str,
+                synthetic: bool, percent: bool = True, label_bands: tuple[str, ...] = ("above 99.8%", "below 99.8%")):
+    """Funnel plot: each force's value against its denominator, with 95% and 99.8% limits.
+
+    `units` is the per-unit comparison table (unit, denominator, value, band_od, suppressed optional);
+    `limits` has denominator, level, lower, upper. Forces in `label_bands` are labelled.
+    """
+    scale = 100.0 if percent else 1.0
+    fig, ax = plt.subplots(figsize=(8, 5))
+    styles = {0.95: ("--", "95% limits"), 0.998: ("-", "99.8% limits")}
+    for level, part in limits.groupby("level"):
+        ls, label = styles.get(round(level, 3), (":", f"{level:.1%} limits"))
+        part = part.sort_values("denominator")
+        ax.plot(part["denominator"], part["lower"] * scale, ls, color="gray", lw=1, label=label)
+        ax.plot(part["denominator"], part["upper"] * scale, ls, color="gray", lw=1)
+    ax.axhline(target * scale, color="black", lw=1, label="national value")
+    shown = units if "suppressed" not in units else units[~units["suppressed"].astype(bool)]
+    outside = shown["band_od"].isin(label_bands)
+    ax.scatter(shown.loc[~outside, "denominator"], shown.loc[~outside, "value"] * scale, color=PALETTE[0], s=25,
+               label="force", zorder=3)
+    ax.scatter(shown.loc[outside, "denominator"], shown.loc[outside, "value"] * scale, color=PALETTE[3], s=40,
+               marker="D", label="force outside 99.8% limits", zorder=4)
+    for _, r in shown[outside].iterrows():
+        ax.annotate(str(r["unit"]), (r["denominator"], r["value"] * scale), xytext=(4, 4),
+                    textcoords="offset points", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("Denominator (log scale)")
+    ax.set_ylabel(ylabel + (" (%)" if percent else ""))
+    ax.set_title(titled(title, synthetic))
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def step_curves(curves: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, synthetic: bool,
+                curve: str = "curve"):
+    """Step functions (Kaplan-Meier survival or cumulative incidence) with optional interval bands.
+
+    `curves` has columns time, estimate, optional lower/upper, and `curve` naming each line.
+    """
+    fig, ax = plt.subplots()
+    for i, (name, part) in enumerate(curves.groupby(curve, sort=False)):
+        colour = PALETTE[i % len(PALETTE)]
+        ax.step(part["time"], part["estimate"], where="post", color=colour, label=str(name))
+        if {"lower", "upper"} <= set(part.columns):
+            ax.fill_between(part["time"], part["lower"], part["upper"], step="post", color=colour, alpha=0.15)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(titled(title, synthetic))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig, path: Path) -> Path:
+    """Save a figure as PNG (creating the folder) and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
