@@ -21,6 +21,7 @@ analyst can go straight to the cell in Excel.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -195,20 +196,18 @@ def _is_texty(series: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(series.dtype) or series.dtype == object
 
 
-def _blank_mask(series: pd.Series) -> np.ndarray:
-    if _is_texty(series):
-        text = series.astype("str")
-        return (series.isna() | text.str.strip().eq("")).to_numpy(dtype=bool)
-    return series.isna().to_numpy(dtype=bool)
-
-
 def _parse(column: Column, series: pd.Series) -> _Parsed:
     """Type one column, noting blanks and values that are not of the column's contract type."""
-    blank = _blank_mask(series)
+    texty = _is_texty(series)
+    if texty:
+        series = series.astype("str")
+        blank = (series.isna() | series.str.strip().eq("")).to_numpy(dtype=bool)
+    else:
+        blank = series.isna().to_numpy(dtype=bool)
     kind = column.type
     invalid = np.zeros(len(series), dtype=bool)
     if kind in ("id", "code", "text"):
-        value = series.astype("str").mask(blank)
+        value = series.mask(blank) if texty else series.astype("str").mask(blank)
     elif kind in ("int", "float") and pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         numbers = series.astype("Float64")
         if kind == "int":
@@ -333,12 +332,14 @@ def _quoted(values: list[str]) -> list[str]:
 # Code lists
 
 
+@functools.cache
 def _codelist(name: str) -> tuple[frozenset[str], dict[str, str]]:
     """The codes of list `name` and a lower-case lookup used to suggest the right spelling."""
     codes = reference.codes(name)
     return frozenset(codes), {c.lower(): c for c in codes}
 
 
+@functools.cache
 def int_codes(name: str) -> tuple[frozenset[int], frozenset[int]]:
     """(codes in use, retired codes) of an integer code list with an `in_use` column."""
     table = reference.load(name)
