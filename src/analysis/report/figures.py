@@ -87,10 +87,10 @@ def line_by_year(table: pd.DataFrame, *, title: str, ylabel: str, synthetic: boo
         part = part.copy()
         keep = ~_withheld(part)
         x = np.arange(len(part))
-        values = part["value"].astype("float64").to_numpy()
+        values = part["value"].astype("float64").to_numpy(copy=True)
         values[~keep] = np.nan
-        lower = part["lower"].astype("float64").to_numpy()
-        upper = part["upper"].astype("float64").to_numpy()
+        lower = part["lower"].astype("float64").to_numpy(copy=True)
+        upper = part["upper"].astype("float64").to_numpy(copy=True)
         lower[~keep] = np.nan
         upper[~keep] = np.nan
         ax.plot(x, values, marker="o", color=PALETTE[i % len(PALETTE)], label=str(name))

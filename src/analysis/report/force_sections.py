@@ -1,0 +1,196 @@
+"""The sections of the force report notebook: each call shows tables, figures and sentences for one strand.
+
+The notebook (notebooks/force_report.ipynb) calls these in order and explains them in markdown; all
+numbers come from the force's results table, passed through disclosure control.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from analysis.disclosure import SUPPRESSED_SYMBOL
+from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
+from analysis.report import figures, narrative
+from analysis.report.context import ForceContext, prepare_force
+from analysis.report.display import published, readable, show_figure, show_table
+from analysis.stats.competing import aalen_johansen
+from analysis.stats.survival import kaplan_meier
+
+__all__ = ["prepare_force", "header", "nature_scale", "offenders", "victims", "response", "partnership"]
+
+ASSIGNED = "offences with an outcome assigned (1-22)"
+RECORDED = "all recorded offences (incl. not yet assigned)"
+
+
+def _fig_path(ctx: ForceContext, name: str):
+    return ctx.figures_dir / f"{name}.png"
+
+
+def _threshold(ctx: ForceContext) -> int:
+    return int((ctx.settings.get("disclosure") or {}).get("threshold", 10))
+
+
+def header(ctx: ForceContext) -> None:
+    """Title block: the force, the period, the data's nature, and the headline figures."""
+    p = ctx.data.profile.iloc[0]
+    period = f"{p['period_start']:%d %B %Y} to {p['period_end']:%d %B %Y}"
+    lines = [f"# {ctx.force_name} ({ctx.force_code}): group-based CSE force report",
+             f"Region: {readable(ctx.region)}. Period: {period}. Data extracted {p['extraction_date']:%d %B %Y}."]
+    if ctx.synthetic:
+        lines.append("**These figures come from SYNTHETIC data made by the project's generator. They describe no "
+                     "real force, victim or suspect.**")
+    r = ctx.results
+    charge = narrative.one(r, "RI02", "total", "charged or summonsed", ASSIGNED)
+    withdrew = narrative.one(r, "VE02", "total", "withdrew support")
+    recorded = narrative.one(r, "NS06", "field", "suspect self-defined ethnicity")
+    lines += ["## Headline figures",
+              "- " + narrative.share_sentence(_controlled(r, charge), "Charge rate (of offences with an assigned outcome)"),
+              "- " + narrative.share_sentence(_controlled(r, withdrew), "Victims who withdrew support"),
+              "- " + narrative.share_sentence(_controlled(r, recorded), "Suspects with a self-defined ethnicity recorded")]
+    display(Markdown("\n\n".join(lines)))
+
+
+def _controlled(results: pd.DataFrame, row: pd.Series) -> pd.Series:
+    """The published version of one row (blanked if disclosure control withholds it)."""
+    group = published(results, row["indicator_id"], row["breakdown"], row["basis"])
+    return group[group["category"] == row["category"]].iloc[0]
+
+
+def nature_scale(ctx: ForceContext) -> None:
+    r = ctx.results
+    counts = published(r, "NS01")
+    show_table(counts, "NS01")
+    fig = figures.line_by_year(counts.assign(breakdown=counts["breakdown"].map(readable)),
+                               title=f"{ctx.force_name}: records per financial year", ylabel="Number recorded",
+                               synthetic=ctx.synthetic)
+    show_figure(fig, _fig_path(ctx, "records_per_year"),
+                "each line counts one kind of record by financial year; shaded bands are 95% intervals.")
+    show_table(published(r, "NS02"), "NS02")
+    trend = published(r, "NS03")
+    show_table(trend, "NS03")
+    display(Markdown(narrative.ratio_sentence(trend.iloc[0], "Offences changed by this factor each year")))
+    for indicator_id in ("NS04", "NS05", "NS06", "NS07", "NS08"):
+        show_table(published(r, indicator_id), indicator_id)
+
+
+def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, title: str, name: str) -> None:
+    rows = published(ctx.results, indicator_id, breakdown)
+    rows = rows.assign(category=rows["category"].map(readable),
+                       basis=rows["basis"].map({RECORDED_BASIS: "of recorded values", ALL_BASIS: "of all suspects"}))
+    fig = figures.bar_with_intervals(rows, title=title, xlabel="Share of suspects", ylabel="", synthetic=ctx.synthetic,
+                                     percent=True, hue="basis")
+    show_figure(fig, _fig_path(ctx, name),
+                "each bar is a share with its 95% interval, on two bases: among suspects with the value recorded, and "
+                f"among all suspects with 'not recorded' shown; {SUPPRESSED_SYMBOL} marks a withheld figure.")
+
+
+def offenders(ctx: ForceContext) -> None:
+    r = ctx.results
+    show_table(published(r, "OC01"), "OC01")
+    _both_bases_figure(ctx, "OC01", "age_band", f"{ctx.force_name}: suspects by age band", "suspect_age")
+    show_table(published(r, "OC02"), "OC02")
+    ethnicity = published(r, "OC03")
+    show_table(ethnicity, "OC03")
+    _both_bases_figure(ctx, "OC03", "ethnic_group", f"{ctx.force_name}: suspects by self-defined ethnic group",
+                       "suspect_ethnicity")
+    show_table(published(r, "OC04"), "OC04")
+    show_table(published(r, "OC05"), "OC05")
+    comparison = published(r, "OC06")
+    show_table(comparison, "OC06")
+    note = comparison["note"].iloc[0] if len(comparison) else ""
+    if note:
+        display(Markdown(f"**Caution:** {note}."))
+
+
+def _km_curve(ctx: ForceContext) -> pd.DataFrame:
+    v = ctx.data.victims
+    fit = kaplan_meier(v["days_to_withdrawal_or_extraction"].astype(float).to_numpy(),
+                       v["withdrew"].to_numpy(dtype=bool))
+    t = fit.table
+    # Never draw the curve where fewer than the disclosure threshold remain at risk.
+    t = t[t["n_at_risk"] >= _threshold(ctx)]
+    return pd.DataFrame({"time": t["time"], "estimate": t["survival"], "lower": t["lower"], "upper": t["upper"],
+                         "curve": "still supporting the investigation"})
+
+
+def victims(ctx: ForceContext) -> None:
+    r = ctx.results
+    show_table(published(r, "VE01"), "VE01")
+    withdrew = published(r, "VE02")
+    show_table(withdrew, "VE02")
+    display(Markdown(narrative.share_sentence(withdrew.iloc[0], "Victims who withdrew support")))
+    show_table(published(r, "VE03"), "VE03")
+    curve = _km_curve(ctx)
+    if len(curve):
+        fig = figures.step_curves(curve, title=f"{ctx.force_name}: victims still supporting the investigation",
+                                  xlabel="Days since first report", ylabel="Share still supporting",
+                                  synthetic=ctx.synthetic)
+        show_figure(fig, _fig_path(ctx, "withdrawal_km"),
+                    "the line falls each time a victim withdraws support (Kaplan-Meier, victims followed to the "
+                    "extraction date); the band is the 95% interval; the curve stops where fewer than "
+                    f"{_threshold(ctx)} victims remain.")
+    show_table(published(r, "VE04"), "VE04")
+    for indicator_id in ("VE05", "VE06"):
+        show_table(published(r, indicator_id), indicator_id)
+    language = published(r, "VE07")
+    show_table(language, "VE07")
+    shares = language[(language["breakdown"] == "notes with a match") & (language["category"] != "any category")]
+    fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(readable)),
+                                     title=f"{ctx.force_name}: case notes with victim-blaming language, by category",
+                                     xlabel="Share of case notes", ylabel="", synthetic=ctx.synthetic, percent=True)
+    show_figure(fig, _fig_path(ctx, "language"),
+                "each bar is the share of case notes with at least one phrase of that category from the lexicon; "
+                "no note text is shown anywhere in this report.")
+
+
+def _cif_curves(ctx: ForceContext) -> pd.DataFrame:
+    o = ctx.data.offences
+    events = np.where(~o["assigned"], 0, np.where(o["charged"], 1, 2))
+    fit = aalen_johansen(o["days_to_outcome_or_extraction"].astype(float).to_numpy(), events)
+    t = fit.table[fit.table["n_at_risk"] >= _threshold(ctx)]
+    names = {1: "charged or summonsed", 2: "other outcome"}
+    return pd.DataFrame({"time": t["time"], "estimate": t["cif"], "lower": t["lower"], "upper": t["upper"],
+                         "curve": t["cause"].map(names)})
+
+
+def response(ctx: ForceContext) -> None:
+    r = ctx.results
+    outcomes = published(r, "RI01")
+    show_table(outcomes, "RI01")
+    assigned = outcomes[outcomes["basis"] == ASSIGNED]
+    fig = figures.bar_with_intervals(assigned, title=f"{ctx.force_name}: outcomes of offences with an assigned outcome",
+                                     xlabel="Share of assigned outcomes", ylabel="", synthetic=ctx.synthetic, percent=True)
+    show_figure(fig, _fig_path(ctx, "outcomes"),
+                "shares of offences with an outcome assigned, by Home Office outcome group, with 95% intervals; "
+                "the table also gives the shares of all recorded offences, including those not yet assigned.")
+    charge = published(r, "RI02")
+    show_table(charge, "RI02")
+    for basis, words in ((ASSIGNED, "Charge rate of offences with an assigned outcome"),
+                         (RECORDED, "Charge rate of all recorded offences")):
+        display(Markdown(narrative.share_sentence(charge[charge["basis"] == basis].iloc[0], words)))
+    show_table(published(r, "RI03"), "RI03")
+    curves = _cif_curves(ctx)
+    if len(curves):
+        fig = figures.step_curves(curves, title=f"{ctx.force_name}: time from recording to outcome",
+                                  xlabel="Days since the offence was recorded", ylabel="Cumulative incidence",
+                                  synthetic=ctx.synthetic)
+        show_figure(fig, _fig_path(ctx, "time_to_outcome"),
+                    "each line is the share of offences that have reached that outcome by each day, allowing for the "
+                    "other outcome as a competing event (Aalen-Johansen); the gap below 100% is offences still open.")
+    for indicator_id in ("RI04", "RI05", "RI06", "RI07"):
+        show_table(published(r, indicator_id), indicator_id)
+
+
+def partnership(ctx: ForceContext) -> None:
+    r = ctx.results
+    agencies = published(r, "PS01")
+    show_table(agencies, "PS01")
+    shares = agencies[agencies["breakdown"] == "share of referrals"]
+    fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(readable)),
+                                     title=f"{ctx.force_name}: referrals by partner agency", xlabel="Share of referrals",
+                                     ylabel="", synthetic=ctx.synthetic, percent=True)
+    show_figure(fig, _fig_path(ctx, "referrals"), "shares of referrals received from each partner agency, with 95% intervals.")
+    for indicator_id in ("PS02", "PS03", "PS04"):
+        show_table(published(r, indicator_id), indicator_id)

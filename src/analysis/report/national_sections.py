@@ -1,0 +1,136 @@
+"""The sections of the national findings notebook (notebooks/national_findings.ipynb).
+
+Numbers come from the national results table (analysis.indicators.national) and the forces' results
+tables, always through disclosure control; key findings are sentences built from them, each with its caveat.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from analysis.disclosure import SUPPRESSED_SYMBOL
+from analysis.indicators.catalogue import CATALOGUE
+from analysis.indicators.national import KEY_INDICATORS, funnel, funnel_limits
+from analysis.report import figures, narrative
+from analysis.report.context import NationalContext, prepare_national
+from analysis.report.display import published, show_figure, show_table
+from analysis.results import NATIONAL
+
+__all__ = ["prepare_national", "header", "key_findings", "funnels", "regions", "models", "ethnicity", "tracker",
+           "data_quality"]
+
+
+def header(ctx: NationalContext) -> None:
+    forces = sorted(ctx.force_results["force_code"].unique())
+    lines = [f"# National findings: {len(forces)} forces"]
+    if ctx.synthetic:
+        lines.append("**These findings come from SYNTHETIC data made by the project's generator. They describe no "
+                     "real force, victim or suspect.**")
+    if ctx.failed_forces:
+        lines.append(f"**Forces without results (failed or not run): {', '.join(ctx.failed_forces)}.** They are left "
+                     "out of every national figure below.")
+    display(Markdown("\n\n".join(lines)))
+
+
+def _national(ctx: NationalContext, name: str) -> pd.Series:
+    rows = published(ctx.results, "NA02", name)
+    return rows[rows["force_code"] == NATIONAL].iloc[0]
+
+
+def _outside(ctx: NationalContext, name: str) -> tuple[list[str], list[str]]:
+    rows = ctx.results[(ctx.results["indicator_id"] == "NA01") & (ctx.results["breakdown"] == name)]
+    high = rows.loc[rows["note"].str.startswith("above the 99.8%"), "force_code"].tolist()
+    low = rows.loc[rows["note"].str.startswith("below the 99.8%"), "force_code"].tolist()
+    return high, low
+
+
+def key_findings(ctx: NationalContext) -> None:
+    """Findings written from the results, each with its caveat."""
+    items = []
+    for key in KEY_INDICATORS:
+        row = _national(ctx, key.name)
+        if key.kind == "proportion":
+            sentence = narrative.share_sentence(row, f"Nationally, {key.name}")
+        else:
+            sentence = narrative.rate_sentence(row, f"Nationally, {key.name}", "")
+        high, low = _outside(ctx, key.name)
+        spread = (f" Forces above the 99.8% limits adjusted for overdispersion: {', '.join(high) or 'none'}; "
+                  f"below: {', '.join(low) or 'none'}.")
+        items.append(f"- {sentence}{spread} *Caveat:* {CATALOGUE[key.indicator_id].caveat}")
+    unreliable = ctx.force_results[(ctx.force_results["indicator_id"] == "OC06")
+                                   & (ctx.force_results["breakdown"] == "goodness of fit")
+                                   & ctx.force_results["note"].str.contains("not reliable")]
+    items.append(f"- Suspect ethnicity was recorded for fewer than half of suspects in {len(unreliable)} of "
+                 f"{ctx.force_results['force_code'].nunique()} forces, so comparisons with the population are not "
+                 "reliable there. *Caveat:* recorded ethnicity may not represent all suspects; no value is imputed.")
+    models = published(ctx.results, "NA05")
+    charge = models[models["breakdown"] == "odds of charge"]
+    if len(charge):
+        items.append("- " + narrative.ratio_sentence(charge.iloc[0], "Odds of charge when the victim withdrew support, "
+                                                     "relative to when they did not") +
+                     f" *Caveat:* {CATALOGUE['NA05'].caveat}")
+    display(Markdown("\n".join(items)))
+
+
+def funnels(ctx: NationalContext) -> None:
+    for i, key in enumerate(KEY_INDICATORS):
+        comparison = funnel(ctx.force_results, key)
+        units = comparison.table
+        grid = np.unique(np.geomspace(max(units["denominator"].min() * 0.8, 1), units["denominator"].max() * 1.2, 80))
+        limits = funnel_limits(comparison, grid)
+        # A force's point is drawn only if its own figure would be published.
+        rows = published(ctx.results, "NA01", key.name)
+        withheld = set(rows.loc[rows["suppressed"], "force_code"])
+        units = units.assign(suppressed=units["unit"].isin(withheld))
+        percent = key.kind == "proportion"
+        fig = figures.funnel_plot(units, limits, target=comparison.target, title=f"Funnel plot: {key.name}",
+                                  ylabel=key.name.capitalize(), synthetic=ctx.synthetic, percent=percent)
+        show_figure(fig, ctx.figures_dir / f"funnel_{i + 1}.png",
+                    f"each dot is a force; a higher value means {key.higher_is}. Dashed lines are 95% and solid lines "
+                    f"99.8% limits adjusted for overdispersion (phi = {comparison.overdispersion.phi:.2f}); labelled "
+                    "forces lie outside the 99.8% limits.")
+        outside = rows[rows["note"].str.startswith(("above", "below"))]
+        if len(outside):
+            show_table(outside, "NA01", title=f"Forces outside the adjusted limits: {key.name}")
+
+
+def regions(ctx: NationalContext) -> None:
+    rows = published(ctx.results, "NA02")
+    show_table(rows, "NA02")
+    for i, key in enumerate(KEY_INDICATORS[:4]):
+        part = rows[(rows["breakdown"] == key.name)]
+        fig = figures.bar_with_intervals(part, title=f"{key.name.capitalize()} by region", xlabel=key.name.capitalize(),
+                                         ylabel="", synthetic=ctx.synthetic, percent=True)
+        show_figure(fig, ctx.figures_dir / f"region_{i + 1}.png",
+                    "each bar is a region's pooled value with its 95% interval; the first bar is England and Wales.")
+
+
+def models(ctx: NationalContext) -> None:
+    show_table(published(ctx.results, "NA05"), "NA05")
+
+
+def ethnicity(ctx: NationalContext) -> None:
+    rows = published(ctx.results, "NA04")
+    show_table(rows, "NA04")
+
+
+def tracker(ctx: NationalContext) -> None:
+    rows = published(ctx.results, "NA03")
+    show_table(rows[rows["force_code"] == NATIONAL], "NA03")
+    by_force = rows[rows["force_code"] != NATIONAL]
+    wide = by_force.pivot_table(index="force_code", columns="breakdown", values="value", aggfunc="first")
+    display(Markdown("**Recommendations met, by force** (1 = met, 0 = not met)"))
+    display(wide.astype("float64").fillna(np.nan))
+
+
+def data_quality(ctx: NationalContext) -> None:
+    rows = published(ctx.force_results, "NS06")
+    shown = np.where(rows["suppressed"], SUPPRESSED_SYMBOL,
+                     (rows["value"].astype("float64") * 100).round(1).astype("str"))
+    wide = rows.assign(shown=shown).pivot(index="force_code", columns="category", values="shown")
+    display(Markdown("**Share of records with each key field recorded, by force** (%)"))
+    display(wide)
+    display(Markdown(f"*Numerator:* {CATALOGUE['NS06'].numerator}. *Denominator:* {CATALOGUE['NS06'].denominator}. "
+                     f"*Caveat:* {CATALOGUE['NS06'].caveat} {SUPPRESSED_SYMBOL} = withheld by disclosure control."))
