@@ -11,7 +11,7 @@ from scipy import optimize, stats
 
 from analysis import results
 from analysis.indicators import response as ri
-from tests.indicators.fixtures import charge_offences, hand_return
+from tests.indicators.fixtures import charge_offences, hand_raw, hand_return
 from tests.indicators.helpers import row
 
 Z = stats.norm.ppf(0.975)
@@ -201,6 +201,20 @@ def test_case_review_grades(data):
         for grade, k in zip(("good", "requires_improvement", "inadequate"), counts, strict=True):
             r = row(table, "RI07", breakdown, grade)
             assert (r["numerator"], r["denominator"], r["value"]) == (k, 4, k / 4)
+
+
+def test_a_return_without_records_gives_valid_tables_and_statuses():
+    raw = hand_raw()
+    data = hand_return(**{name: frame.iloc[0:0] for name, frame in raw.items() if name != "force_profile"})
+    for function in (ri.outcomes_by_group, ri.charge_rate, ri.time_to_outcome, ri.charge_model, ri.timeliness,
+                     ri.disruption_rates, ri.case_review_grades):
+        results.validate(function(data, "SYN01"))
+    cif = row(ri.time_to_outcome(data, "SYN01"), "RI03", "cumulative incidence: charged or summonsed", "90 days")
+    assert pd.isna(cif["value"]) and cif["note"] == "no offences"
+    status = row(ri.charge_model(data, "SYN01"), "RI04", "model", "offences charged")
+    assert status["note"].startswith("not fitted: 0 charges among 0 offences")
+    abe = row(ri.timeliness(data, "SYN01"), "RI05", "days", "first report to ABE interview")
+    assert abe["note"] == "no observations" and abe["numerator"] == 0
 
 
 def test_every_response_indicator_is_catalogued():

@@ -204,6 +204,20 @@ def test_screened_matching_equals_matching_every_note(data):
     assert screened["any_match"].tolist() == [False, True, True, False, True, False, False, True, False, False, False]
 
 
+def test_a_return_without_records_gives_valid_tables_and_statuses():
+    raw = hand_raw()
+    data = hand_return(**{name: frame.iloc[0:0] for name, frame in raw.items() if name != "force_profile"})
+    for function in (ve.victim_profile, ve.withdrawal_share, ve.time_to_withdrawal, ve.withdrawal_factors,
+                     ve.victim_not_supporting, ve.treated_as_suspect, ve.victim_blaming_language):
+        results.validate(function(data, "SYN01"))
+    median = row(ve.time_to_withdrawal(data, "SYN01"), "VE03", "median days to withdrawal", "median")
+    assert pd.isna(median["value"]) and median["note"] == "not estimated: insufficient data"
+    status = row(ve.withdrawal_factors(data, "SYN01"), "VE04", "model", "victims who withdrew")
+    assert status["note"].startswith("not fitted") and status["denominator"] == 0
+    share = row(ve.withdrawal_share(data, "SYN01"), "VE02", "total", "withdrew support")
+    assert (share["numerator"], share["denominator"]) == (0, 0) and pd.isna(share["value"])
+
+
 def test_every_victim_indicator_is_catalogued():
     from analysis.indicators.catalogue import CATALOGUE
     ids = {f"VE0{i}" for i in range(1, 8)}

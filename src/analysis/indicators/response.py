@@ -105,7 +105,7 @@ def time_to_outcome(data: ForceData, force_code: str) -> pd.DataFrame:
     for code, label in ((1, "charged or summonsed"), (2, "other outcome")):
         value, lower, upper = _incidence(at, code, fit.max_time, n)
         events_by = [int(((durations <= t) & (cause == code)).sum()) for t in OUTCOME_HORIZONS]
-        beyond = np.where(np.isnan(value), "beyond the longest follow-up: not estimated", "")
+        beyond = np.where(np.isnan(value), "beyond the longest follow-up: not estimated" if n else "no offences", "")
         parts.append(rows.estimates(entry, force_code, f"cumulative incidence: {label}",
                                     [f"{t} days" for t in OUTCOME_HORIZONS], value, lower, upper, fit.method,
                                     numerator=events_by, denominator=n, note=beyond))

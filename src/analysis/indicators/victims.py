@@ -173,6 +173,8 @@ def withdrawal_factors(data: ForceData, force_code: str) -> pd.DataFrame:
     if min(events, n - events) < MIN_EVENTS:
         status = f"not fitted: fewer than {MIN_EVENTS} victims who withdrew or who did not ({events} of {n} withdrew)"
         return _model_status(entry, force_code, status, events, n, notes)
+    if not varying:
+        return _model_status(entry, force_code, "not fitted: no factor varies", events, n, notes)
     fit = logistic_regression(withdrew, design[varying], se="robust")
     if fit.status != "ok":
         status = f"not estimated: {fit.status.replace('_', ' ')} ({'; '.join(fit.notes)})"
