@@ -40,5 +40,5 @@ def national(default_written) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def small_config() -> SyntheticConfig:
-    """A small dataset for format and determinism tests: 3 forces at 1/10 scale."""
-    return load_config(forces=3, scale=0.1)
+    """A small dataset for format and determinism tests: 3 forces, about 400 offences in all."""
+    return load_config(forces=3, scale=0.01)

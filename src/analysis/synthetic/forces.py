@@ -141,26 +141,24 @@ def plan_forces(config: SyntheticConfig) -> pd.DataFrame:
     return plan
 
 
-def force_profile(config: SyntheticConfig, row: pd.Series) -> pd.DataFrame:
-    """The one-row force_profile table of a synthetic force (is_synthetic is always true)."""
+def force_profile(config: SyntheticConfig, row: pd.Series) -> dict[str, np.ndarray]:
+    """The columns of the one-row force_profile table of a synthetic force (is_synthetic is always true)."""
     columns = {
         "force_code": row["force_code"],
         "force_name": row["force_name"],
         "region": row["region"],
         "is_synthetic": True,
-        "period_start": config.period_start.astype("datetime64[s]"),
-        "period_end": config.period_end.astype("datetime64[s]"),
-        "extraction_date": config.extraction_date.astype("datetime64[s]"),
-        "child_population": int(row["child_population"]),
+        "period_start": config.period_start,
+        "period_end": config.period_end,
+        "extraction_date": config.extraction_date,
+        "child_population": row["child_population"],
     }
     for age in ("child", "adult"):
         for group in ETHNIC_GROUPS:
-            columns[f"pop_{age}_{group}"] = int(row[f"pop_{age}_{group}"])
-    columns["problem_profile_date"] = row["problem_profile_date"]
+            columns[f"pop_{age}_{group}"] = row[f"pop_{age}_{group}"]
+    profile_date = row["problem_profile_date"]
+    columns["problem_profile_date"] = np.datetime64("NaT", "D") if pd.isna(profile_date) else np.datetime64(pd.Timestamp(profile_date).date(), "D")
     columns["problem_profile_uses_partner_data"] = bool(row["problem_profile_uses_partner_data"])
     columns["specialist_cse_team"] = bool(row["specialist_cse_team"])
     columns["group_flag_available"] = bool(row["group_flag_available"])
-    frame = pd.DataFrame({k: [v] for k, v in columns.items()})
-    for name in ("period_start", "period_end", "extraction_date", "problem_profile_date"):
-        frame[name] = frame[name].astype("datetime64[s]")
-    return frame
+    return {name: np.array([value], dtype=object if isinstance(value, str) else None) for name, value in columns.items()}

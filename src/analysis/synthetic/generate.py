@@ -13,9 +13,11 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.contract import TABLES
-from analysis.returns_io import CANONICAL_DTYPES, to_canonical
+from analysis.returns_io import CANONICAL_DTYPES
 from analysis.synthetic.activity import CRITERIA, build_disruptions, build_referrals, build_reviews
 from analysis.synthetic.config import SyntheticConfig
 from analysis.synthetic.forces import force_profile, plan_forces
@@ -24,25 +26,28 @@ from analysis.synthetic.offences import build_structure
 from analysis.synthetic.outcomes import assign_outcomes
 from analysis.synthetic.people import build_suspect_demographics, build_victims, suspect_justice
 
-_STR = np.dtypes.StringDType()
+def _ids(code: str, prefix: str, sort_key: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """(ids in original row order, the row order that sorts rows by id): numbered by `sort_key`, ties by row.
 
-
-def _ids(code: str, prefix: str, sort_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(ids in original row order, the row order that sorts rows by id): numbered by `sort_key`, ties by row."""
+    Built with pyarrow string kernels: Python-level string handling would dominate at a million rows."""
     order = np.argsort(sort_key, kind="stable")
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(1, order.size + 1)
-    ids = np.strings.add(f"{code}-{prefix}", np.strings.zfill(rank.astype(_STR), 6))
-    return ids.astype(object), order
+    digits = pc.utf8_lpad(pc.cast(pa.array(rank), pa.string()), 6, "0")
+    return pc.binary_join_element_wise(f"{code}-{prefix}", digits, ""), order
 
 
-def _refs(ids: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """Foreign keys: the id at each index, None where the index is -1."""
-    if ids.size == 0:
-        return np.full(index.size, None, dtype=object)
-    out = ids[np.maximum(index, 0)].copy()
-    out[index < 0] = None
-    return out
+def _refs(ids: pa.Array, index: np.ndarray) -> pa.Array:
+    """Foreign keys: the id at each index, null where the index is -1."""
+    index = np.asarray(index, dtype=np.int64)
+    return pc.take(ids, pa.array(index, mask=index < 0))
+
+
+def _rank(order: np.ndarray) -> np.ndarray:
+    """Position of each row in `order` (ids are numbered in this order, so it sorts like the ids)."""
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return rank
 
 
 def _dates(values: np.ndarray) -> np.ndarray:
@@ -53,21 +58,24 @@ def _ints(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-def _canonical(kind: str, values: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """One column in the canonical dtype of its contract type (returns_io.CANONICAL_DTYPES), built
-    directly from arrays: the same result as returns_io.to_canonical (a test checks), without its
-    text round trip, which would dominate the generator's run time."""
+def _canonical(kind: str, values, order: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """One column, rows in `order`, in the canonical dtype of its contract type
+    (returns_io.CANONICAL_DTYPES). Built directly from arrays: the same result as returns_io.to_canonical
+    (a test checks) without its text round trip, which would dominate the generator's run time."""
     dtype = CANONICAL_DTYPES[kind]
     if kind in ("id", "code", "text"):
-        return pd.array(np.asarray(values, dtype=object), dtype=dtype)
+        if not isinstance(values, pa.Array):
+            values = pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
+        return pd.array(pc.take(values, pa.array(order)), dtype=dtype)
+    values = np.asarray(values)[order]
     if kind == "int":
-        numbers = np.asarray(values, dtype=float)
+        numbers = values.astype(float)
         missing = np.isnan(numbers)
         return pd.arrays.IntegerArray(np.where(missing, 0, numbers).astype(np.int64), missing)
     if kind == "date":
-        return np.asarray(values, dtype="datetime64[D]").astype(dtype)
+        return values.astype("datetime64[D]").astype(dtype)
     if kind == "bool":
-        return np.asarray(values, dtype=bool)
+        return values.astype(bool)
     raise ValueError(f"the generator writes no '{kind}' column")
 
 
@@ -75,10 +83,11 @@ def _frame(name: str, code: str, columns: dict, order: np.ndarray) -> pd.DataFra
     """A contract table in canonical dtypes, its rows in `order`."""
     table = TABLES[name]
     n = order.size
-    columns = {"force_code": np.full(n, code, dtype=object), **columns}
+    force = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([code])).dictionary_decode()
+    columns = {"force_code": force, **columns}
     if set(columns) != set(table.column_names):
         raise ValueError(f"{name}: generator columns differ from the contract: {sorted(set(columns) ^ set(table.column_names))}")
-    return pd.DataFrame({c.name: _canonical(c.type, np.asarray(columns[c.name])[order]) for c in table.columns})
+    return pd.DataFrame({c.name: _canonical(c.type, columns[c.name], order) for c in table.columns})
 
 
 def generate_force(config: SyntheticConfig, code: str, plan: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
@@ -108,10 +117,10 @@ def generate_force(config: SyntheticConfig, code: str, plan: pd.DataFrame | None
     referral_ids, referral_order = _ids(code, "R", referrals.received)
     review_ids, review_order = _ids(code, "CR", reviews.offence)
     note_ids, note_order = _ids(code, "CN", notes.date)
-    link_order = np.lexsort((suspect_ids[st.link_suspect].astype(str), offence_ids[st.link_offence].astype(str)))
+    link_order = np.lexsort((_rank(suspect_order)[st.link_suspect], _rank(offence_order)[st.link_offence]))
 
     tables = {
-        "force_profile": to_canonical(TABLES["force_profile"], force_profile(config, plan.loc[rows[0]])),
+        "force_profile": _frame("force_profile", code, force_profile(config, plan.loc[rows[0]]), np.arange(1)),
         "networks": _frame("networks", code, {
             "network_id": network_ids,
             "identified_date": _dates(st.network_identified),
@@ -142,8 +151,8 @@ def generate_force(config: SyntheticConfig, code: str, plan: pd.DataFrame | None
             "charged": charged,
         }, suspect_order),
         "offence_suspects": _frame("offence_suspects", code, {
-            "offence_id": offence_ids[st.link_offence],
-            "suspect_id": suspect_ids[st.link_suspect],
+            "offence_id": _refs(offence_ids, st.link_offence),
+            "suspect_id": _refs(suspect_ids, st.link_suspect),
         }, link_order),
         "victims": _frame("victims", code, {
             "victim_id": victim_ids,
@@ -179,7 +188,7 @@ def generate_force(config: SyntheticConfig, code: str, plan: pd.DataFrame | None
         }, referral_order),
         "case_reviews": _frame("case_reviews", code, {
             "review_id": review_ids,
-            "offence_id": offence_ids[reviews.offence],
+            "offence_id": _refs(offence_ids, reviews.offence),
             "grade": reviews.grade,
             **{f"score_{name}": reviews.scores[name] for name in CRITERIA},
         }, review_order),
@@ -189,7 +198,7 @@ def generate_force(config: SyntheticConfig, code: str, plan: pd.DataFrame | None
             "victim_id": _refs(victim_ids, notes.victim),
             "note_date": _dates(notes.date),
             "author_role": notes.author_role,
-            "text": notes.text.astype(object),
+            "text": notes.text,
         }, note_order),
     }
     return tables

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.synthetic.config import SyntheticConfig
 from analysis.synthetic.offences import Structure
@@ -31,8 +33,14 @@ class Notes:
     victim: np.ndarray       # int, -1 none
     date: np.ndarray         # datetime64[D]
     author_role: np.ndarray
-    text: np.ndarray         # StringDType
+    text: pa.Array           # string
     lexicon_term: np.ndarray  # object: the inserted term_id or None (not published; for checks)
+
+
+def _part(sentences: pa.Array, index: np.ndarray, present: np.ndarray | None = None) -> pa.Array:
+    """The sentences at `index`, null where the part is not `present`."""
+    mask = None if present is None else ~present
+    return pc.take(sentences, pa.array(index, mask=mask))
 
 
 def _pronoun_index(sex: np.ndarray) -> np.ndarray:
@@ -57,17 +65,24 @@ def build_notes(config: SyntheticConfig, force: dict, st: Structure, victims: Vi
     delay = truncated_lognormal_days(rng, c["delay_median_days"], 1.0, (config.extraction_date - base) / DAY)
     date = (base + delay * DAY).astype("datetime64[D]")
 
+    # Each part is a sentence index (sentence x 3 pronoun forms, flattened) or null when the note lacks
+    # it; the parts are joined with spaces, skipping nulls (pyarrow, so no Python string handling).
     pron = _pronoun_index(victims.sex[note_victim])
-    text = _NEUTRAL[rng.integers(0, len(NEUTRAL), n), pron]
+    first = rng.integers(0, len(NEUTRAL), n)
     has_lexicon = rng.random(n) < force["victim_blaming_rate"]
     lex = rng.integers(0, len(_LEX), n)
-    text[has_lexicon] = np.strings.add(np.strings.add(text[has_lexicon], " "), _LEXICON[lex[has_lexicon], pron[has_lexicon]])
     has_near = rng.random(n) < c["near_miss_rate"]
     near = rng.integers(0, len(_NEAR), n)
-    text[has_near] = np.strings.add(np.strings.add(text[has_near], " "), _NEAR_MISS[near[has_near], pron[has_near]])
     second = rng.random(n) < 0.5
     more = rng.integers(0, len(NEUTRAL), n)
-    text[second] = np.strings.add(np.strings.add(text[second], " "), _NEUTRAL[more[second], pron[second]])
+    text = pc.binary_join_element_wise(
+        _part(_NEUTRAL, first * 3 + pron),
+        _part(_LEXICON, lex * 3 + pron, has_lexicon),
+        _part(_NEAR_MISS, near * 3 + pron, has_near),
+        _part(_NEUTRAL, more * 3 + pron, second),
+        " ",
+        null_handling="skip",
+    )
 
     term = np.where(has_lexicon, np.array(_LEX_TERMS, dtype=object)[lex], None)
     return Notes(
