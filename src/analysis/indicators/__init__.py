@@ -14,7 +14,8 @@ import pandas as pd
 
 from analysis import results
 from analysis.indicators.catalogue import CATALOGUE, FUNCTIONS, entries
-from analysis.indicators.data import ForceData
+from analysis.indicators.data import NOT_RECORDED, ForceData
+from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,45 @@ def _run(ids: list[str], call) -> pd.DataFrame:
     return pd.concat([p for p in parts if len(p)], ignore_index=True) if parts else results.empty_results()
 
 
+def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
+    """Disclosure flags that also protect cells linked across the two bases of a breakdown.
+
+    The same count appears on both bases ("of recorded values" and "of all records"), and the two bases'
+    denominators differ by exactly the "not recorded" count. So: a category withheld on one basis is
+    withheld on the other; when the "not recorded" count itself is withheld as small, every row on the
+    recorded basis is withheld (its denominator would give the count away). Secondary suppression is then
+    run again, until nothing changes.
+    """
+    from analysis.disclosure import flag_results, is_small
+    from analysis.settings import disclosure_settings
+
+    limit = threshold if threshold is not None else disclosure_settings()["threshold"]
+    flagged = flag_results(table, limit)
+    both = flagged["basis"].isin([RECORDED_BASIS, ALL_BASIS])
+    cell = ["force_code", "indicator_id", "breakdown", "category"]
+    group = ["force_code", "indicator_id", "breakdown"]
+    while both.any():
+        before = flagged["suppressed"].to_numpy().copy()
+        linked = flagged[both].groupby(cell)["suppressed"].transform("any")
+        flagged.loc[both, "suppressed"] = linked.to_numpy()
+        small_missing = flagged[both & (flagged["basis"] == ALL_BASIS) & (flagged["category"] == NOT_RECORDED)
+                                & is_small(flagged["numerator"], limit)]
+        if len(small_missing):
+            keys = pd.MultiIndex.from_frame(small_missing[group])
+            hit = pd.MultiIndex.from_frame(flagged[group]).isin(keys) & (flagged["basis"] == RECORDED_BASIS).to_numpy()
+            flagged.loc[hit, "suppressed"] = True
+        flagged = flag_results(flagged, limit)
+        if (flagged["suppressed"].to_numpy() == before).all():
+            break
+    return flagged
+
+
 def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every force-scope indicator for one force, as a validated results table with disclosure flags."""
-    from analysis.disclosure import flag_results
-
     fd = force_data(data, force_code)
     ids = [e.id for e in entries("force")]
     table = _run(ids, lambda f: f(fd, force_code))
-    return results.validate(flag_results(results.coerce(table)))
+    return results.validate(flag_linked(results.coerce(table)))
 
 
 def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -71,13 +71,14 @@ def format_table(rows: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     out = []
     for _, r in rows.iterrows():
         share = _is_share(str(r["method"]))
+        digits_here = 0 if "Poisson count" in str(r["method"]) else digits
         withheld = bool(r["suppressed"])
         has_interval = not (pd.isna(r["lower"]) and pd.isna(r["upper"]))
         out.append({
             "Breakdown": readable(str(r["breakdown"])),
             "Category": readable(str(r["category"])),
             "Basis": r["basis"],
-            "Value": SUPPRESSED_SYMBOL if withheld else _fmt(r["value"], share, digits),
+            "Value": SUPPRESSED_SYMBOL if withheld else _fmt(r["value"], share, digits_here),
             "Interval or range": SUPPRESSED_SYMBOL if withheld else (
                 f"{_fmt(r['lower'], share, digits)} to {_fmt(r['upper'], share, digits)}" if has_interval else ""),
             "Numerator": SUPPRESSED_SYMBOL if withheld else _fmt(r["numerator"], False, 0),
@@ -96,6 +97,13 @@ def format_table(rows: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     return frame
 
 
+def common_note(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Lift a note that every row shares out of the table, to print once under it."""
+    if "Note" in table and len(table) > 1 and table["Note"].nunique() == 1 and table["Note"].iloc[0]:
+        return table.drop(columns="Note"), str(table["Note"].iloc[0])
+    return table, ""
+
+
 def caption(indicator_id: str) -> str:
     """Markdown caption: what the indicator counts, how, and its caveat."""
     e = CATALOGUE[indicator_id]
@@ -106,14 +114,15 @@ def caption(indicator_id: str) -> str:
 def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) -> pd.DataFrame:
     """Display a published, formatted table with its title and caption; returns the formatted table."""
     entry = CATALOGUE[indicator_id]
-    table = format_table(rows)
+    table, shared = common_note(format_table(rows))
     display(Markdown(f"**{title or entry.title}**"))
     if table.empty:
         display(Markdown("_No records for this indicator._"))
     else:
         display(HTML(table.to_html(index=False, escape=True, border=0, classes="results-table")))
-    note = SUPPRESSION_NOTE if (rows["suppressed"].any() if len(rows) else False) else ""
-    display(Markdown(caption(indicator_id) + (f"\n\n{note}" if note else "")))
+    notes = [f"**Note:** {shared}." if shared else "", caption(indicator_id),
+             SUPPRESSION_NOTE if (rows["suppressed"].any() if len(rows) else False) else ""]
+    display(Markdown("\n\n".join(n for n in notes if n)))
     return table
 
 

@@ -7,6 +7,7 @@ kept on the axis and marked "[c]" so the reader sees that something was withheld
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -31,8 +32,13 @@ def style() -> None:
                          "axes.titlesize": 12, "axes.titleweight": "bold"})
 
 
-def titled(title: str, synthetic: bool) -> str:
-    return (SYNTHETIC_PREFIX + title) if synthetic else title
+def titled(title: str, synthetic: bool, width: int = 70) -> str:
+    """The figure title, marked when the data are synthetic, wrapped to fit the figure."""
+    return textwrap.fill((SYNTHETIC_PREFIX + title) if synthetic else title, width)
+
+
+def wrap(label: str, width: int = 28) -> str:
+    return textwrap.fill(str(label), width)
 
 
 def _withheld(table: pd.DataFrame) -> np.ndarray:
@@ -69,11 +75,11 @@ def bar_with_intervals(table: pd.DataFrame, *, title: str, xlabel: str, ylabel: 
                     fmt="none", ecolor="black", elinewidth=1, capsize=3)
         for yy in y[withheld]:
             ax.text(0, yy, f" {SUPPRESSED_SYMBOL}", va="center", ha="left", fontsize=9, color="dimgray")
-    ax.set_yticks(np.arange(len(categories)), categories)
+    ax.set_yticks(np.arange(len(categories)), [wrap(c) for c in categories])
     ax.invert_yaxis()
     ax.set_xlabel(xlabel + (" (%)" if percent and "%" not in xlabel else ""))
     ax.set_ylabel(ylabel)
-    ax.set_title(titled(title, synthetic))
+    ax.set_title(titled(title, synthetic), loc="left")
     if hue:
         ax.legend(title=hue.replace("_", " "), loc="best", fontsize=8)
     fig.tight_layout()
