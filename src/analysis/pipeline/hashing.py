@@ -187,7 +187,8 @@ COMPONENT_LABELS = {
 def describe_changes(before: Mapping, after: Mapping) -> list[str]:
     """Plain words for what differs between two component mappings, e.g. "data changed: offences.parquet"."""
     reasons = []
-    for name in sorted(set(before) | set(after), key=lambda n: (n not in COMPONENT_LABELS, n)):
+    order = list(COMPONENT_LABELS)
+    for name in sorted(set(before) | set(after), key=lambda n: (order.index(n) if n in order else len(order), n)):
         old, new = before.get(name), after.get(name)
         if old == new:
             continue

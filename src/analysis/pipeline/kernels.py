@@ -70,6 +70,50 @@ def prelude_cell(workdir: str, warm_imports: tuple[str, ...]):
     return nbformat.v4.new_code_cell(code, metadata={"tags": [PRELUDE_TAG, "hide"]})
 
 
+ENGINE = "analysis-warm-kernel"
+
+
+def engine_name() -> str:
+    """Register (once per process) the papermill engine that executes on a given, already started kernel.
+
+    papermill's default engine hands `km` to nbclient but nbclient always opens a new kernel client and, as it
+    does not own the kernel manager, never closes it; this engine gives nbclient the warm kernel's client
+    (`kc`, passed through papermill.execute_notebook), so one client serves every notebook of the worker.
+    Otherwise it is papermill's NBClientEngine.execute_managed_notebook.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    if ENGINE in papermill_engines._engines:
+        return ENGINE
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            kc = kwargs.pop("kc")
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            client = PapermillNotebookClient(nb_man, **final_kwargs)
+            client.kc = kc
+            return client.execute()
+
+    papermill_engines.register(ENGINE, WarmKernelEngine)
+    return ENGINE
+
+
 class WarmKernel:
     """A started kernel and its client, handed to papermill (engine arguments `km` and `kc`)."""
 
@@ -97,6 +141,7 @@ class WarmKernel:
                                 ip=os.path.join(runtime, f"analysis-{os.getpid()}-{threading.get_ident()}"))
         self.km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"], cwd=cwd)
         self.kc = self.km.client()
+        self.kc.allow_stdin = False
         self.kc.start_channels()
         try:
             self.kc.wait_for_ready(timeout=self.startup_timeout)

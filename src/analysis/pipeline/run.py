@@ -365,8 +365,8 @@ def _force_result(plan: UnitPlan, *, outcomes_so_far: dict[str, NotebookOutcome]
             text = format_validation(outcome.validation or "")
         return UnitResult(plan.unit, outcome.status, outcome.seconds, "; ".join(plan.reasons), text)
     previous = plan.previous
-    if plan.due:
-        return UnitResult(plan.unit, "not run", reason="; ".join(plan.reasons), failure="interrupted before it ran")
+    if plan.due:  # the run was interrupted before this unit finished
+        return UnitResult(plan.unit, "interrupted", reason="; ".join(plan.reasons), failure="run again to complete it")
     if previous is None:
         return UnitResult(plan.unit, "not run")
     if previous.status == OK:

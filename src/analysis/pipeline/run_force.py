@@ -150,6 +150,7 @@ def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict
             log_output=False,
             start_timeout=task.start_timeout,
             execution_timeout=task.cell_timeout,
+            engine_name=kernels.engine_name(),
             km=kernel.km,
             kc=kernel.kc,
         )

@@ -1,0 +1,74 @@
+"""Failure isolation: a force whose data make its notebook fail, and a force whose data fail validation, are
+reported (force, failing cell, error) while the others complete; the exit code is non-zero; the index page
+marks them; no results of a failed run are published; the next run after the data are mended completes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from analysis import results
+from analysis.pipeline import cache, layout
+from analysis.pipeline.run import format_summary, run_pipeline
+
+from .conftest import make_config, write_force
+
+pytestmark = pytest.mark.slow
+
+
+def test_failing_and_invalid_forces_are_reported_and_the_others_complete(workspace, executor):
+    out = workspace["out"]
+    write_force(workspace["data"], "SYN01", no_disruptions=True)  # valid, but the notebook raises
+    write_force(workspace["data"], "SYN03", broken=True)  # fails validation
+    config = make_config(workspace)
+
+    first = run_pipeline(config, executor=executor, echo=lambda line: None)
+    assert first.exit_code == 1
+    syn01, syn02, syn03, national = (first.unit(u) for u in ("SYN01", "SYN02", "SYN03", "NATIONAL"))
+    assert syn01.status == "failed"
+    assert syn01.failure == ('In [4]: # Count offences: ValueError: no disruptions recorded for SYN01: '
+                             'the tactics table cannot be drawn')
+    assert syn02.status == "ok"
+    assert syn03.status == "skipped-invalid"
+    assert syn03.failure.startswith("data failed validation: 1 failure, e.g. offence_suspects row 5, column offence_id")
+    assert national.status == "ok"
+    assert results.read(layout.national_dir(out) / "results.parquet")["numerator"].tolist() == [4.0]  # SYN02 only
+
+    summary = format_summary(first)
+    assert re.search(r"SYN01\s+failed\s+\d+\.\d\s+never run\s+In \[4\]: # Count offences: ValueError: no disruptions", summary)
+    assert re.search(r"SYN03\s+skipped-invalid", summary)
+
+    failed = layout.force_dir(out, "SYN01")
+    assert sorted(p.name for p in failed.iterdir()) == ["error.txt", "report.ipynb"]  # no results, no page
+    assert (failed / "error.txt").read_text() == (
+        "SYN01: In [4]: # Count offences: ValueError: no disruptions recorded for SYN01: the tactics table cannot be drawn\n")
+    invalid = layout.force_dir(out, "SYN03")
+    assert [p.name for p in invalid.iterdir()] == ["validation.txt"]
+    assert "offence_suspects row 5, column offence_id: 'O4'" in (invalid / "validation.txt").read_text()
+    error = cache.load(out, "SYN01").error
+    assert (error["cell"], error["ename"], error["cell_id"] != "") == ("In [4]: # Count offences", "ValueError", True)
+
+    index = (out / "index.html").read_text()
+    row = re.search(r"<tr>\s*<td>SYN01</td>.*?</tr>", index, re.DOTALL).group(0)
+    assert 'class="status-failed">failed<' in row and "no disruptions recorded for SYN01" in row and "href" not in row
+    row = re.search(r"<tr>\s*<td>SYN03</td>.*?</tr>", index, re.DOTALL).group(0)
+    assert 'class="status-skipped-invalid">skipped-invalid<' in row and "'O4'" not in row  # no data values published
+    row = re.search(r"<tr>\s*<td>SYN02</td>.*?</tr>", index, re.DOTALL).group(0)
+    assert 'href="forces/SYN02/report.html"' in row
+
+    # Unchanged inputs: the failed force runs again (the failure may have been transient), the invalid one not.
+    again = run_pipeline(config, executor=executor, echo=lambda line: None)
+    assert again.exit_code == 1
+    assert again.ran() == ["SYN01"] and again.unit("SYN01").reason == "last run failed"
+    assert again.unit("SYN03").status == "skipped-invalid" and again.unit("NATIONAL").status == "current"
+
+    write_force(workspace["data"], "SYN01")
+    write_force(workspace["data"], "SYN03")
+    mended = run_pipeline(config, executor=executor, echo=lambda line: None)
+    assert mended.exit_code == 0, format_summary(mended)
+    assert sorted(mended.ran()) == ["NATIONAL", "SYN01", "SYN03"]
+    assert mended.unit("SYN01").reason == "data changed: disruptions.parquet"
+    assert mended.unit("NATIONAL").reason == "data changed: SYN01, SYN03; results changed: added SYN01, SYN03"
+    assert results.read(layout.national_dir(out) / "results.parquet")["numerator"].tolist() == [12.0]
+    assert layout.temporary_files(out) == []
