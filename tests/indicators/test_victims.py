@@ -135,8 +135,6 @@ def test_withdrawal_model_odds_ratio_from_a_two_by_two_table():
     assert set(table["category"]) == {SUPPORT, "victims who withdrew"}
 
 
-@pytest.mark.xfail(strict=True, reason="analysis.stats.models se='robust' is labelled HC1 but statsmodels GLM has no "
-                   "cov_HC1 and falls back to HC0 (cov_white_simple without the n/(n-k) factor)")
 def test_withdrawal_model_interval_is_hc1():
     table = ve.withdrawal_factors(hand_return(victims=model_victims({True: (6, 24), False: (15, 15)})), "SYN01")
     r = row(table, "VE04", "odds ratio", SUPPORT)

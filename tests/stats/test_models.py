@@ -77,7 +77,82 @@ def test_robust_and_model_se(clustered):
     x = sm.add_constant(clustered[cols].astype(float))
     glm = sm.GLM(clustered["withdrew"].astype(float), x, family=sm.families.Binomial())
     np.testing.assert_allclose(model.table["se"], glm.fit().bse.iloc[1:], rtol=1e-8)
-    np.testing.assert_allclose(robust.table["se"], glm.fit(cov_type="HC1").bse.iloc[1:], rtol=1e-8)
+    n, k = x.shape
+    np.testing.assert_allclose(robust.table["se"], glm.fit(cov_type="HC0").bse.iloc[1:] * np.sqrt(n / (n - k)),
+                               rtol=1e-8)
+
+
+def hc1_by_hand(x, y, mu, weight):
+    """HC1 sandwich by numpy: B^-1 (sum s_i s_i') B^-1 n/(n-k), score s_i = (y_i - mu_i) x_i, B = X' diag(w) X
+    (canonical links: w = mu(1-mu) for the logit, mu for the log)."""
+    n, k = x.shape
+    bread = np.linalg.inv(x.T @ (weight[:, None] * x))
+    scores = (y - mu)[:, None] * x
+    return bread @ scores.T @ scores @ bread * n / (n - k)
+
+
+def test_robust_logistic_se_is_hc1_by_hand():
+    rng = np.random.default_rng(3)
+    n = 80
+    frame = pd.DataFrame({"looked_after": rng.random(n) < 0.4, "delay": rng.exponential(20, n)})
+    eta = -0.5 + 0.8 * frame["looked_after"] + 0.02 * frame["delay"]
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta.to_numpy()))).astype(float)
+    fit = logistic_regression(y, frame, se="robust", include_intercept=True)
+    x = np.column_stack([np.ones(n), frame.to_numpy(float)])
+    mu = 1 / (1 + np.exp(-x @ fit.table["coef"].to_numpy()))
+    hand = np.sqrt(np.diag(hc1_by_hand(x, y, mu, mu * (1 - mu))))
+    np.testing.assert_allclose(fit.table["se"], hand, rtol=1e-8)
+    # intervals and p-values use it, on the normal scale
+    from scipy import stats
+    row = fit.table.iloc[1]
+    assert row["lower"] == pytest.approx(np.exp(row["coef"] - stats.norm.ppf(0.975) * hand[1]), rel=1e-10)
+    assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(row["coef"]) / hand[1]), rel=1e-10)
+    assert fit.df_inference is None and fit.method == "logistic regression (robust (HC1) SE)"
+
+
+def test_statsmodels_hc1_pitfall_is_still_there():
+    # statsmodels 0.15: GLM and discrete Logit accept cov_type="HC1" but return HC0; OLS's HC1 is HC0 * n/(n-k),
+    # the definition used here. If statsmodels ever implements HC1 for these, this test says so.
+    rng = np.random.default_rng(4)
+    x = sm.add_constant(rng.normal(size=(60, 2)))
+    y = (rng.random(60) < 1 / (1 + np.exp(-x @ [0.2, 1.0, -0.5]))).astype(float)
+    n, k = x.shape
+    logit_hc0 = sm.Logit(y, x).fit(disp=0, cov_type="HC0").bse
+    np.testing.assert_allclose(sm.Logit(y, x).fit(disp=0, cov_type="HC1").bse, logit_hc0, rtol=1e-12)
+    glm = sm.GLM(y, x, family=sm.families.Binomial())
+    np.testing.assert_allclose(glm.fit(cov_type="HC1").bse, glm.fit(cov_type="HC0").bse, rtol=1e-12)
+    ols = sm.OLS(y, x)
+    np.testing.assert_allclose(ols.fit(cov_type="HC1").bse, ols.fit(cov_type="HC0").bse * np.sqrt(n / (n - k)),
+                               rtol=1e-12)
+    ours = logistic_regression(y, pd.DataFrame(x[:, 1:], columns=["a", "b"]), se="robust", include_intercept=True)
+    np.testing.assert_allclose(ours.table["se"], logit_hc0 * np.sqrt(n / (n - k)), rtol=1e-7)
+
+
+def test_saturated_logistic_robust_se_is_the_cell_formula_times_hc1_factor():
+    # one binary factor: the sandwich equals the model-based 1/a + 1/b + 1/c + 1/d, HC1 adds n/(n-k)
+    y = np.r_[np.ones(6), np.zeros(24), np.ones(15), np.zeros(15)]
+    referred = np.r_[np.ones(30), np.zeros(30)]
+    fit = logistic_regression(y, pd.DataFrame({"referred": referred}), se="robust")
+    row = fit.table.iloc[0]
+    assert row["value"] == pytest.approx(0.25)
+    assert row["se"] == pytest.approx(np.sqrt((1 / 6 + 1 / 24 + 1 / 15 + 1 / 15) * 60 / 58), rel=1e-8)
+
+
+def test_robust_poisson_se_is_hc1_by_hand_with_exposure_and_quasi_scale():
+    rng = np.random.default_rng(5)
+    n = 50
+    years = np.arange(n) % 10
+    pop = rng.integers(20_000, 200_000, n).astype(float)
+    counts = rng.poisson(pop * 3e-4 * 1.05**years * rng.gamma(2.0, 0.5, n)).astype(float)
+    fit = poisson_regression(counts, pd.DataFrame({"year": years}), exposure=pop, se="robust",
+                             include_intercept=True)
+    x = np.column_stack([np.ones(n), years.astype(float)])
+    mu = pop * np.exp(x @ fit.table["coef"].to_numpy())
+    np.testing.assert_allclose(fit.table["se"], np.sqrt(np.diag(hc1_by_hand(x, counts, mu, mu))), rtol=1e-8)
+    # the sandwich does not depend on the dispersion: quasi-Poisson gives the same robust errors
+    quasi = poisson_regression(counts, pd.DataFrame({"year": years}), exposure=pop, se="robust",
+                               scale="pearson", include_intercept=True)
+    np.testing.assert_allclose(quasi.table["se"], fit.table["se"], rtol=1e-8)
 
 
 def test_complete_separation_is_a_status_not_an_estimate():

@@ -1,7 +1,8 @@
 """The tidy result of a regression fit (logistic, Poisson, Cox), shared by analysis.stats.models and .cox.
 
 A fit that cannot give a trustworthy estimate says so in `status` ("separation", "not_converged",
-"insufficient_data") and its table carries the terms with missing estimates: never a silent number.
+"insufficient_data", "variance_not_estimable") and its table carries the terms with missing estimates: never a
+silent number.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from statsmodels.tools.sm_exceptions import (
     PerfectSeparationWarning,
 )
 
-STATUSES = ("ok", "separation", "not_converged", "insufficient_data")
+STATUSES = ("ok", "separation", "not_converged", "insufficient_data", "variance_not_estimable")
 TABLE_COLUMNS = ["term", "value", "lower", "upper", "p_value", "coef", "se", "statistic", "measure"]
 
 

@@ -4,7 +4,11 @@ Inputs are an outcome array and a covariate DataFrame (numbers and booleans as t
 columns as indicators against their first level; an intercept is added). Built on statsmodels GLM and GEE.
 Standard errors (`se`):
 - "model": model-based (the default without clusters); normal intervals;
-- "robust": heteroskedasticity-robust sandwich HC1 (White 1980), normal intervals;
+- "robust": heteroskedasticity-robust sandwich HC1 (White 1980; MacKinnon and White 1985), normal intervals:
+  the HC0 sandwich B^-1 (sum s_i s_i') B^-1 (s_i the score of row i, B the information) times n/(n-k), k counting
+  the intercept, as R's sandwich::vcovHC(type = "HC1") for a glm. statsmodels 0.15 has no HC1 for GLM (or for
+  discrete Logit): cov_type="HC1" silently falls back to HC0, so the fit is made with cov_type="HC0" and the
+  factor applied here; the table, intervals and p-values use HC1, the statsmodels `fit` object keeps HC0;
 - "cluster": cluster-robust sandwich (Liang and Zeger 1986) with statsmodels' small-sample factor
   G/(G-1) (n-1)/(n-k), t intervals and p-values on G-1 degrees of freedom (Cameron and Miller 2015); the
   default when `cluster` is given;
@@ -121,7 +125,7 @@ def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, expo
         if se == "cluster":
             kwargs.update(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         elif se == "robust":
-            kwargs.update(cov_type="HC1")
+            kwargs.update(cov_type="HC0")  # statsmodels' "HC1" for GLM is HC0 too: the factor is applied below
         fit, kinds = fit_collecting_warnings(lambda: model.fit(**kwargs))
         converged = bool(fit.converged)
     if PerfectSeparationWarning in kinds:
@@ -131,6 +135,8 @@ def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, expo
 
     coef = np.asarray(fit.params, dtype=float)
     bse = np.asarray(fit.bse, dtype=float)
+    if se == "robust":
+        bse = np.sqrt(np.diag(hc1_covariance(fit)))
     if df_inf is not None:
         crit = float(stats.t.ppf(1 - (1 - level) / 2, df_inf))
         pvals = 2 * stats.t.sf(np.abs(coef / bse), df_inf)
@@ -145,6 +151,15 @@ def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, expo
         notes = ("Poisson overdispersion: model-based intervals are too narrow; use scale='pearson' or clusters",)
     return ModelResult(table, "ok", method, n_obs, rows.n_dropped, n_clusters, df_resid, df_inf, level, True, notes,
                        dispersion, None, fit)
+
+
+def hc1_covariance(fit) -> np.ndarray:
+    """HC1 covariance of a statsmodels GLM fitted with cov_type="HC0": HC0 times n/(n-k) (MacKinnon and White
+    1985), n the rows used and k the parameters including the intercept."""
+    if fit.cov_type != "HC0":
+        raise ValueError(f"hc1_covariance needs a fit with cov_type='HC0', got {fit.cov_type!r}")
+    n, k = fit.model.exog.shape
+    return np.asarray(fit.cov_params(), dtype=float) * (n / (n - k))
 
 
 def poisson_dispersion(y, x, exposure=None, maxiter: int = 100) -> Dispersion:
