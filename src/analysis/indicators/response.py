@@ -169,8 +169,8 @@ def charge_design(data: ForceData) -> tuple[pd.DataFrame, dict[str, str], pd.Dat
     numerator="Offences charged (outcome 1) (events); for each factor, offences with the factor",
     denominator="Offences with at least one linked suspect whose victim's looked-after status is recorded",
     basis="offences with a linked suspect and the victim's looked-after status recorded",
-    method="Cox proportional hazards model of days from recording to charge (cause-specific: other outcomes and open offences censored at their outcome or the extraction date), Efron ties, model-based 95% intervals; terms: victim withdrew support, offence linked to an identified network, victim looked after. Not fitted with fewer than 10 charges; flagged as unstable below 10 charges per parameter; separation or non-convergence reported as a status, not an estimate",
-    caveat="Withdrawal is taken as ever recorded by extraction, not as it happens over time, so the withdrawal hazard ratio mixes timing with effect; associations, not causes. Offences against the same victim are treated as independent, so the intervals may be somewhat too narrow.",
+    method="Cox proportional hazards model of days from recording to charge (cause-specific: other outcomes and open offences censored at their outcome or the extraction date), Efron ties, 95% intervals robust to clustering of offences within victims (Lin-Wei sandwich); terms: victim withdrew support, offence linked to an identified network, victim looked after. Not fitted with fewer than 10 charges; flagged as unstable below 10 charges per parameter; separation or non-convergence reported as a status, not an estimate",
+    caveat="Withdrawal is taken as ever recorded by extraction, not as it happens over time, so the withdrawal hazard ratio mixes timing with effect; associations, not causes.",
 )
 def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
     entry = charge_model.indicator
@@ -184,7 +184,8 @@ def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
             else "not fitted: no term varies"
         return _status(entry, force_code, status, events, n, notes)
     fit = cox_regression(used["days_to_outcome_or_extraction"].to_numpy(dtype=float),
-                         used["charged"].to_numpy(dtype=bool), design[varying], ties="efron")
+                         used["charged"].to_numpy(dtype=bool), design[varying], ties="efron",
+                         cluster=used["victim_id"].to_numpy())
     if fit.status != "ok":
         status = f"not estimated: {fit.status.replace('_', ' ')} ({'; '.join(fit.notes)})"
         return _status(entry, force_code, status, events, n, notes)
