@@ -127,6 +127,8 @@ def render(config: SyntheticConfig, summaries: list[dict]) -> str:
         "- Deterministic: the same seed, scale, number of forces and generator version give byte-identical files.",
         "- Every table of the data contract (`analysis.contract.TABLES`), one return per force, in the layout of",
         "  `analysis.returns_io` (Parquet by default; `--format csv` or `xlsx` as a force would submit).",
+        "- This card is written next to the data it describes; the committed `data/synthetic/README.md` is the card",
+        "  of the default dataset (a test regenerates the default and checks the two are identical).",
         "",
         "## Size",
         "",
@@ -202,14 +204,8 @@ def render(config: SyntheticConfig, summaries: list[dict]) -> str:
         "- Relationships are simple by design: effects not listed above (for example age on charge) are absent.",
         "- Networks are ethnically unstructured (suspects' groups are independent draws), which keeps the",
         "  disproportionality check exact; real networks cluster.",
-        "- Targets are ranges from published national figures; no synthetic force resembles a real one.",
+        "- Targets restate published national findings; no synthetic force resembles a real one.",
         "",
     ]
     text = "\n".join(lines)
     return re.sub(r"[ \t]+\n", "\n", text)
-
-
-def national_summary(summaries: list[dict]) -> pd.DataFrame:
-    """The per-force figures as a frame (for tests and the benchmark)."""
-    return pd.DataFrame(summaries).set_index("force_code")
-

@@ -87,7 +87,7 @@ def _frame(name: str, code: str, columns: dict, order: np.ndarray) -> pd.DataFra
     columns = {"force_code": force, **columns}
     if set(columns) != set(table.column_names):
         raise ValueError(f"{name}: generator columns differ from the contract: {sorted(set(columns) ^ set(table.column_names))}")
-    return pd.DataFrame({c.name: _canonical(c.type, columns[c.name], order) for c in table.columns})
+    return pd.DataFrame({c.name: _canonical(c.type, columns[c.name], order) for c in table.columns}, copy=False)
 
 
 def generate_force(config: SyntheticConfig, code: str, plan: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:

@@ -4,7 +4,7 @@ Offending is built from "pools". A network pool has several suspects (2 + a heav
 several victims; each other victim has a small pool of their own (usually one suspect) with no network.
 Each offence belongs to one pool, names one of its victims and a cyclic window of its suspects (so
 co-offenders are distinct and, with enough offences, every member is linked). Pools are drawn until the
-force's offence count is reached, so sizes follow the force's expected offences exactly in expectation.
+force's offence count (Poisson around its expected offences) is reached, overshooting by less than a pool.
 Suspects who end up linked to no offence are dropped, so a network's size is the number of its suspects
 on record. Everything is arrays; ids are given later in date order (see generate.py).
 """

@@ -19,7 +19,7 @@ from scipy.special import expit
 from analysis.contract import ETHNIC_GROUPS
 from analysis.synthetic.config import SyntheticConfig
 from analysis.synthetic.offences import Structure, group_min
-from analysis.synthetic.sampling import DAY, categorical, categorical_rows, choose, solve_intercept, truncated_lognormal_days
+from analysis.synthetic.sampling import DAY, categorical, choose, solve_intercept, truncated_lognormal_days
 
 #: Officer-defined code an officer records for each perceived ONS group (white: IC1 or IC2).
 _ODE_FOR_GROUP = {"asian": "IC4", "black": "IC3", "other": "IC6", "white": "IC1"}

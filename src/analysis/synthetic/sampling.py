@@ -24,14 +24,6 @@ def categorical(rng: np.random.Generator, probs: np.ndarray, size: int) -> np.nd
     return np.searchsorted(cum, rng.random(size), side="right").astype(np.int64)
 
 
-def categorical_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
-    """One index per row of a (n, k) matrix of row-wise probabilities."""
-    cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
-    cum[:, -1] = 1.0
-    u = rng.random(probs.shape[0])[:, None]
-    return (u >= cum).sum(axis=1).astype(np.int64)
-
-
 def choose(rng: np.random.Generator, mapping: Mapping, size: int) -> np.ndarray:
     """Keys of `mapping` ({key: weight}) drawn with probability proportional to the weights."""
     keys = np.array(list(mapping.keys()), dtype=object)
