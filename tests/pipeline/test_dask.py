@@ -10,7 +10,8 @@ import pytest
 from analysis import results
 from analysis.pipeline import layout
 from analysis.pipeline.executors import DaskExecutor
-from analysis.pipeline.run import format_summary, run_pipeline
+from analysis.pipeline.run import run_pipeline
+from analysis.pipeline.summary import format_summary
 
 from .conftest import make_config
 

@@ -11,7 +11,8 @@ import pytest
 from analysis import results
 from analysis.pipeline import cache, layout
 from analysis.pipeline.publish import export_all
-from analysis.pipeline.run import format_summary, run_pipeline
+from analysis.pipeline.run import run_pipeline
+from analysis.pipeline.summary import format_summary
 from analysis.pipeline.status import inspect
 
 from .conftest import FORCE_NB, NATIONAL_NB, make_config, write_force

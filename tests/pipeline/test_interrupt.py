@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from analysis.pipeline import cache, layout
-from analysis.pipeline.run import format_summary, run_pipeline
+from analysis.pipeline.run import run_pipeline
+from analysis.pipeline.summary import format_summary
 
 from .conftest import FORCE_NB, NATIONAL_NB, make_config
 
@@ -26,7 +27,8 @@ DRIVER = '''
 import sys
 from pathlib import Path
 
-from analysis.pipeline.run import RunConfig, format_summary, run_pipeline
+from analysis.pipeline.run import RunConfig, run_pipeline
+from analysis.pipeline.summary import format_summary
 
 if __name__ == "__main__":
     data, out, params, force_nb, national_nb, package = map(Path, sys.argv[1:7])

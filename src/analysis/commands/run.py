@@ -62,7 +62,8 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from analysis.pipeline.plan import PlanError
-    from analysis.pipeline.run import RunConfig, format_summary, run_pipeline
+    from analysis.pipeline.run import RunConfig, run_pipeline
+    from analysis.pipeline.summary import format_summary
 
     if args.executor == "dask" and not args.scheduler:
         log.error("--executor dask needs --scheduler ADDRESS (the address of a running Dask scheduler)")

@@ -99,3 +99,43 @@ def read_manifest(path: str | Path) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
         return None
+
+
+def build_manifest(*, config, data_dir: Path, out: Path, params_file: Path, git: dict, synthetic: bool, shared,
+                   plans: list, states: dict, national, report, executor: dict) -> dict[str, Any]:
+    """The manifest of a run: `config` (run.RunConfig), `shared` (hashing.Shared), `plans` (plan.UnitPlan),
+    `states` and `national` (cache.UnitState), `report` (summary.RunReport)."""
+    from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK
+    from analysis.settings import load_settings
+
+    def unit_entry(state, result) -> dict[str, Any]:
+        entry: dict[str, Any] = {}
+        if result is not None:
+            entry.update(status=result.status, ran=result.status in (OK, FAILED, INVALID) and result.seconds is not None,
+                         seconds=result.seconds, reason=result.reason, failure=result.failure)
+        if state is not None:
+            entry.update(last_status=state.status, finished_at=state.finished_at, input_digest=state.digest,
+                         inputs=state.inputs.flat(), results_digest=state.results_digest,
+                         timings=state.info.get("timings", {}), error=state.error)
+        return entry
+
+    results = {u.unit: u for u in report.units}
+    return {
+        "created_at": now(),
+        "git": git,
+        "synthetic": synthetic,
+        "data_dir": display_path(data_dir),
+        "out_dir": display_path(out),
+        "params_file": display_path(params_file),
+        "parameters": load_settings(params_file),
+        "forces_selected": config.forces or "all",
+        "rerun": config.rerun,
+        "executor": executor,
+        "shared_inputs": {"force_notebook": shared.notebook, "parameters": shared.parameters,
+                          "package": shared.package, "lock": shared.lock},
+        "package_versions": package_versions(),
+        "timings": report.timings,
+        "forces": {p.unit: unit_entry(states.get(p.unit), results.get(p.unit)) for p in plans},
+        "national": unit_entry(national, results.get(NATIONAL)),
+        "exit_code": report.exit_code,
+    }

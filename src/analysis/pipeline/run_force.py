@@ -217,6 +217,9 @@ def finish_notebook(path: Path, provenance: dict[str, Any], *, status: str, erro
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    prelude = [c for c in nb.cells if kernels.PRELUDE_TAG in c.get("metadata", {}).get("tags", [])]
+    if prelude:  # warm-up imports on a new kernel, namespace reset on a reused one
+        timings["prelude"] = round(float(prelude[0].get("metadata", {}).get("papermill", {}).get("duration") or 0.0), 3)
     nb.cells = [c for c in nb.cells if kernels.PRELUDE_TAG not in c.get("metadata", {}).get("tags", [])]
     durations = []
     for cell in nb.cells:
