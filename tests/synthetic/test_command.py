@@ -10,6 +10,7 @@ import pytest
 from analysis.cli import main
 from analysis.paths import SYNTHETIC_DIR
 from analysis.synthetic import GENERATOR_VERSION, is_current, load_config, read_stamp
+from analysis.synthetic.write import source_hash
 
 SMALL = ["--forces", "2", "--scale", "0.01"]
 
@@ -21,13 +22,13 @@ def test_generate_writes_returns_stamp_and_data_card(tmp_path, capsys):
     config = load_config(seed=7, forces=2, scale=0.01)
     assert stamp == {
         "force_codes": ["SYN01", "SYN02"], "forces": 2, "format": "parquet", "generator_version": GENERATOR_VERSION,
-        "params_hash": config.params_hash(), "scale": 0.01, "seed": 7,
+        "params_hash": config.params_hash(), "scale": 0.01, "seed": 7, "source_hash": source_hash(),
     }
     assert "wrote 2 synthetic forces (parquet; seed 7, scale 0.01)" in capsys.readouterr().out
     assert "**THIS DATA IS SYNTHETIC.**" in (tmp_path / "README.md").read_text()
 
 
-def test_if_missing_skips_a_current_dataset_and_regenerates_a_stale_one(tmp_path, capsys):
+def test_if_missing_skips_a_current_dataset_and_regenerates_a_stale_one(tmp_path, capsys, monkeypatch):
     assert main(["generate", "--out", str(tmp_path), *SMALL]) == 0
     offences = tmp_path / "SYN01" / "offences.parquet"
     before = offences.stat().st_mtime_ns
@@ -39,6 +40,11 @@ def test_if_missing_skips_a_current_dataset_and_regenerates_a_stale_one(tmp_path
     assert main(["generate", "--out", str(tmp_path), *SMALL, "--seed", "99", "--if-missing"]) == 0
     assert "stale" in capsys.readouterr().out
     assert read_stamp(tmp_path).seed == 99
+    # Changed generator code (same version): stale.
+    monkeypatch.setattr("analysis.synthetic.write.source_hash", lambda: "edited")
+    assert not is_current(load_config(seed=99, forces=2, scale=0.01), tmp_path)
+    monkeypatch.undo()
+    assert is_current(load_config(seed=99, forces=2, scale=0.01), tmp_path)
     # Missing files: regenerated even though the stamp matches.
     (tmp_path / "SYN02").rename(tmp_path / "elsewhere")
     assert not is_current(load_config(seed=99, forces=2, scale=0.01), tmp_path)

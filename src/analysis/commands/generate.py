@@ -4,8 +4,8 @@
                                 [--format parquet|csv|xlsx] [--params FILE] [--if-missing]
 
 Settings come from params/synthetic.yaml; the options override it. With --if-missing the dataset is
-regenerated only when DIR has none, or its stamp (DIR/_generator.json) says it was made by another
-generator version or from other settings ("stale").
+regenerated only when DIR has none, or its stamp (DIR/_generator.json) says it was made from other
+settings, by another generator version or from other generator code or code lists ("stale").
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{out}: synthetic dataset is current (seed {config.seed}, scale {config.scale:g}, {config.n_forces} forces); nothing to do")
             return 0
         stamp = read_stamp(out)
-        reason = "absent" if stamp is None else "stale (made from other settings or another generator version)"
+        reason = "absent" if stamp is None else "stale (made from other settings or by other generator code)"
         print(f"{out}: synthetic dataset {reason}; generating")
     started = time.perf_counter()
     stamp = write_dataset(config, out, args.format, on_force=lambda code, _tables: log.debug("wrote %s", code))

@@ -1,13 +1,16 @@
 """Write a synthetic dataset to disk with a stamp saying what produced it.
 
 Layout is that of analysis.returns_io (Parquet or CSV: DIR/<force>/<table>.<ext>; Excel: DIR/<force>.xlsx).
-DIR/_generator.json records the generator version, seed, scale, number of forces, format and the params
-hash; it is written last, so its presence means the dataset is complete. `is_current` compares it with
-the settings in force now (`generate --if-missing`). DIR/README.md is the data card of the dataset.
+DIR/_generator.json records the generator version, seed, scale, number of forces, format, the params hash
+and a hash of the generator's source and reference code lists (so an edit to the code regenerates even
+when the version was not bumped); it is written last, so its presence means the dataset is complete.
+`is_current` compares it with the settings and code in force now (`generate --if-missing`).
+DIR/README.md is the data card of the dataset.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.paths import REFERENCE_DIR
 from analysis.returns_io import Format, write_force
 from analysis.synthetic import datacard
 from analysis.synthetic.config import GENERATOR_VERSION, SyntheticConfig
@@ -37,11 +41,22 @@ class Stamp:
     forces: int
     format: str
     params_hash: str
+    source_hash: str
     force_codes: tuple[str, ...]
 
     @classmethod
     def of(cls, config: SyntheticConfig, fmt: str) -> Stamp:
-        return cls(GENERATOR_VERSION, config.seed, config.scale, config.n_forces, fmt, config.params_hash(), tuple(config.force_codes))
+        return cls(GENERATOR_VERSION, config.seed, config.scale, config.n_forces, fmt, config.params_hash(),
+                   source_hash(), tuple(config.force_codes))
+
+
+def source_hash() -> str:
+    """SHA-256 of the generator's modules and the reference code lists it reads."""
+    digest = hashlib.sha256()
+    files = sorted(Path(__file__).parent.glob("*.py")) + sorted(REFERENCE_DIR.glob("*.csv"))
+    for path in files:
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def read_stamp(out: Path | str) -> Stamp | None:
