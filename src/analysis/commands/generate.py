@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from analysis.synthetic import is_current, load_config, read_stamp, write_dataset
+    from analysis.synthetic import is_current, load_config, write_dataset
+    from analysis.synthetic.write import STAMP_NAME
 
     try:
         config = load_config(args.params, seed=args.seed, scale=args.scale, forces=args.forces)
@@ -50,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
         if is_current(config, out, args.format):
             print(f"{out}: synthetic dataset is current (seed {config.seed}, scale {config.scale:g}, {config.n_forces} forces); nothing to do")
             return 0
-        stamp = read_stamp(out)
-        reason = "absent" if stamp is None else "stale (made from other settings or by other generator code)"
+        reason = "absent" if not (out / STAMP_NAME).exists() else "stale (made from other settings or by other generator code)"
         print(f"{out}: synthetic dataset {reason}; generating")
     started = time.perf_counter()
     stamp = write_dataset(config, out, args.format, on_force=lambda code, _tables: log.debug("wrote %s", code))
