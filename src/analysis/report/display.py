@@ -3,11 +3,15 @@
 Every table shown passes through `analysis.disclosure.suppress_results` (withheld numbers blanked, then
 shown as [c]); every figure is drawn from the same controlled rows. Captions state numerator,
 denominator, basis, method and caveat from the indicator catalogue, so no reader meets a figure without
-them.
+them. Values are written as a reader expects them: shares as percentages, counts as whole numbers,
+medians of days in days, yes/no facts as words; codes become their labels from the indicator's own code
+list (a code such as "other" means different things in different lists).
 """
 
 from __future__ import annotations
 
+import html
+import re
 from functools import cache
 from pathlib import Path
 
@@ -19,29 +23,65 @@ from analysis import reference
 from analysis.disclosure import SUPPRESSED_SYMBOL, suppress_results
 from analysis.indicators.catalogue import CATALOGUE, entries
 from analysis.report import figures
+from analysis.results import NATIONAL
 
 SUPPRESSION_NOTE = (f"{SUPPRESSED_SYMBOL} = withheld by statistical disclosure control (a count from 1 to 9, a figure "
                     "derived from one, or a cell that would let one be worked out).")
 
+#: The code lists whose labels name an indicator's categories (by indicator, then breakdown prefix).
+CODE_LISTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "PS01": {"": ("partner_agencies",)},
+    "RI06": {"tactic": ("disruption_tactics",), "status": ("disruption_statuses",)},
+    "RI07": {"": ("case_review_grades",)},
+    "OC03": {"": ("ethnicity_groups",)},
+    "OC06": {"": ("ethnicity_groups",)},
+    "NA02": {"": ("regions",)},
+}
+#: Labels for breakdowns (row groups) that are codes.
+BREAKDOWN_LISTS: dict[str, tuple[str, ...]] = {"RI07": ("case_review_criteria",)}
+
+#: National indicators with a row per force: their tables name the force of each row.
+FORCE_ROW_INDICATORS = frozenset({"NA01", "NA03", "NA04"})
+
+#: Columns of a reader's table that hold numbers (right-aligned); the others are words (left-aligned).
+NUMBER_COLUMNS = frozenset({"Value", "Count", "Interval or range", "Numerator", "Denominator"})
+
 
 @cache
-def code_labels() -> dict[str, str]:
-    """Readable labels for codes that appear as categories or breakdowns in results tables."""
-    labels: dict[str, str] = {}
-    for name in ("partner_agencies", "disruption_tactics", "disruption_statuses", "case_review_grades",
-                 "ethnicity_groups", "regions"):
-        labels.update(reference.labels(name))
-    criteria = reference.load("case_review_criteria")
-    labels.update(dict(zip(criteria["code"], criteria["label"], strict=True)))
-    return labels
+def _labels(name: str) -> dict[str, str]:
+    if name == "case_review_criteria":
+        criteria = reference.load(name)
+        return dict(zip(criteria["code"], criteria["label"], strict=True))
+    return reference.labels(name)
 
 
-def readable(text: str) -> str:
-    """A code or snake_case name as words for a reader."""
-    label = code_labels().get(text)
-    if label:
-        return label
-    return text.replace("_", " ")
+def _lists_for(indicator_id: str | None, breakdown: str | None) -> tuple[str, ...]:
+    by_breakdown = CODE_LISTS.get(indicator_id or "", {})
+    for prefix, lists in by_breakdown.items():
+        if prefix and str(breakdown or "").startswith(prefix):
+            return lists
+    return by_breakdown.get("", ())
+
+
+def readable(text: str, indicator_id: str | None = None, breakdown: str | None = None) -> str:
+    """A code or snake_case name as words for a reader, using the indicator's own code list when it has one."""
+    for name in _lists_for(indicator_id, breakdown):
+        label = _labels(name).get(text)
+        if label:
+            return label
+    return str(text).replace("_", " ")
+
+
+def readable_breakdown(text: str, indicator_id: str | None = None) -> str:
+    for name in BREAKDOWN_LISTS.get(indicator_id or "", ()):
+        label = _labels(name).get(text)
+        if label:
+            return label
+    return str(text).replace("_", " ")
+
+
+def region_label(code: str) -> str:
+    return _labels("regions").get(code, str(code).replace("_", " "))
 
 
 def published(results: pd.DataFrame, indicator_id: str, breakdown: str | list[str] | None = None,
@@ -56,52 +96,148 @@ def published(results: pd.DataFrame, indicator_id: str, breakdown: str | list[st
     return suppress_results(rows.reset_index(drop=True))
 
 
-def _is_share(method: str) -> bool:
-    return "Wilson" in method
+# ------------------------------------------------------------------------------------------------
+# Values as a reader reads them
+
+_COUNT = re.compile(r"\(count\)|\(Poisson count\)|^count of", re.IGNORECASE)
 
 
-def _fmt(x, share: bool, digits: int) -> str:
+def value_kind(row: pd.Series) -> str:
+    """How a results row's value reads: 'percent', 'count', 'fact' (1/0), 'whole', 'median' or 'number'.
+
+    Decided from the row's method (the results table's own statement of how the value was computed):
+    Wilson score shares, the national comparisons of proportions (Wilson-equivalent score test),
+    Kaplan-Meier shares still supporting, Aalen-Johansen cumulative incidences and a model's share of
+    events are proportions; Poisson counts and counts of forces are counts; medians are whole days or
+    values with at most one decimal.
+    """
+    method = str(row["method"])
+    breakdown = str(row["breakdown"])
+    if method.startswith("as returned (1 ="):
+        return "whole" if str(row["category"]).startswith("months") else "fact"
+    if _COUNT.search(method):
+        return "count"
+    if method.startswith("median"):
+        return "median"
+    if ("Wilson score" in method or "Wilson-equivalent" in method or "Aalen-Johansen" in method
+            or (method.startswith("Kaplan-Meier") and not breakdown.startswith("median"))
+            or breakdown == "model"):
+        return "percent"
+    return "number"
+
+
+def _number(x, digits: int) -> str:
+    return f"{float(x):,.{digits}f}"
+
+
+def format_value(x, kind: str, *, interval: bool = False, method: str = "") -> str:
+    """One value as text ('' when missing). Intervals of counts carry one decimal (they are not counts)."""
     if pd.isna(x):
         return ""
-    return f"{100 * float(x):.1f}%" if share else f"{float(x):,.{digits}f}"
+    x = float(x)
+    if kind == "percent":
+        return f"{100 * x:.1f}%"
+    if kind == "count":
+        return _number(x, 1 if interval else 0)
+    if kind == "median":
+        return _number(x, 0) if x == round(x) else _number(x, 1)
+    if kind == "fact" and x in (0.0, 1.0):
+        words = ("met", "not met") if "met" in method else ("yes", "no")
+        return words[0] if x == 1 else words[1]
+    if kind in ("fact", "whole"):
+        return _number(x, 0)
+    return _number(x, 2)
 
 
-def format_table(rows: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
-    """Results rows as a reader's table: words for codes, percentages for shares, [c] for withheld cells."""
+def _note(text) -> str:
+    """A row's note for readers ('ok', a model's status when it fitted, says nothing)."""
+    text = "" if text is None or pd.isna(text) else str(text)
+    return "" if text.strip().lower() == "ok" else text
+
+
+def format_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Results rows as a reader's table: words for codes, percentages for shares, [c] for withheld cells.
+
+    A national table names the force of each row; a table of counts shows them under "Count" (their
+    numerator is the count itself); columns that would say nothing are left out.
+    """
     out = []
+    national = bool(len(rows)) and str(rows["indicator_id"].iloc[0]) in FORCE_ROW_INDICATORS and bool(
+        (rows["force_code"] != NATIONAL).any())
     for _, r in rows.iterrows():
-        share = _is_share(str(r["method"]))
-        digits_here = 0 if "Poisson count" in str(r["method"]) else digits
+        kind = value_kind(r)
+        method = str(r["method"])
         withheld = bool(r["suppressed"])
-        has_interval = not (pd.isna(r["lower"]) and pd.isna(r["upper"]))
-        out.append({
-            "Breakdown": readable(str(r["breakdown"])),
-            "Category": readable(str(r["category"])),
+        lower = format_value(r["lower"], kind, interval=True, method=method)
+        upper = format_value(r["upper"], kind, interval=True, method=method)
+        row = {"Force": "England and Wales" if r["force_code"] == NATIONAL else r["force_code"]} if national else {}
+        row.update({
+            "Breakdown": readable_breakdown(str(r["breakdown"]), r["indicator_id"]),
+            "Category": readable(str(r["category"]), r["indicator_id"], str(r["breakdown"])),
             "Basis": r["basis"],
-            "Value": SUPPRESSED_SYMBOL if withheld else _fmt(r["value"], share, digits_here),
-            "Interval or range": SUPPRESSED_SYMBOL if withheld else (
-                f"{_fmt(r['lower'], share, digits)} to {_fmt(r['upper'], share, digits)}" if has_interval else ""),
-            "Numerator": SUPPRESSED_SYMBOL if withheld else _fmt(r["numerator"], False, 0),
-            "Denominator": SUPPRESSED_SYMBOL if withheld else _fmt(r["denominator"], False, 0),
-            "Note": r["note"],
+            "Value": SUPPRESSED_SYMBOL if withheld else format_value(r["value"], kind, method=method),
+            "Interval or range": SUPPRESSED_SYMBOL if withheld else (f"{lower} to {upper}" if lower or upper else ""),
+            "Numerator": SUPPRESSED_SYMBOL if withheld else format_value(r["numerator"], "count"),
+            "Denominator": SUPPRESSED_SYMBOL if withheld else format_value(r["denominator"], "count"),
+            "Note": _note(r["note"]),
+            "_kind": kind,
         })
+        out.append(row)
     frame = pd.DataFrame(out)
-    # Drop columns that say nothing for this table (e.g. no denominator for counts).
+    if frame.empty:
+        return frame
+    if (frame["_kind"] == "count").all():
+        # A count is its own numerator: show it once, as a count.
+        frame = frame.rename(columns={"Value": "Count"}).drop(columns="Numerator")
+    frame = frame.drop(columns="_kind")
     for column in ("Interval or range", "Numerator", "Denominator", "Note"):
         if column in frame and (frame[column] == "").all():
             frame = frame.drop(columns=column)
-    if "Breakdown" in frame and frame["Breakdown"].nunique() == 1:
-        frame = frame.drop(columns="Breakdown")
-    if "Basis" in frame and frame["Basis"].nunique() == 1:
-        frame = frame.drop(columns="Basis")
+    for column in ("Breakdown", "Basis"):
+        if column in frame and frame[column].nunique() == 1:
+            frame = frame.drop(columns=column)
     return frame
 
 
-def common_note(table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Lift a note that every row shares out of the table, to print once under it."""
-    if "Note" in table and len(table) > 1 and table["Note"].nunique() == 1 and table["Note"].iloc[0]:
-        return table.drop(columns="Note"), str(table["Note"].iloc[0])
-    return table, ""
+def common_note(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Lift notes out of the table when they repeat, to print once under it.
+
+    A note shared by every row that has one is printed once (naming the rows it applies to when not all
+    have it); a note that is constant within each breakdown (or basis) is printed once per breakdown.
+    """
+    if "Note" not in table or len(table) < 2:
+        return table, []
+    notes = table["Note"]
+    given = notes[notes != ""]
+    if given.nunique() == 1:
+        text = str(given.iloc[0])
+        if len(given) == len(table):
+            return table.drop(columns="Note"), [text]
+        for column in ("Breakdown", "Basis", "Category"):
+            if column in table:
+                labels = table.loc[given.index, column].unique()
+                if len(labels) == 1 and not (table.loc[notes == "", column] == labels[0]).any():
+                    return table.drop(columns="Note"), [f"({labels[0]}) {text}"]
+        return table, []
+    for column in ("Breakdown", "Basis"):
+        if column in table and table[column].nunique() < len(table):
+            per_group = table.groupby(column, sort=False)["Note"].nunique()
+            if (per_group == 1).all():
+                firsts = table.groupby(column, sort=False)["Note"].first()
+                return table.drop(columns="Note"), [f"({group}) {note}" for group, note in firsts.items() if note]
+    return table, []
+
+
+def html_table(table: pd.DataFrame) -> str:
+    """A reader's table as HTML: escaped text, words left-aligned and numbers right-aligned."""
+    def cell(tag: str, column: str, value) -> str:
+        align = "right" if column in NUMBER_COLUMNS else "left"
+        return f'<{tag} style="text-align: {align}">{html.escape(str(value))}</{tag}>'
+
+    head = "".join(cell("th", c, c) for c in table.columns)
+    body = "".join("<tr>" + "".join(cell("td", c, v) for c, v in zip(table.columns, values, strict=True)) + "</tr>"
+                   for values in table.itertuples(index=False, name=None))
+    return f'<table class="results-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def caption(indicator_id: str) -> str:
@@ -119,11 +255,19 @@ def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) 
     if table.empty:
         display(Markdown("_No records for this indicator._"))
     else:
-        display(HTML(table.to_html(index=False, escape=True, border=0, classes="results-table")))
-    notes = [f"**Note:** {shared}." if shared else "", caption(indicator_id),
-             SUPPRESSION_NOTE if (rows["suppressed"].any() if len(rows) else False) else ""]
+        display(HTML(html_table(table)))
+    notes = [f"**Note:** {note.rstrip('.')}." for note in shared]
+    notes += [caption(indicator_id), SUPPRESSION_NOTE if (rows["suppressed"].any() if len(rows) else False) else ""]
     display(Markdown("\n\n".join(n for n in notes if n)))
     return table
+
+
+def show_plain_table(table: pd.DataFrame, title: str, notes: str = "") -> None:
+    """Display a table that is already a reader's table (words and formatted numbers), with its title."""
+    display(Markdown(f"**{title}**"))
+    display(HTML(html_table(table)))
+    if notes:
+        display(Markdown(notes))
 
 
 def show_figure(fig, path: Path, reading: str) -> Path:

@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # reports are rendered headless (papermill, CI)
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -45,29 +46,44 @@ def _withheld(table: pd.DataFrame) -> np.ndarray:
     return table["suppressed"].to_numpy(dtype=bool) | table["value"].isna().to_numpy()
 
 
+def _legend_below(ax, title: str | None = None, ncols: int = 3) -> None:
+    """A legend under the plot, so it never covers a bar, point or line."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, title=title, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  ncols=min(ncols, len(handles)), fontsize=8, title_fontsize=8, frameon=False)
+
+
 def bar_with_intervals(table: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, synthetic: bool,
-                       percent: bool = False, hue: str | None = None, ax=None):
+                       percent: bool = False, hue: str | None = None, hue_title: str | None = None, ax=None):
     """Horizontal bars of `value` by `category` with 95% interval whiskers; withheld rows marked [c].
 
-    With `hue` (a column such as 'basis' or 'force_code'), bars are grouped side by side.
+    With `hue` (a column such as 'basis' or 'force_code'), bars are grouped side by side and the legend
+    (titled `hue_title`) sits under the plot. A category that a group has no row for (for example 'not
+    recorded' on the basis of recorded values) is left empty, not marked as withheld.
     """
+    categories = list(dict.fromkeys(table["category"]))
+    groups = list(dict.fromkeys(table[hue])) if hue else [None]
+    labels = [wrap(c) for c in categories]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, max(2.5, 0.45 * table["category"].nunique() * (1 if hue is None else 1.6) + 1.2)))
+        # Room for each category: its wrapped label (about 0.2 inch a line) or its bars, whichever is taller.
+        per_bar = 0.42 if hue is None else 0.3 * len(groups)
+        room = sum(max(0.2 * (label.count("\n") + 1) + 0.15, per_bar) for label in labels)
+        fig, ax = plt.subplots(figsize=(8, max(2.5, room + 1.4 + (0.5 if hue else 0))))
     else:
         fig = ax.figure
     scale = 100.0 if percent else 1.0
-    categories = list(dict.fromkeys(table["category"]))
-    groups = list(dict.fromkeys(table[hue])) if hue else [None]
     height = 0.8 / len(groups)
     for g, group in enumerate(groups):
         part = table if group is None else table[table[hue] == group]
+        present = np.isin(categories, part["category"].to_numpy())
         part = part.set_index("category").reindex(categories)
         y = np.arange(len(categories)) + (g - (len(groups) - 1) / 2) * height
-        withheld = part["suppressed"].fillna(False).astype(bool).to_numpy() | part["value"].isna().to_numpy()
+        withheld = present & (part["suppressed"].fillna(False).astype(bool).to_numpy() | part["value"].isna().to_numpy())
         values = part["value"].astype("float64").to_numpy() * scale
         lower = part["lower"].astype("float64").to_numpy() * scale
         upper = part["upper"].astype("float64").to_numpy() * scale
-        shown = ~withheld
+        shown = present & ~withheld
         ax.barh(y[shown], values[shown], height=height * 0.9, color=PALETTE[g % len(PALETTE)],
                 label=None if group is None else str(group))
         has_ci = shown & ~np.isnan(lower) & ~np.isnan(upper)
@@ -75,13 +91,13 @@ def bar_with_intervals(table: pd.DataFrame, *, title: str, xlabel: str, ylabel: 
                     fmt="none", ecolor="black", elinewidth=1, capsize=3)
         for yy in y[withheld]:
             ax.text(0, yy, f" {SUPPRESSED_SYMBOL}", va="center", ha="left", fontsize=9, color="dimgray")
-    ax.set_yticks(np.arange(len(categories)), [wrap(c) for c in categories])
+    ax.set_yticks(np.arange(len(categories)), labels)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel + (" (%)" if percent and "%" not in xlabel else ""))
     ax.set_ylabel(ylabel)
     ax.set_title(titled(title, synthetic), loc="left")
     if hue:
-        ax.legend(title=hue.replace("_", " "), loc="best", fontsize=8)
+        _legend_below(ax, hue_title or hue.replace("_", " ").capitalize())
     fig.tight_layout()
     return fig
 
@@ -105,20 +121,22 @@ def line_by_year(table: pd.DataFrame, *, title: str, ylabel: str, synthetic: boo
     ax.set_xlabel("Financial year")
     ax.set_ylabel(ylabel)
     ax.set_title(titled(title, synthetic))
-    ax.legend(fontsize=8)
+    ax.set_ylim(bottom=0)
+    _legend_below(ax, ncols=4)
     fig.tight_layout()
     return fig
 
 
 def funnel_plot(units: pd.DataFrame, limits: pd.DataFrame, *, target: float, title: str, ylabel: str,
-                synthetic: bool, percent: bool = True, label_bands: tuple[str, ...] = ("above 99.8%", "below 99.8%")):
+                synthetic: bool, percent: bool = True, label_bands: tuple[str, ...] = ("above 99.8%", "below 99.8%"),
+                xlabel: str = "Denominator"):
     """Funnel plot: each force's value against its denominator, with 95% and 99.8% limits.
 
     `units` is the per-unit comparison table (unit, denominator, value, band_od, suppressed optional);
     `limits` has denominator, level, lower, upper. Forces in `label_bands` are labelled.
     """
     scale = 100.0 if percent else 1.0
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(8, 5.2))
     styles = {0.95: ("--", "95% limits"), 0.998: ("-", "99.8% limits")}
     for level, part in limits.groupby("level"):
         ls, label = styles.get(round(level, 3), (":", f"{level:.1%} limits"))
@@ -130,16 +148,20 @@ def funnel_plot(units: pd.DataFrame, limits: pd.DataFrame, *, target: float, tit
     outside = shown["band_od"].isin(label_bands)
     ax.scatter(shown.loc[~outside, "denominator"], shown.loc[~outside, "value"] * scale, color=PALETTE[0], s=25,
                label="force", zorder=3)
-    ax.scatter(shown.loc[outside, "denominator"], shown.loc[outside, "value"] * scale, color=PALETTE[3], s=40,
-               marker="D", label="force outside 99.8% limits", zorder=4)
+    if outside.any():
+        ax.scatter(shown.loc[outside, "denominator"], shown.loc[outside, "value"] * scale, color=PALETTE[3], s=40,
+                   marker="D", label="force outside 99.8% limits", zorder=4)
     for _, r in shown[outside].iterrows():
         ax.annotate(str(r["unit"]), (r["denominator"], r["value"] * scale), xytext=(4, 4),
                     textcoords="offset points", fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("Denominator (log scale)")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(f"{xlabel} (log scale)")
     ax.set_ylabel(ylabel + (" (%)" if percent else ""))
     ax.set_title(titled(title, synthetic))
-    ax.legend(fontsize=8, loc="best")
+    _legend_below(ax, ncols=5)
     fig.tight_layout()
     return fig
 
@@ -157,18 +179,35 @@ def step_curves(curves: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, s
         if {"lower", "upper"} <= set(part.columns):
             ax.fill_between(part["time"], part["lower"], part["upper"], step="post", color=colour, alpha=0.15)
     ax.set_ylim(0, 1)
+    ax.set_xlim(left=0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(titled(title, synthetic))
-    ax.legend(fontsize=8)
+    if curves[curve].nunique() > 1:
+        _legend_below(ax)
     fig.tight_layout()
     return fig
 
 
+def figure_text(fig) -> dict[str, str]:
+    """The title and axis labels of a figure, as drawn (every axes' left, centre and right titles)."""
+    titles = [t for ax in fig.axes for t in (ax.get_title("left"), ax.get_title("center"), ax.get_title("right")) if t]
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        titles.insert(0, fig._suptitle.get_text())
+    return {"Title": " | ".join(" ".join(t.split()) for t in titles),
+            "XLabel": " | ".join(ax.get_xlabel() for ax in fig.axes),
+            "YLabel": " | ".join(ax.get_ylabel() for ax in fig.axes)}
+
+
 def save(fig, path: Path) -> Path:
-    """Save a figure as PNG (creating the folder) and close it."""
+    """Save a figure as PNG (creating the folder) and close it.
+
+    The drawn title and axis labels are also written into the PNG's text chunks (keys Title, XLabel,
+    YLabel; the PNG specification's tEXt), so anyone holding the image (or the report that embeds it)
+    can check that it is titled, labelled and, for synthetic data, marked SYNTHETIC DATA.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, bbox_inches="tight")
+    fig.savefig(path, bbox_inches="tight", metadata=figure_text(fig))
     plt.close(fig)
     return path

@@ -14,7 +14,7 @@ from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
 from analysis.report import figures, narrative
 from analysis.report.context import ForceContext, prepare_force
-from analysis.report.display import published, readable, show_figure, show_table
+from analysis.report.display import published, readable, region_label, show_figure, show_table
 from analysis.stats.competing import aalen_johansen
 from analysis.stats.survival import kaplan_meier
 
@@ -33,11 +33,15 @@ def _threshold(ctx: ForceContext) -> int:
 
 
 def header(ctx: ForceContext) -> None:
-    """Title block: the force, the period, the data's nature, and the headline figures."""
+    """The force, the period, the data's nature, and the headline figures.
+
+    The page title comes from the export (one title per page), so this block starts with the force's
+    facts rather than a second title; the headline figures are the report's first section.
+    """
     p = ctx.data.profile.iloc[0]
     period = f"{p['period_start']:%d %B %Y} to {p['period_end']:%d %B %Y}"
-    lines = [f"# {ctx.force_name} ({ctx.force_code}): group-based CSE force report",
-             f"Region: {readable(ctx.region)}. Period: {period}. Data extracted {p['extraction_date']:%d %B %Y}."]
+    lines = [f"**{ctx.force_name}** (force code {ctx.force_code}), {region_label(ctx.region)} region. "
+             f"Records from {period}, extracted on {p['extraction_date']:%d %B %Y}."]
     if ctx.synthetic:
         lines.append("**These figures come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
@@ -45,7 +49,9 @@ def header(ctx: ForceContext) -> None:
     charge = narrative.one(r, "RI02", "total", "charged or summonsed", ASSIGNED)
     withdrew = narrative.one(r, "VE02", "total", "withdrew support")
     recorded = narrative.one(r, "NS06", "field", "suspect self-defined ethnicity")
+    rate = narrative.one(r, "NS02", "total", "all years (annual average)")
     lines += ["## Headline figures",
+              "- " + narrative.rate_sentence(_controlled(r, rate), "Offences recorded", "per 10,000 children a year"),
               "- " + narrative.share_sentence(_controlled(r, charge), "Charge rate (of offences with an assigned outcome)"),
               "- " + narrative.share_sentence(_controlled(r, withdrew), "Victims who withdrew support"),
               "- " + narrative.share_sentence(_controlled(r, recorded), "Suspects with a self-defined ethnicity recorded")]
@@ -62,7 +68,7 @@ def nature_scale(ctx: ForceContext) -> None:
     r = ctx.results
     counts = published(r, "NS01")
     show_table(counts, "NS01")
-    fig = figures.line_by_year(counts.assign(breakdown=counts["breakdown"].map(readable)),
+    fig = figures.line_by_year(counts.assign(breakdown=counts["breakdown"].map(lambda b: readable(b, "NS01"))),
                                title=f"{ctx.force_name}: records per financial year", ylabel="Number recorded",
                                synthetic=ctx.synthetic)
     show_figure(fig, _fig_path(ctx, "records_per_year"),
@@ -70,17 +76,19 @@ def nature_scale(ctx: ForceContext) -> None:
     show_table(published(r, "NS02"), "NS02")
     trend = published(r, "NS03")
     show_table(trend, "NS03")
-    display(Markdown(narrative.ratio_sentence(trend.iloc[0], "Offences changed by this factor each year")))
+    display(Markdown(narrative.trend_sentence(trend.iloc[0], "Recorded offences")))
     for indicator_id in ("NS04", "NS05", "NS06", "NS07", "NS08"):
         show_table(published(r, indicator_id), indicator_id)
 
 
-def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, title: str, name: str) -> None:
+def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, title: str, name: str,
+                       ylabel: str) -> None:
     rows = published(ctx.results, indicator_id, breakdown)
-    rows = rows.assign(category=rows["category"].map(readable),
-                       basis=rows["basis"].map({RECORDED_BASIS: "of recorded values", ALL_BASIS: "of all suspects"}))
-    fig = figures.bar_with_intervals(rows, title=title, xlabel="Share of suspects", ylabel="", synthetic=ctx.synthetic,
-                                     percent=True, hue="basis")
+    rows = rows.assign(category=rows["category"].map(lambda c: readable(c, indicator_id, breakdown)),
+                       basis=rows["basis"].map({RECORDED_BASIS: "of suspects with a recorded value",
+                                                ALL_BASIS: "of all suspects ('not recorded' shown)"}))
+    fig = figures.bar_with_intervals(rows, title=title, xlabel="Share of suspects", ylabel=ylabel,
+                                     synthetic=ctx.synthetic, percent=True, hue="basis", hue_title="Basis")
     show_figure(fig, _fig_path(ctx, name),
                 "each bar is a share with its 95% interval, on two bases: among suspects with the value recorded, and "
                 f"among all suspects with 'not recorded' shown; {SUPPRESSED_SYMBOL} marks a withheld figure.")
@@ -89,12 +97,13 @@ def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, tit
 def offenders(ctx: ForceContext) -> None:
     r = ctx.results
     show_table(published(r, "OC01"), "OC01")
-    _both_bases_figure(ctx, "OC01", "age_band", f"{ctx.force_name}: suspects by age band", "suspect_age")
+    _both_bases_figure(ctx, "OC01", "age_band", f"{ctx.force_name}: suspects by age band", "suspect_age",
+                       "Age band")
     show_table(published(r, "OC02"), "OC02")
     ethnicity = published(r, "OC03")
     show_table(ethnicity, "OC03")
     _both_bases_figure(ctx, "OC03", "ethnic_group", f"{ctx.force_name}: suspects by self-defined ethnic group",
-                       "suspect_ethnicity")
+                       "suspect_ethnicity", "Ethnic group (ONS)")
     show_table(published(r, "OC04"), "OC04")
     show_table(published(r, "OC05"), "OC05")
     comparison = published(r, "OC06")
@@ -137,9 +146,10 @@ def victims(ctx: ForceContext) -> None:
     language = published(r, "VE07")
     show_table(language, "VE07")
     shares = language[(language["breakdown"] == "notes with a match") & (language["category"] != "any category")]
-    fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(readable)),
+    fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(lambda c: readable(c, "VE07"))),
                                      title=f"{ctx.force_name}: case notes with victim-blaming language, by category",
-                                     xlabel="Share of case notes", ylabel="", synthetic=ctx.synthetic, percent=True)
+                                     xlabel="Share of case notes", ylabel="Category of language", synthetic=ctx.synthetic,
+                                     percent=True)
     show_figure(fig, _fig_path(ctx, "language"),
                 "each bar is the share of case notes with at least one phrase of that category from the lexicon; "
                 "no note text is shown anywhere in this report.")
@@ -161,7 +171,8 @@ def response(ctx: ForceContext) -> None:
     show_table(outcomes, "RI01")
     assigned = outcomes[outcomes["basis"] == ASSIGNED]
     fig = figures.bar_with_intervals(assigned, title=f"{ctx.force_name}: outcomes of offences with an assigned outcome",
-                                     xlabel="Share of assigned outcomes", ylabel="", synthetic=ctx.synthetic, percent=True)
+                                     xlabel="Share of assigned outcomes", ylabel="Home Office outcome group",
+                                     synthetic=ctx.synthetic, percent=True)
     show_figure(fig, _fig_path(ctx, "outcomes"),
                 "shares of offences with an outcome assigned, by Home Office outcome group, with 95% intervals; "
                 "the table also gives the shares of all recorded offences, including those not yet assigned.")
@@ -188,9 +199,9 @@ def partnership(ctx: ForceContext) -> None:
     agencies = published(r, "PS01")
     show_table(agencies, "PS01")
     shares = agencies[agencies["breakdown"] == "share of referrals"]
-    fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(readable)),
+    fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(lambda c: readable(c, "PS01"))),
                                      title=f"{ctx.force_name}: referrals by partner agency", xlabel="Share of referrals",
-                                     ylabel="", synthetic=ctx.synthetic, percent=True)
+                                     ylabel="Partner agency", synthetic=ctx.synthetic, percent=True)
     show_figure(fig, _fig_path(ctx, "referrals"), "shares of referrals received from each partner agency, with 95% intervals.")
     for indicator_id in ("PS02", "PS03", "PS04"):
         show_table(published(r, indicator_id), indicator_id)

@@ -29,24 +29,26 @@ def number(x, digits: int = 0) -> str:
 
 
 def share_sentence(row: pd.Series, subject: str) -> str:
-    """'<subject>: 12.3% (95% CI 10.1% to 14.8%; 120 of 975 <basis>).'"""
+    """'<subject>: 12.3% (95% CI 10.1% to 14.8%; 120 of 975; basis: <basis>).'"""
     if bool(row["suppressed"]):
         return f"{subject}: figure withheld ({SUPPRESSED_SYMBOL}) because it rests on a count below the disclosure threshold."
     if _missing(row["value"]):
         return f"{subject}: not available ({row['note'] or 'no records'})."
     text = (f"{subject}: {percent(row['value'])} (95% CI {percent(row['lower'])} to {percent(row['upper'])}; "
-            f"{number(row['numerator'])} of {number(row['denominator'])} {row['basis']}).")
+            f"{number(row['numerator'])} of {number(row['denominator'])}; basis: {row['basis']}).")
     return text + (f" Note: {row['note']}." if row["note"] else "")
 
 
 def rate_sentence(row: pd.Series, subject: str, unit: str) -> str:
-    """'<subject>: 4.2 per 10,000 children (95% CI 3.9 to 4.6; 1,234 offences).'"""
+    """'<subject>: 4.20 per 10,000 children a year (95% CI 3.90 to 4.60; 1,234 offences over 2,938,000
+    child-years).' The denominator is named by the row's basis."""
     if bool(row["suppressed"]):
         return f"{subject}: figure withheld ({SUPPRESSED_SYMBOL})."
     if _missing(row["value"]):
         return f"{subject}: not available."
-    return (f"{subject}: {number(row['value'], 2)} {unit} (95% CI {number(row['lower'], 2)} to "
-            f"{number(row['upper'], 2)}; {number(row['numerator'])} in the numerator, basis: {row['basis']}).")
+    unit = f" {unit}" if unit else ""
+    return (f"{subject}: {number(row['value'], 2)}{unit} (95% CI {number(row['lower'], 2)} to "
+            f"{number(row['upper'], 2)}; {number(row['numerator'])} over {number(row['denominator'])} {row['basis']}).")
 
 
 def ratio_sentence(row: pd.Series, subject: str) -> str:
@@ -56,6 +58,31 @@ def ratio_sentence(row: pd.Series, subject: str) -> str:
     if _missing(row["value"]):
         return f"{subject}: not estimated ({row['note'] or 'insufficient data'})."
     return f"{subject}: {number(row['value'], 2)} (95% CI {number(row['lower'], 2)} to {number(row['upper'], 2)})."
+
+
+def trend_sentence(row: pd.Series, subject: str) -> str:
+    """A yearly rate ratio in words: 'rose by about 10% a year (rate ratio 1.10 per year, 95% CI 1.08 to
+    1.12)'; when the interval includes 1 the sentence says the change is not clear."""
+    if bool(row["suppressed"]) or _missing(row["value"]):
+        return ratio_sentence(row, f"{subject}: yearly rate ratio")
+    value, lower, upper = (float(row[c]) for c in ("value", "lower", "upper"))
+    ratio = f"rate ratio {number(value, 2)} per year, 95% CI {number(lower, 2)} to {number(upper, 2)}"
+    if lower <= 1 <= upper:
+        return f"{subject} showed no clear change from year to year ({ratio})."
+    direction = "rose" if value > 1 else "fell"
+    return f"{subject} {direction} by about {abs(value - 1) * 100:.0f}% a year ({ratio})."
+
+
+def outliers_sentence(high: list[str], low: list[str], limits: str = "the 99.8% limits adjusted for overdispersion") -> str:
+    """Which units lie above or below the limits, or that none does."""
+    if not high and not low:
+        return f"No force lies outside {limits}."
+    parts = []
+    if high:
+        parts.append(f"above {limits}: {', '.join(high)}")
+    if low:
+        parts.append(f"below them: {', '.join(low)}" if high else f"below {limits}: {', '.join(low)}")
+    return "Forces " + "; ".join(parts) + "."
 
 
 def median_sentence(row: pd.Series, subject: str, unit: str = "days") -> str:

@@ -15,16 +15,27 @@ from analysis.indicators.catalogue import CATALOGUE
 from analysis.indicators.national import KEY_INDICATORS, funnel, funnel_limits
 from analysis.report import figures, narrative
 from analysis.report.context import NationalContext, prepare_national
-from analysis.report.display import published, show_figure, show_table
+from analysis.report.display import published, show_figure, show_plain_table, show_table
 from analysis.results import NATIONAL
 
 __all__ = ["prepare_national", "header", "key_findings", "funnels", "regions", "models", "ethnicity", "tracker",
            "data_quality"]
 
 
+#: What each key indicator's denominator counts (the funnel plot's horizontal axis).
+FUNNEL_DENOMINATORS = {
+    "charge rate": "Offences with an assigned outcome",
+    "suspect ethnicity recorded": "Suspects",
+    "victims who withdrew support": "Victims",
+    "case notes with victim-blaming language": "Case notes",
+    "offences per 10,000 children": "Child-years (children x years)",
+}
+
+
 def header(ctx: NationalContext) -> None:
+    """What the findings collate (the page title comes from the export: one title per page)."""
     forces = sorted(ctx.force_results["force_code"].unique())
-    lines = [f"# National findings: {len(forces)} forces"]
+    lines = [f"**Collated from the results of {len(forces)} forces:** {', '.join(forces)}."]
     if ctx.synthetic:
         lines.append("**These findings come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
@@ -54,11 +65,10 @@ def key_findings(ctx: NationalContext) -> None:
         if key.kind == "proportion":
             sentence = narrative.share_sentence(row, f"Nationally, {key.name}")
         else:
-            sentence = narrative.rate_sentence(row, f"Nationally, {key.name}", "")
+            sentence = narrative.rate_sentence(row, f"Nationally, {key.name.replace('per 10,000 children', '')}".strip(),
+                                               "per 10,000 children a year")
         high, low = _outside(ctx, key.name)
-        spread = (f" Forces above the 99.8% limits adjusted for overdispersion: {', '.join(high) or 'none'}; "
-                  f"below: {', '.join(low) or 'none'}.")
-        items.append(f"- {sentence}{spread} *Caveat:* {CATALOGUE[key.indicator_id].caveat}")
+        items.append(f"- {sentence} {narrative.outliers_sentence(high, low)} *Caveat:* {CATALOGUE[key.indicator_id].caveat}")
     unreliable = ctx.force_results[(ctx.force_results["indicator_id"] == "OC06")
                                    & (ctx.force_results["breakdown"] == "goodness of fit")
                                    & ctx.force_results["note"].str.contains("not reliable")]
@@ -86,7 +96,8 @@ def funnels(ctx: NationalContext) -> None:
         units = units.assign(suppressed=units["unit"].isin(withheld))
         percent = key.kind == "proportion"
         fig = figures.funnel_plot(units, limits, target=comparison.target, title=f"Funnel plot: {key.name}",
-                                  ylabel=key.name.capitalize(), synthetic=ctx.synthetic, percent=percent)
+                                  ylabel=key.name.capitalize(), synthetic=ctx.synthetic, percent=percent,
+                                  xlabel=FUNNEL_DENOMINATORS.get(key.name, "Denominator"))
         show_figure(fig, ctx.figures_dir / f"funnel_{i + 1}.png",
                     f"each dot is a force; a higher value means {key.higher_is}. Dashed lines are 95% and solid lines "
                     f"99.8% limits adjusted for overdispersion (phi = {comparison.overdispersion.phi:.2f}); labelled "
@@ -102,7 +113,7 @@ def regions(ctx: NationalContext) -> None:
     for i, key in enumerate(KEY_INDICATORS[:4]):
         part = rows[(rows["breakdown"] == key.name)]
         fig = figures.bar_with_intervals(part, title=f"{key.name.capitalize()} by region", xlabel=key.name.capitalize(),
-                                         ylabel="", synthetic=ctx.synthetic, percent=True)
+                                         ylabel="Region", synthetic=ctx.synthetic, percent=True)
         show_figure(fig, ctx.figures_dir / f"region_{i + 1}.png",
                     "each bar is a region's pooled value with its 95% interval; the first bar is England and Wales.")
 
@@ -119,18 +130,26 @@ def ethnicity(ctx: NationalContext) -> None:
 def tracker(ctx: NationalContext) -> None:
     rows = published(ctx.results, "NA03")
     show_table(rows[rows["force_code"] == NATIONAL], "NA03")
-    by_force = rows[rows["force_code"] != NATIONAL]
-    wide = by_force.pivot_table(index="force_code", columns="breakdown", values="value", aggfunc="first")
-    display(Markdown("**Recommendations met, by force** (1 = met, 0 = not met)"))
-    display(wide.astype("float64").fillna(np.nan))
+    by_force = rows[(rows["force_code"] != NATIONAL) & (rows["category"] == "meets the recommendation")]
+    if by_force.empty:
+        return
+    words = by_force["value"].map(lambda v: "" if pd.isna(v) else ("met" if float(v) == 1 else "not met"))
+    wide = (by_force.assign(shown=words).pivot(index="force_code", columns="breakdown", values="shown")
+            .reset_index().rename(columns={"force_code": "Force"}))
+    wide.columns = [str(c)[:1].upper() + str(c)[1:] for c in wide.columns]
+    show_plain_table(wide, "Recommendations met, by force",
+                     "*Source:* each force's return (force profile), as returned; the national row above counts "
+                     "the forces that meet each recommendation.")
 
 
 def data_quality(ctx: NationalContext) -> None:
     rows = published(ctx.force_results, "NS06")
-    shown = np.where(rows["suppressed"], SUPPRESSED_SYMBOL,
-                     (rows["value"].astype("float64") * 100).round(1).astype("str"))
-    wide = rows.assign(shown=shown).pivot(index="force_code", columns="category", values="shown")
-    display(Markdown("**Share of records with each key field recorded, by force** (%)"))
-    display(wide)
-    display(Markdown(f"*Numerator:* {CATALOGUE['NS06'].numerator}. *Denominator:* {CATALOGUE['NS06'].denominator}. "
-                     f"*Caveat:* {CATALOGUE['NS06'].caveat} {SUPPRESSED_SYMBOL} = withheld by disclosure control."))
+    shown = [SUPPRESSED_SYMBOL if withheld else narrative.percent(value)
+             for withheld, value in zip(rows["suppressed"], rows["value"], strict=True)]
+    wide = (rows.assign(shown=shown).pivot(index="force_code", columns="category", values="shown")
+            .reset_index().rename(columns={"force_code": "Force"}))
+    wide.columns = [str(c)[:1].upper() + str(c)[1:] for c in wide.columns]
+    show_plain_table(wide, "Share of records with each key field recorded, by force",
+                     f"*Numerator:* {CATALOGUE['NS06'].numerator}. *Denominator:* {CATALOGUE['NS06'].denominator}. "
+                     f"*Caveat:* {CATALOGUE['NS06'].caveat} Each force's report gives the counts and 95% intervals. "
+                     f"{SUPPRESSED_SYMBOL} = withheld by disclosure control.")
