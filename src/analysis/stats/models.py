@@ -200,10 +200,15 @@ def _collapse_binary(y: np.ndarray, x: np.ndarray, groups, min_ratio: float = 5.
         return None
     codes = pd.factorize(pd.Series(groups))[0].astype(float) if groups is not None else np.zeros(len(y))
     keys = np.column_stack([x, codes])
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    # Rows are grouped by a 64-bit hash (fast), then checked against their group's first row, so a hash
+    # collision can never merge different rows: it falls back to an exact sort.
+    inverse, _ = pd.factorize(pd.util.hash_pandas_object(pd.DataFrame(keys), index=False).to_numpy())
+    unique = keys[np.unique(inverse, return_index=True)[1]]
+    if not np.array_equal(keys, unique[inverse]):
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
     if len(unique) * min_ratio > len(y):
         return None
-    inverse = inverse.ravel()
     events = np.bincount(inverse, weights=y, minlength=len(unique))
     trials = np.bincount(inverse, minlength=len(unique)).astype(float)
     first = np.zeros(len(unique), dtype=np.int64)
