@@ -199,11 +199,12 @@ def format_table(rows: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def common_note(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Lift notes out of the table when they repeat, to print once under it.
+def common_note(table: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Lift notes out of the table when they repeat, to print once under it, as (rows, note) pairs.
 
-    A note shared by every row that has one is printed once (naming the rows it applies to when not all
-    have it); a note that is constant within each breakdown (or basis) is printed once per breakdown.
+    A note shared by every row that has one is printed once (rows '' when every row has it, else the
+    breakdown, basis or category of the rows it applies to); a note that is constant within each
+    breakdown (or basis) is printed once per breakdown.
     """
     if "Note" not in table or len(table) < 2:
         return table, []
@@ -212,20 +213,25 @@ def common_note(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if given.nunique() == 1:
         text = str(given.iloc[0])
         if len(given) == len(table):
-            return table.drop(columns="Note"), [text]
+            return table.drop(columns="Note"), [("", text)]
         for column in ("Breakdown", "Basis", "Category"):
             if column in table:
                 labels = table.loc[given.index, column].unique()
                 if len(labels) == 1 and not (table.loc[notes == "", column] == labels[0]).any():
-                    return table.drop(columns="Note"), [f"({labels[0]}) {text}"]
+                    return table.drop(columns="Note"), [(str(labels[0]), text)]
         return table, []
     for column in ("Breakdown", "Basis"):
         if column in table and table[column].nunique() < len(table):
             per_group = table.groupby(column, sort=False)["Note"].nunique()
             if (per_group == 1).all():
                 firsts = table.groupby(column, sort=False)["Note"].first()
-                return table.drop(columns="Note"), [f"({group}) {note}" for group, note in firsts.items() if note]
+                return table.drop(columns="Note"), [(str(group), note) for group, note in firsts.items() if note]
     return table, []
+
+
+def _note_line(rows: str, text: str) -> str:
+    """'**Note (rows):** text.', or '**Note:** text.' for a note about every row."""
+    return f"**Note{f' ({rows})' if rows else ''}:** {text.rstrip('.')}."
 
 
 def html_table(table: pd.DataFrame) -> str:
@@ -256,7 +262,7 @@ def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) 
         display(Markdown("_No records for this indicator._"))
     else:
         display(HTML(html_table(table)))
-    notes = [f"**Note:** {note.rstrip('.')}." for note in shared]
+    notes = [_note_line(rows, text) for rows, text in shared]
     notes += [caption(indicator_id), SUPPRESSION_NOTE if (rows["suppressed"].any() if len(rows) else False) else ""]
     display(Markdown("\n\n".join(n for n in notes if n)))
     return table

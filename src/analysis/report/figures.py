@@ -50,7 +50,7 @@ def _legend_below(ax, title: str | None = None, ncols: int = 3) -> None:
     """A legend under the plot, so it never covers a bar, point or line."""
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, labels, title=title, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+        ax.legend(handles, labels, title=title, loc="upper center", bbox_to_anchor=(0.5, -0.2),
                   ncols=min(ncols, len(handles)), fontsize=8, title_fontsize=8, frameon=False)
 
 
@@ -66,9 +66,9 @@ def bar_with_intervals(table: pd.DataFrame, *, title: str, xlabel: str, ylabel: 
     groups = list(dict.fromkeys(table[hue])) if hue else [None]
     labels = [wrap(c) for c in categories]
     if ax is None:
-        # Room for each category: its wrapped label (about 0.2 inch a line) or its bars, whichever is taller.
+        # Room for each category: its wrapped label (about 0.22 inch a line) or its bars, whichever is taller.
         per_bar = 0.42 if hue is None else 0.3 * len(groups)
-        room = sum(max(0.2 * (label.count("\n") + 1) + 0.15, per_bar) for label in labels)
+        room = sum(max(0.22 * (label.count("\n") + 1) + 0.15, per_bar) for label in labels)
         fig, ax = plt.subplots(figsize=(8, max(2.5, room + 1.4 + (0.5 if hue else 0))))
     else:
         fig = ax.figure

@@ -18,7 +18,7 @@ from analysis.report.display import published, readable, region_label, show_figu
 from analysis.stats.competing import aalen_johansen
 from analysis.stats.survival import kaplan_meier
 
-__all__ = ["prepare_force", "header", "nature_scale", "offenders", "victims", "response", "partnership"]
+__all__ = ["prepare_force", "title", "headline", "header", "nature_scale", "offenders", "victims", "response", "partnership"]
 
 ASSIGNED = "offences with an outcome assigned (1-22)"
 RECORDED = "all recorded offences (incl. not yet assigned)"
@@ -32,30 +32,39 @@ def _threshold(ctx: ForceContext) -> int:
     return int((ctx.settings.get("disclosure") or {}).get("threshold", 10))
 
 
-def header(ctx: ForceContext) -> None:
-    """The force, the period, the data's nature, and the headline figures.
-
-    The page title comes from the export (one title per page), so this block starts with the force's
-    facts rather than a second title; the headline figures are the report's first section.
-    """
+def title(ctx: ForceContext) -> None:
+    """The report's title (its only h1: the page header shows it only as a breadcrumb), the force, the
+    period and the data's nature."""
     p = ctx.data.profile.iloc[0]
     period = f"{p['period_start']:%d %B %Y} to {p['period_end']:%d %B %Y}"
-    lines = [f"**{ctx.force_name}** (force code {ctx.force_code}), {region_label(ctx.region)} region. "
+    lines = [f"# {ctx.force_name} ({ctx.force_code}): group-based CSE force report",
+             f"**{ctx.force_name}** (force code {ctx.force_code}), {region_label(ctx.region)} region. "
              f"Records from {period}, extracted on {p['extraction_date']:%d %B %Y}."]
     if ctx.synthetic:
         lines.append("**These figures come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
+    display(Markdown("\n\n".join(lines)))
+
+
+def headline(ctx: ForceContext) -> None:
+    """The headline figures, each with its interval, numerator, denominator and basis."""
     r = ctx.results
     charge = narrative.one(r, "RI02", "total", "charged or summonsed", ASSIGNED)
     withdrew = narrative.one(r, "VE02", "total", "withdrew support")
     recorded = narrative.one(r, "NS06", "field", "suspect self-defined ethnicity")
     rate = narrative.one(r, "NS02", "total", "all years (annual average)")
-    lines += ["## Headline figures",
-              "- " + narrative.rate_sentence(_controlled(r, rate), "Offences recorded", "per 10,000 children a year"),
-              "- " + narrative.share_sentence(_controlled(r, charge), "Charge rate (of offences with an assigned outcome)"),
-              "- " + narrative.share_sentence(_controlled(r, withdrew), "Victims who withdrew support"),
-              "- " + narrative.share_sentence(_controlled(r, recorded), "Suspects with a self-defined ethnicity recorded")]
+    lines = ["## Headline figures",
+             "- " + narrative.rate_sentence(_controlled(r, rate), "Offences recorded", "per 10,000 children a year"),
+             "- " + narrative.share_sentence(_controlled(r, charge), "Charge rate (of offences with an assigned outcome)"),
+             "- " + narrative.share_sentence(_controlled(r, withdrew), "Victims who withdrew support"),
+             "- " + narrative.share_sentence(_controlled(r, recorded), "Suspects with a self-defined ethnicity recorded")]
     display(Markdown("\n\n".join(lines)))
+
+
+def header(ctx: ForceContext) -> None:
+    """Title block and headline figures together (for notebooks that show them in one cell)."""
+    title(ctx)
+    headline(ctx)
 
 
 def _controlled(results: pd.DataFrame, row: pd.Series) -> pd.Series:
@@ -106,11 +115,7 @@ def offenders(ctx: ForceContext) -> None:
                        "suspect_ethnicity", "Ethnic group (ONS)")
     show_table(published(r, "OC04"), "OC04")
     show_table(published(r, "OC05"), "OC05")
-    comparison = published(r, "OC06")
-    show_table(comparison, "OC06")
-    note = comparison["note"].iloc[0] if len(comparison) else ""
-    if note:
-        display(Markdown(f"**Caution:** {note}."))
+    show_table(published(r, "OC06"), "OC06")  # its note says when the comparison is not reliable
 
 
 def _km_curve(ctx: ForceContext) -> pd.DataFrame:

@@ -33,9 +33,10 @@ FUNNEL_DENOMINATORS = {
 
 
 def header(ctx: NationalContext) -> None:
-    """What the findings collate (the page title comes from the export: one title per page)."""
+    """The report's title (its only h1: the page header shows it only as a breadcrumb) and what it collates."""
     forces = sorted(ctx.force_results["force_code"].unique())
-    lines = [f"**Collated from the results of {len(forces)} forces:** {', '.join(forces)}."]
+    lines = ["# Group-based CSE: national findings",
+             f"**Collated from the results of {len(forces)} forces:** {', '.join(forces)}."]
     if ctx.synthetic:
         lines.append("**These findings come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
@@ -98,10 +99,13 @@ def funnels(ctx: NationalContext) -> None:
         fig = figures.funnel_plot(units, limits, target=comparison.target, title=f"Funnel plot: {key.name}",
                                   ylabel=key.name.capitalize(), synthetic=ctx.synthetic, percent=percent,
                                   xlabel=FUNNEL_DENOMINATORS.get(key.name, "Denominator"))
+        od = comparison.overdispersion
+        adjustment = (f"adjusted for overdispersion (phi = {od.phi:.2f})" if od.status == "ok" else
+                      f"NOT adjusted for overdispersion, which could not be estimated ({od.status.replace('_', ' ')}: "
+                      "fewer than 3 forces), so they are too narrow if forces truly differ")
         show_figure(fig, ctx.figures_dir / f"funnel_{i + 1}.png",
                     f"each dot is a force; a higher value means {key.higher_is}. Dashed lines are 95% and solid lines "
-                    f"99.8% limits adjusted for overdispersion (phi = {comparison.overdispersion.phi:.2f}); labelled "
-                    "forces lie outside the 99.8% limits.")
+                    f"99.8% limits {adjustment}; labelled forces lie outside the 99.8% limits.")
         outside = rows[rows["note"].str.startswith(("above", "below"))]
         if len(outside):
             show_table(outside, "NA01", title=f"Forces outside the adjusted limits: {key.name}")
