@@ -25,6 +25,7 @@ launcher flags are those Debian's package needs headless and offline: --headless
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
@@ -274,8 +275,6 @@ class Browser:
         finally:
             self._listeners.pop(session, None)
             self.call("Target.closeTarget", {"targetId": target})
-        import base64
-
         Path(path).write_bytes(base64.b64decode(shot["data"]))
         return Path(path)
 
@@ -286,7 +285,7 @@ class Browser:
             text = self.stderr_path.read_text(errors="replace").splitlines()
         except OSError:
             return ""
-        return " | ".join(line for line in text if "dbus" not in line)[-2000:] if text[-lines:] else ""
+        return " | ".join([line for line in text if "dbus" not in line][-lines:])[-2000:]
 
     def close(self) -> None:
         """Ask Chromium to quit, then make sure this process (and only it) has ended."""

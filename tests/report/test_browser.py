@@ -69,3 +69,14 @@ def test_a_local_page_with_embedded_image_passes(browser, tmp_path):
     report = browser.visit(page.as_uri())
     assert report.external_requests == [] and report.console_errors == []
     assert (report.images, report.broken_images) == (1, 0)
+
+
+def test_screenshot_of_a_whole_page(browser, tmp_path):
+    page = tmp_path / "long.html"
+    page.write_text('<!doctype html><html><body style="margin:0"><div style="height:2500px;background:#123456">'
+                    '</div></body></html>', encoding="utf-8")
+    from PIL import Image
+
+    with Image.open(browser.screenshot(page.as_uri(), tmp_path / "long.png", width=800)) as shot:
+        assert shot.size == (800, 2500)
+        assert shot.getpixel((400, 2400))[:3] == (0x12, 0x34, 0x56)
