@@ -140,6 +140,7 @@ def write(frame: pd.DataFrame, path: Path) -> Path:
     os.close(handle)
     try:
         frame.to_parquet(tmp, index=False)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are shared with the reviewers' tools
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -25,6 +25,8 @@ from analysis.stats.multiple import benjamini_hochberg
 OUTER = 0.998
 INNER = 0.95
 FDR = 0.05
+#: Cluster-robust errors with force as the cluster are unreliable with few forces (t on forces - 1 df).
+MIN_FORCES_FOR_MODELS = 10
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,13 @@ def funnel_limits(comparison: UnitComparison, denominators, adjusted: bool = Tru
     return rate_funnel_limits(comparison.target, denominators, levels=(INNER, OUTER), per=per, tau2=tau2)
 
 
-def _position_note(band: str, q: float) -> str:
+def _position_note(band: str, q: float, adjusted: bool) -> str:
+    limits = "limits adjusted for overdispersion" if adjusted else "limits (not adjusted: too few forces to estimate overdispersion)"
     if band.startswith("above") or band.startswith("below"):
         where = "above" if band.startswith("above") else "below"
         level = band.split()[-1]
-        return f"{where} the {level} limit adjusted for overdispersion (FDR q = {q:.3g})"
-    return band if band == "not assessed" else "within the limits adjusted for overdispersion"
+        return f"{where} the {level} {limits.replace('limits', 'limit', 1)} (FDR q = {q:.3g})"
+    return band if band == "not assessed" else f"within the {limits}"
 
 
 @indicator(
@@ -112,7 +115,9 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
         outer = limits[limits["level"] == OUTER].set_index("denominator")
         lower = outer["lower"].reindex(denominators).to_numpy()
         upper = outer["upper"].reindex(denominators).to_numpy()
-        notes = [_position_note(b, q) for b, q in zip(t["band_od"], t["q_value_od"], strict=True)]
+        adjusted = comparison.overdispersion.status == "ok"
+        bands, qs = (t["band_od"], t["q_value_od"]) if adjusted else (t["band"], t["q_value"])
+        notes = [_position_note(b, q, adjusted) for b, q in zip(bands, qs, strict=True)]
         for i, force in enumerate(t["unit"]):
             parts.append(rows.estimates(
                 entry, str(force), key.name, ["force vs adjusted 99.8% limits"], t["value"].iloc[i], lower[i], upper[i],
@@ -210,7 +215,7 @@ def ethnicity_across_forces(force_results: pd.DataFrame, data: ForceData) -> pd.
                                                      r["note"], strict=True)]
     parts.append(rows.estimates(entry, NATIONAL, "difference from adult population", ["forces flagged"],
                                 float(np.nansum(flagged)), np.nan, np.nan, "count of forces with q < 0.05",
-                                denominator=float(np.isfinite(p).sum()),
+                                denominator=float(np.isfinite(p).sum()), basis="forces with a suspect with a stated ethnicity",
                                 note=", ".join(r["force_code"][flagged].tolist()) or "none"))
     return rows.stack(parts)
 
@@ -219,6 +224,11 @@ def _model_rows(entry, name: str, fit, labels: dict[str, str], keep: list[str], 
     """Odds-ratio rows for the terms in `keep` (force terms are nuisance), or one status row."""
     from analysis.disclosure import gate_model_rows
 
+    if fit.status == "ok" and (fit.n_clusters or 0) < MIN_FORCES_FOR_MODELS:
+        return rows.estimates(entry, NATIONAL, name, ["model status"], np.nan, np.nan, np.nan, fit.method,
+                              numerator=events, denominator=n,
+                              note=f"not published: {fit.n_clusters} forces, fewer than the {MIN_FORCES_FOR_MODELS} "
+                                   "that cluster-robust errors need")
     if fit.status != "ok":
         return rows.estimates(entry, NATIONAL, name, ["model status"], np.nan, np.nan, np.nan, fit.method,
                               numerator=events, denominator=n,
@@ -226,7 +236,7 @@ def _model_rows(entry, name: str, fit, labels: dict[str, str], keep: list[str], 
     table = fit.table.set_index("term").loc[keep]
     part = rows.estimates(entry, NATIONAL, name, [labels[t] for t in keep], table["value"], table["lower"],
                           table["upper"], fit.method, numerator=events, denominator=n,
-                          note=f"{fit.n_clusters} forces as clusters; {n} records; {events} events")
+                          note=f"{fit.n_clusters} forces as clusters; {n:,} records; {events:,} events")
     return gate_model_rows(part, fit.df_resid)
 
 
