@@ -11,7 +11,7 @@ from analysis.synthetic.forces import plan_forces, region_counts
 
 
 def test_defaults(default_config):
-    assert (default_config.seed, default_config.scale, default_config.n_forces) == (20231212, 1.0, 43)
+    assert (default_config.seed, default_config.scale, default_config.n_forces) == (4, 1.0, 43)
     assert str(default_config.period_start) == "2019-04-01" and str(default_config.period_end) == "2025-03-31"
     assert default_config.extraction_date > default_config.period_end
 

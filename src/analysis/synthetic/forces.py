@@ -58,6 +58,23 @@ def _population(config: SyntheticConfig, rng: np.random.Generator, regions: np.n
     return out
 
 
+def _largest_to_outliers(child: np.ndarray, codes: list[str], planted: dict) -> np.ndarray:
+    """Give the planted charge-rate outliers the largest child populations, the other forces keeping theirs
+    in order, so that the planted difference is detectable whatever the seed (a small force's charge rate
+    has too wide an interval to fall outside the funnel limits)."""
+    outliers = [codes.index(planted["charge_rate_outliers"][side]["force"]) for side in ("high", "low")
+                if planted["charge_rate_outliers"][side]["force"] in codes]
+    if not outliers:
+        return child
+    top = np.argsort(-child, kind="stable")[: len(outliers)]
+    others = np.ones(child.size, dtype=bool)
+    others[outliers] = False
+    arranged = np.empty_like(child)
+    arranged[outliers] = child[top]
+    arranged[others] = np.delete(child, top)
+    return arranged
+
+
 def plan_forces(config: SyntheticConfig) -> pd.DataFrame:
     """One row per synthetic force with everything its generation needs (deterministic from the seed)."""
     rng = config.national_rng()
@@ -70,6 +87,7 @@ def plan_forces(config: SyntheticConfig) -> pd.DataFrame:
 
     child = np.round(lognormal_quantiles(size["median_child_population"], size["child_population_sigma"], k))
     child = rng.permutation(child.astype(np.int64))
+    child = _largest_to_outliers(child, codes, config.planted)
     population = _population(config, rng, regions, child)
     child_population = sum(population[f"pop_child_{g}"] for g in ETHNIC_GROUPS)
 
