@@ -70,7 +70,7 @@ def test_page_has_no_code_hides_plumbing_and_embeds_the_figure():
     body = page[page.index("<body"):]
     assert "jp-InputPrompt" not in body and "jp-InputArea-editor" not in body and "In&nbsp;[" not in body
     assert len(re.findall(r'class="jp-Cell jp-CodeCell', body)) == 2  # the figure and the table, nothing else
-    assert f"data:image/png;base64,{PNG}" in page
+    assert f'<img alt="Figure: Charge rate" src="data:image/png;base64,{PNG}"' in page  # text alternative
     assert "<td>[c]</td>" in page
     assert '<a href="../../index.html">All reports</a>' in page
 

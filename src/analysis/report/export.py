@@ -127,7 +127,30 @@ def _preprocessor_classes():
             nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.get("outputs")]
             return nb, resources
 
-    return DropStderr, DropEmptyCodeCells
+    class FigureAltText(Preprocessor):
+        """Give every PNG figure without a text alternative one naming its section ("Figure: Charge rate"),
+        for screen readers; a notebook sets its own with display metadata {"image/png": {"alt": "..."}}."""
+
+        def preprocess(self, nb, resources):
+            section = ""
+            for cell in nb.cells:
+                if cell.cell_type == "markdown":
+                    found = [line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")]
+                    section = _plain(found[-1]) if found else section
+                    continue
+                for output in cell.get("outputs", []):
+                    if "image/png" in output.get("data", {}):
+                        meta = output.setdefault("metadata", {}).setdefault("image/png", {})
+                        meta.setdefault("alt", f"Figure: {section}" if section else "Figure")
+            return nb, resources
+
+    return DropStderr, DropEmptyCodeCells, FigureAltText
+
+
+def _plain(markdown: str) -> str:
+    """Heading text without markdown emphasis, code or link syntax."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"[*_`]", "", text).strip()
 
 
 def _exporter(hidden_tags: frozenset[str]):
@@ -151,9 +174,10 @@ def _exporter(hidden_tags: frozenset[str]):
             theme="light",
         )
         exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-        DropStderr, DropEmptyCodeCells = _preprocessor_classes()
+        DropStderr, DropEmptyCodeCells, FigureAltText = _preprocessor_classes()
         exporter.register_preprocessor(DropStderr(), enabled=True)
         exporter.register_preprocessor(DropEmptyCodeCells(), enabled=True)
+        exporter.register_preprocessor(FigureAltText(), enabled=True)
         _EXPORTERS[hidden_tags] = exporter
     return _EXPORTERS[hidden_tags]
 
