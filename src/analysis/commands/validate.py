@@ -11,9 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
-from analysis.validate import FAILURE_COLUMNS, validate_directory, validate_force
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,11 +25,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, default=50, metavar="N",
                         help="failures listed per force (default 50; a negative number lists all)")
     parser.add_argument("--report", type=Path, metavar="PATH",
-                        help="also write every failure to this CSV (columns force_code, " + ", ".join(FAILURE_COLUMNS) + ")")
+                        help="also write every failure to this CSV (one row per failure, with its force code)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analysis.validate import FAILURE_COLUMNS, validate_directory, validate_force
+
     try:
         if args.force:
             reports = {args.force: validate_force(args.directory, args.force)}
