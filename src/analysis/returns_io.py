@@ -138,25 +138,30 @@ def write_force(tables: dict[str, pd.DataFrame], directory: Path, force_code: st
     return written
 
 
-def _fix_xlsx_timestamps(path: Path) -> None:
-    """Pin the workbook's created/modified stamps so the same data gives byte-identical files."""
+def pin_xlsx_timestamps(data: bytes) -> bytes:
+    """A saved workbook rewritten with fixed document and zip-entry timestamps, so equal content gives equal bytes."""
+    import io
+    import re
     import zipfile
 
     fixed_time = (2000, 1, 1, 0, 0, 0)
-    tmp = path.with_suffix(".tmp.xlsx")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
-            data = src.read(item.filename)
+            content = src.read(item.filename)
             if item.filename == "docProps/core.xml":
-                import re
-
-                data = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
-                              rb"<dcterms:\1\2>2000-01-01T00:00:00Z</dcterms:\1>", data)
+                content = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
+                                 rb"<dcterms:\1\2>2000-01-01T00:00:00Z</dcterms:\1>", content)
             info = zipfile.ZipInfo(item.filename, date_time=fixed_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = item.external_attr
-            dst.writestr(info, data)
-    tmp.replace(path)
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def _fix_xlsx_timestamps(path: Path) -> None:
+    """Pin the workbook's created/modified stamps in place (see pin_xlsx_timestamps)."""
+    path.write_bytes(pin_xlsx_timestamps(path.read_bytes()))
 
 
 def detect_format(directory: Path) -> Format:

@@ -17,15 +17,13 @@ way an analyst would: real date cells, numbers as numbers, booleans picked from 
 demonstrations use it to make a filled-in return.
 
 The workbook's bytes depend only on the contract and the code lists: the document timestamps and the zip
-entries' dates are pinned (see `_pin_timestamps`), so regenerating it gives an identical file.
+entries' dates are pinned (see `returns_io.pin_xlsx_timestamps`), so regenerating it gives an identical file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis import reference
+from analysis.returns_io import pin_xlsx_timestamps
 from analysis.contract import TABLES, Column, Table
 
 INSTRUCTIONS = "Instructions"
@@ -305,23 +304,6 @@ def template_workbook() -> Workbook:
     return wb
 
 
-def _pin_timestamps(data: bytes) -> bytes:
-    """Rewrite a saved workbook with fixed document and zip-entry timestamps, so equal content gives equal bytes."""
-    fixed = (_FIXED_TIME.year, _FIXED_TIME.month, _FIXED_TIME.day, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            content = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                content = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
-                                 rb"<dcterms:\1\2>2000-01-01T00:00:00Z</dcterms:\1>", content)
-            info = zipfile.ZipInfo(item.filename, date_time=fixed)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = item.external_attr
-            dst.writestr(info, content)
-    return out.getvalue()
-
-
 def save_workbook(wb: Workbook, path: Path) -> Path:
     """Save a workbook with pinned timestamps, atomically (temporary file, then rename)."""
     path = Path(path)
@@ -329,7 +311,7 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
     buffer = io.BytesIO()
     wb.save(buffer)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(_pin_timestamps(buffer.getvalue()))
+    tmp.write_bytes(pin_xlsx_timestamps(buffer.getvalue()))
     tmp.replace(path)
     return path
 

@@ -5,7 +5,6 @@ actioned), R3 children's social care (4 days, strategy meeting), R4 health (10 d
 social care (0 days).
 """
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -13,19 +12,8 @@ from scipy import stats
 from analysis import results
 from analysis.indicators import partnership as ps
 from tests.indicators.fixtures import hand_raw, hand_return
-from tests.indicators.helpers import row
+from tests.indicators.helpers import row, wilson
 
-Z = stats.norm.ppf(0.975)
-
-
-@pytest.fixture(scope="module")
-def data():
-    return hand_return()
-
-
-def wilson(x, n):
-    centre, half = x + Z * Z / 2, Z * np.sqrt(x * (n - x) / n + Z * Z / 4)
-    return (centre - half) / (n + Z * Z), (centre + half) / (n + Z * Z)
 
 
 def test_referrals_by_source_agency(data):

@@ -12,21 +12,10 @@ from scipy import optimize, stats
 from analysis import results
 from analysis.indicators import response as ri
 from tests.indicators.fixtures import charge_offences, hand_raw, hand_return
-from tests.indicators.helpers import row
+from tests.indicators.helpers import row, wilson
 
-Z = stats.norm.ppf(0.975)
 ASSIGNED = ri.ASSIGNED_BASIS
 RECORDED = ri.RECORDED_BASIS
-
-
-@pytest.fixture(scope="module")
-def data():
-    return hand_return()
-
-
-def wilson(x, n):
-    centre, half = x + Z * Z / 2, Z * np.sqrt(x * (n - x) / n + Z * Z / 4)
-    return (centre - half) / (n + Z * Z), (centre + half) / (n + Z * Z)
 
 
 def test_outcome_groups_on_both_bases(data):

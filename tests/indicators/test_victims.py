@@ -15,19 +15,9 @@ from analysis.indicators import language
 from analysis.indicators import victims as ve
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
 from tests.indicators.fixtures import hand_raw, hand_return, model_victims
-from tests.indicators.helpers import row
+from tests.indicators.helpers import row, wilson
 
 Z = stats.norm.ppf(0.975)
-
-
-@pytest.fixture(scope="module")
-def data():
-    return hand_return()
-
-
-def wilson(x, n):
-    centre, half = x + Z * Z / 2, Z * np.sqrt(x * (n - x) / n + Z * Z / 4)
-    return (centre - half) / (n + Z * Z), (centre + half) / (n + Z * Z)
 
 
 def test_profile_on_both_bases(data):
