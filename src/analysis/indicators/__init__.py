@@ -23,18 +23,20 @@ __all__ = ["CATALOGUE", "ForceData", "compute_force", "compute_national", "entri
 
 
 def force_data(data: ForceData | dict[str, pd.DataFrame], force_code: str | None = None) -> ForceData:
-    """Wrap canonical tables as ForceData, keeping only `force_code`'s rows when one is given."""
-    if isinstance(data, ForceData):
-        tables = data.tables
-    else:
-        tables = data
+    """Wrap canonical tables as ForceData, keeping only `force_code`'s rows when one is given.
+
+    A ForceData that needs no filtering is returned as it is, so its derived tables (computed once and
+    cached) are shared with the caller, e.g. the report sections that draw curves from the same data.
+    """
+    tables = data.tables if isinstance(data, ForceData) else data
     if force_code is not None:
         codes = set(tables["force_profile"]["force_code"])
         if force_code not in codes:
             raise KeyError(f"force '{force_code}' is not in the data (forces present: {sorted(codes)})")
         if codes != {force_code}:
-            tables = {name: t[t["force_code"] == force_code].reset_index(drop=True) for name, t in tables.items()}
-    return data if isinstance(data, ForceData) and force_code is None else ForceData(tables)
+            return ForceData({name: t[t["force_code"] == force_code].reset_index(drop=True)
+                              for name, t in tables.items()})
+    return data if isinstance(data, ForceData) else ForceData(tables)
 
 
 def _run(ids: list[str], call) -> pd.DataFrame:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
 from analysis import reference
@@ -178,11 +177,3 @@ class ForceData:
                 frames.append(p[f"pop_{basis}_{group}"].rename(group))
         return pd.concat(frames, axis=1).astype("float64")
 
-
-def year_order(labels: pd.Series | list[str]) -> list[str]:
-    """Financial year labels sorted chronologically."""
-    return sorted({str(x) for x in labels if isinstance(x, str)})
-
-
-def is_blank(values: pd.Series) -> np.ndarray:
-    return (values.isna() | (values.astype("str").str.strip() == "")).to_numpy()

@@ -79,12 +79,11 @@ def funnel(force_results: pd.DataFrame, key: KeyIndicator) -> UnitComparison:
                          per=key.per, levels=(INNER, OUTER))
 
 
-def funnel_limits(comparison: UnitComparison, denominators, adjusted: bool = True) -> pd.DataFrame:
-    """Control limits across a range of denominators, for drawing the funnel."""
+def funnel_limits(comparison: UnitComparison, denominators, per: float = 1.0, adjusted: bool = True) -> pd.DataFrame:
+    """Control limits across a range of denominators, for drawing the funnel (`per`: the rate base of a rate)."""
     tau2 = comparison.overdispersion.tau2 if adjusted and comparison.overdispersion.status == "ok" else None
     if comparison.kind == "proportion":
         return proportion_funnel_limits(comparison.target, denominators, levels=(INNER, OUTER), tau2=tau2)
-    per = comparison.target / (comparison.table["numerator"].sum() / comparison.table["denominator"].sum())
     return rate_funnel_limits(comparison.target, denominators, levels=(INNER, OUTER), per=per, tau2=tau2)
 
 
@@ -111,7 +110,7 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
         comparison = funnel(force_results, key)
         t = comparison.table
         denominators = t["denominator"].clip(lower=1).to_numpy()
-        limits = funnel_limits(comparison, np.unique(denominators))
+        limits = funnel_limits(comparison, np.unique(denominators), key.per)
         outer = limits[limits["level"] == OUTER].set_index("denominator")
         lower = outer["lower"].reindex(denominators).to_numpy()
         upper = outer["upper"].reindex(denominators).to_numpy()

@@ -15,7 +15,6 @@ import re
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
@@ -289,7 +288,3 @@ def catalogue_table(scope: str | None = None) -> pd.DataFrame:
     return pd.DataFrame([{"Id": e.id, "Strand": e.strand, "Indicator": e.title, "Basis": e.basis}
                          for e in entries(scope)])
 
-
-def first_value(rows: pd.DataFrame, category: str) -> float:
-    hit = rows[rows["category"] == category]
-    return float(hit["value"].iloc[0]) if len(hit) and not pd.isna(hit["value"].iloc[0]) else np.nan

@@ -90,7 +90,7 @@ def funnels(ctx: NationalContext) -> None:
         comparison = funnel(ctx.force_results, key)
         units = comparison.table
         grid = np.unique(np.geomspace(max(units["denominator"].min() * 0.8, 1), units["denominator"].max() * 1.2, 80))
-        limits = funnel_limits(comparison, grid)
+        limits = funnel_limits(comparison, grid, key.per)
         # A force's point is drawn only if its own figure would be published.
         rows = published(ctx.results, "NA01", key.name)
         withheld = set(rows.loc[rows["suppressed"], "force_code"])
