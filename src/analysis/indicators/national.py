@@ -117,11 +117,13 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
         adjusted = comparison.overdispersion.status == "ok"
         bands, qs = (t["band_od"], t["q_value_od"]) if adjusted else (t["band"], t["q_value"])
         notes = [_position_note(b, q, adjusted) for b, q in zip(bands, qs, strict=True)]
-        for i, force in enumerate(t["unit"]):
-            parts.append(rows.estimates(
-                entry, str(force), key.name, ["force vs adjusted 99.8% limits"], t["value"].iloc[i], lower[i], upper[i],
-                f"value with the 99.8% limits adjusted for overdispersion at its denominator; {comparison.method}",
-                numerator=t["numerator"].iloc[i], denominator=t["denominator"].iloc[i], basis=key.basis, note=notes[i]))
+        parts.append(rows.estimates(  # one row per force, built as one block
+            entry, [str(u) for u in t["unit"]], key.name, ["force vs adjusted 99.8% limits"] * len(t),
+            t["value"].to_numpy(dtype=float, na_value=np.nan), lower, upper,
+            f"value with the 99.8% limits adjusted for overdispersion at its denominator; {comparison.method}",
+            numerator=t["numerator"].to_numpy(dtype=float, na_value=np.nan),
+            denominator=t["denominator"].to_numpy(dtype=float, na_value=np.nan),
+            basis=key.basis, note=notes))
         od = comparison.overdispersion
         parts.append(rows.estimates(
             entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan, comparison.method,
@@ -145,16 +147,14 @@ def pooled_values(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
         counts = key_counts(force_results, key)
         counts["region"] = counts["force_code"].map(region_of)
         by_region = counts.groupby("region", sort=True)[["numerator", "denominator"]].sum()
-        for code, frame in ((NATIONAL, counts[["numerator", "denominator"]].sum().to_frame().T), *[
-                (region, by_region.loc[[region]]) for region in by_region.index]):
-            label = "England and Wales" if code == NATIONAL else region_labels.get(code, code)
-            if key.kind == "proportion":
-                part = rows.proportions(entry, code, key.name, [label], frame["numerator"], frame["denominator"],
-                                        basis=key.basis)
-            else:
-                part = rows.rates(entry, code, key.name, [label], frame["numerator"], frame["denominator"], key.per,
-                                  basis=key.basis)
-            parts.append(part)
+        codes = [NATIONAL, *by_region.index]  # England and Wales first, then the regions: one block per key
+        labels = ["England and Wales", *[region_labels.get(code, code) for code in by_region.index]]
+        numerators = np.r_[counts["numerator"].sum(), by_region["numerator"].to_numpy(dtype=float)]
+        denominators = np.r_[counts["denominator"].sum(), by_region["denominator"].to_numpy(dtype=float)]
+        if key.kind == "proportion":
+            parts.append(rows.proportions(entry, codes, key.name, labels, numerators, denominators, basis=key.basis))
+        else:
+            parts.append(rows.rates(entry, codes, key.name, labels, numerators, denominators, key.per, basis=key.basis))
     return rows.stack(parts)
 
 

@@ -56,7 +56,7 @@ def _frame(entry: Indicator, force_code: str | Sequence[str], breakdown: str, ca
     )
 
 
-def proportions(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str],
+def proportions(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str],
                 numerators, denominators, *, basis: str | None = None, note="") -> pd.DataFrame:
     """Shares numerator/denominator with Wilson score 95% intervals."""
     x = np.asarray(numerators, dtype=float)
@@ -76,7 +76,7 @@ def counts(entry: Indicator, force_code: str, breakdown: str, categories: Sequen
                   lower=ci["lower"], upper=ci["upper"], method=method, basis=basis, note=note)
 
 
-def rates(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str], values,
+def rates(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], values,
           denominators, per: float, *, basis: str | None = None, note="") -> pd.DataFrame:
     """Rates per `per` with Poisson 95% intervals (exact below 10, Byars from 10)."""
     x = np.asarray(values, dtype=float)

@@ -104,16 +104,16 @@ def read_force_results(results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     """Stack every force's results.parquet under results_dir; also list forces with no results file."""
     if not results_dir.is_dir():
         raise ParameterError(f"results_dir {results_dir} does not exist: run the force reports first (`python -m analysis run`)")
-    frames, missing = [], []
+    found, missing = [], []
     for folder in sorted(p for p in results_dir.iterdir() if p.is_dir()):
         path = folder / "results.parquet"
         if path.exists():
-            frames.append(results.read(path))
+            found.append(path)
         else:
             missing.append(folder.name)
-    if not frames:
+    if not found:
         raise ParameterError(f"no force results found under {results_dir}")
-    return pd.concat(frames, ignore_index=True), missing
+    return results.read_many(found), missing
 
 
 def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None, output_dir: str | Path | None,
