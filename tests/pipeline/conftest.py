@@ -70,12 +70,13 @@ def write_settings(path: Path, **pipeline) -> Path:
 
 @pytest.fixture(scope="session")
 def executor():
-    """One local worker shared by the runs of the pipeline tests (closed, with its kernels, at the end)."""
+    """One local worker shared by the runs of the pipeline tests (closed, with its kernels, at the end); its
+    kernel is pre-warmed when the worker starts, as in a real run."""
     from analysis.pipeline.executors import LocalExecutor
 
     for name in FIXTURE_ENV:
         os.environ.pop(name, None)
-    pool = LocalExecutor(jobs=1)
+    pool = LocalExecutor(jobs=1, prewarm=("python3", 120.0, ("pandas", "matplotlib.pyplot")))
     yield pool
     pool.close()
 

@@ -73,3 +73,35 @@ def test_failing_and_invalid_forces_are_reported_and_the_others_complete(workspa
     assert mended.unit("NATIONAL").reason == "data changed: SYN01, SYN03; results changed: added SYN01, SYN03"
     assert results.read(layout.national_dir(out) / "results.parquet")["numerator"].tolist() == [12.0]
     assert layout.temporary_files(out) == []
+
+
+def test_a_page_that_fails_to_render_fails_its_force_only(workspace, executor, monkeypatch):
+    from analysis.pipeline import publish
+
+    render = publish.export_unit
+
+    def failing_for_syn02(out_dir, state, export_code, hidden_tags):
+        if state.unit == "SYN02":
+            raise OSError("disk full while writing the page")
+        return render(out_dir, state, export_code, hidden_tags)
+
+    monkeypatch.setattr(publish, "export_unit", failing_for_syn02)
+    out = workspace["out"]
+    report = run_pipeline(make_config(workspace), executor=executor, echo=lambda line: None)
+    assert report.exit_code == 1
+    assert report.unit("SYN02").status == "failed"
+    assert report.unit("SYN02").failure == "page export: OSError: disk full while writing the page"
+    assert [report.unit(u).status for u in ("SYN01", "SYN03", "NATIONAL")] == ["ok", "ok", "ok"]
+    assert (layout.force_dir(out, "SYN02") / "error.txt").read_text() == (
+        "SYN02: page export: OSError: disk full while writing the page\n")
+    assert not (layout.force_dir(out, "SYN02") / "report.html").exists()
+    assert (layout.force_dir(out, "SYN01") / "report.html").is_file() and (layout.national_dir(out) / "report.html").is_file()
+    state = cache.load(out, "SYN02")
+    assert (state.status, state.error["kind"], state.html_digest) == ("failed", "export", None)
+    row = re.search(r"<tr>\s*<td>SYN02</td>.*?</tr>", (out / "index.html").read_text(), re.DOTALL).group(0)
+    assert 'class="status-failed">failed<' in row and "href" not in row
+
+    monkeypatch.setattr(publish, "export_unit", render)  # mended: the failed force runs again, and only it
+    again = run_pipeline(make_config(workspace), executor=executor, echo=lambda line: None)
+    assert again.exit_code == 0 and again.ran() == ["SYN02"]
+    assert (layout.force_dir(out, "SYN02") / "report.html").is_file() and layout.temporary_files(out) == []

@@ -29,7 +29,7 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
     "scheduler": None,
     "reuse_kernels": True,
     "warm_imports": ["numpy", "pandas", "pyarrow.parquet", "matplotlib.pyplot", "seaborn", "scipy.stats",
-                     "statsmodels.api", "analysis"],
+                     "analysis.stats", "analysis.indicators"],
     "kernel_name": "python3",
     "start_timeout": 120,
     "cell_timeout": None,

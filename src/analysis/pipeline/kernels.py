@@ -124,16 +124,19 @@ class WarmKernel:
         self.kc = None
         self.runs = 0
         self.start_seconds = 0.0
+        self.pending: str | None = None  # msg_id of a queued warm-up not yet answered
+        self._began = 0.0
 
     @property
     def alive(self) -> bool:
         return self.km is not None and self.km.is_alive()
 
-    def start(self, cwd: str | None = None) -> None:
+    def launch(self, cwd: str | None = None) -> None:
+        """Start the kernel process and open the client's channels, without waiting for the kernel."""
         from jupyter_client.manager import KernelManager
         from jupyter_core.paths import jupyter_runtime_dir
 
-        began = time.perf_counter()
+        self._began = time.perf_counter()
         runtime = jupyter_runtime_dir()
         os.makedirs(runtime, exist_ok=True)
         # IPC transport: local sockets only (no TCP port, no unencrypted-TCP warning from the kernel).
@@ -143,15 +146,48 @@ class WarmKernel:
         self.kc = self.km.client()
         self.kc.allow_stdin = False
         self.kc.start_channels()
+        self.runs = 0
+        with _lock:
+            _all.append(self)
+
+    def start(self, cwd: str | None = None) -> None:
+        """Start the kernel and wait until it answers."""
+        self.launch(cwd)
         try:
             self.kc.wait_for_ready(timeout=self.startup_timeout)
         except RuntimeError:
             self.shutdown()
             raise
-        self.runs = 0
-        self.start_seconds = time.perf_counter() - began
-        with _lock:
-            _all.append(self)
+        self.start_seconds = time.perf_counter() - self._began
+
+    def prewarm(self, code: str) -> None:
+        """Start the kernel and queue `code` (the warm-up imports) without waiting: the worker goes on with
+        its own start-up and validation while the kernel imports; `settle` waits for what is left."""
+        self.launch()
+        self.pending = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+
+    def settle(self) -> None:
+        """Wait for the queued warm-up to finish (raises RuntimeError if the kernel dies or times out)."""
+        from queue import Empty
+
+        deadline = time.monotonic() + self.startup_timeout
+        while self.pending is not None:
+            try:
+                msg = self.kc.get_shell_msg(timeout=0.5)
+            except Empty:
+                if not self.km.is_alive():
+                    raise RuntimeError("the kernel died while importing its warm-up modules") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the kernel's warm-up did not finish in {self.startup_timeout:g} s") from None
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == self.pending:
+                self.pending = None
+        while True:  # the warm-up's status messages; papermill's client would ignore them, but leave none
+            try:
+                self.kc.get_iopub_msg(timeout=0.05)
+            except Empty:
+                break
+        self.start_seconds = time.perf_counter() - self._began
 
     def shutdown(self) -> None:
         """Stop the client's channels and the kernel (quietly: called while cleaning up)."""
@@ -199,16 +235,33 @@ _lock = threading.Lock()
 
 
 def acquire(kernel_name: str, startup_timeout: float = 60.0) -> tuple[WarmKernel, bool]:
-    """This thread's warm kernel, started if needed; the flag says whether it was just started."""
+    """This thread's warm kernel, started if needed; the flag says whether it was started (or finished its
+    pre-warm) for this call, i.e. whether the caller waited for a kernel."""
     kernel = getattr(_local, "kernel", None)
     if kernel is not None and kernel.kernel_name == kernel_name and kernel.alive:
-        return kernel, False
+        if kernel.pending is None:
+            return kernel, False
+        try:
+            kernel.settle()
+            return kernel, True
+        except RuntimeError:
+            log.warning("the pre-warmed kernel failed; starting another", exc_info=True)
     if kernel is not None:
         kernel.shutdown()
     kernel = WarmKernel(kernel_name, startup_timeout)
     kernel.start()
     _local.kernel = kernel
     return kernel, True
+
+
+def prewarm(kernel_name: str, startup_timeout: float, warm_imports: tuple[str, ...]) -> WarmKernel:
+    """Start this thread's kernel now and let it import `warm_imports` in the background (a worker calls this
+    when it starts, so the kernel is ready, or nearly, when the first notebook arrives)."""
+    discard()
+    kernel = WarmKernel(kernel_name, startup_timeout)
+    kernel.prewarm(_PRELUDE.format(workdir=json.dumps(os.getcwd()), warm_imports=repr(tuple(warm_imports))))
+    _local.kernel = kernel
+    return kernel
 
 
 def discard() -> None:

@@ -2,8 +2,13 @@
 
 Steps: find the data (generating the synthetic default when it is absent) -> plan (what changed since the
 last run, and why) -> fan out the force runs to the executor (each validates its force's data, runs the force
-notebook, checks its results table and renders its page) -> the national notebook -> re-render pages whose
-export code changed -> OUT/index.html -> OUT/manifest.json -> a summary table.
+notebook and checks its results table) -> the national notebook -> re-render pages whose export code changed
+-> OUT/index.html -> OUT/manifest.json -> a summary table.
+
+Reviewer pages are rendered by this process, in a background thread, as soon as a unit's run is committed:
+the workers' kernels go on to the next notebook meanwhile, and when one force changed, its page is rendered
+while the national notebook runs instead of before it (pages are not inputs of the national notebook). A
+page that fails to render fails its unit.
 
 A failing force does not stop the others: its failing cell and error are recorded, shown in the summary and
 on the index page, and the exit code is 1. A force whose data fail validation is skipped (exit code 1 too).
@@ -109,6 +114,9 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
             step = time.perf_counter()
             national_result = run.national(national_nb, states, plans)
             report.timings["national"] = round(time.perf_counter() - step, 3)
+            step = time.perf_counter()
+            run.finish_pages()
+            report.timings["pages_wait"] = round(time.perf_counter() - step, 3)
         except Interrupted as stop:
             run.abort()
             echo(f"interrupted by {stop}: finished runs are kept; run again to complete the rest")
@@ -119,6 +127,7 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
             run.close()
 
     national_state = cache.load(out, NATIONAL)
+    states = {code: s for code, s in cache.load_all(out).items() if code in forces}  # with the pages rendered
     synthetic = config.data_dir is None or Path(data_dir) == SYNTHETIC_DIR.resolve() or any(
         s.info.get("synthetic") for s in states.values())
     step = time.perf_counter()
@@ -163,6 +172,8 @@ class _Session:
         self.in_flight: list[Path] = []
         self.described: dict[str, Any] = {"kind": "none", "workers": 0}
         self.progress = sys.stderr.isatty() if config.progress is None else config.progress
+        self._pages = None  # a one-thread pool rendering force pages (created with the first page)
+        self._page_futures: dict[str, Any] = {}
 
     @property
     def executor(self) -> Executor:
@@ -171,8 +182,11 @@ class _Session:
                 self._executor = self._given
             else:
                 kind = self.config.executor or self.settings["executor"]
-                self._executor = make_executor(kind, jobs=self.config.jobs or self.settings["jobs"],
-                                               scheduler=self.config.scheduler or self.settings["scheduler"])
+                s = self.settings
+                prewarm = ((s["kernel_name"], float(s["start_timeout"]), tuple(s["warm_imports"]))
+                           if s["reuse_kernels"] else None)
+                self._executor = make_executor(kind, jobs=self.config.jobs or s["jobs"],
+                                               scheduler=self.config.scheduler or s["scheduler"], prewarm=prewarm)
             self.described = {**self._executor.describe(), "reuse_kernels": self.settings["reuse_kernels"]}
         return self._executor
 
@@ -197,7 +211,7 @@ class _Session:
             parameters = {"force_code": plan.unit, "data_dir": str(self.data_dir), "output_dir": str(staging),
                           "params_file": str(self.params_file)}
             task = self.task(plan.unit, notebook, parameters, staging, layout.force_dir(self.out, plan.unit), plan,
-                             data_dir=str(self.data_dir))
+                             data_dir=str(self.data_dir), export=False)
             self.in_flight.append(staging)
             futures[executor.submit(run_notebook_task, task)] = (plan, task)
         failed = 0
@@ -207,7 +221,9 @@ class _Session:
         for future in executor.as_completed(futures):
             plan, task = futures[future]
             outcome = _outcome(future, task)
-            self.commit(plan, outcome)
+            state = self.commit(plan, outcome)
+            if state.status == OK:
+                self.render_page(state)
             pending -= 1
             failed += outcome.status != OK
             bar.update(1)
@@ -236,7 +252,7 @@ class _Session:
                       "output_dir": str(staging), "params_file": str(self.params_file)}
         synthetic = any(s.info.get("synthetic") for s in states.values()) or self.config.data_dir is None
         task = self.task(NATIONAL, notebook, parameters, staging, layout.national_dir(self.out), plan,
-                         title="National findings", synthetic=synthetic, validate=False)
+                         title="National findings", synthetic=synthetic, validate=False, export=False)
         self.in_flight.append(staging)
         bar = _bar(1, "national report", self.progress)
         future = self.executor.submit(run_notebook_task, task)
@@ -244,6 +260,10 @@ class _Session:
         bar.update(1)
         bar.close()
         state = self.commit(plan, outcome)
+        if state.status == OK:
+            self.render_page(state)
+        self.finish_pages()
+        state = cache.load(self.out, NATIONAL) or state
         return UnitResult(NATIONAL, outcome.status, outcome.seconds, "; ".join(plan.reasons), _failure_text(state))
 
     def commit(self, plan: UnitPlan, outcome: NotebookOutcome) -> UnitState:
@@ -278,7 +298,59 @@ class _Session:
             self.in_flight.remove(staging)
         return state
 
+    def render_page(self, state: UnitState) -> None:
+        """Render a committed unit's page in the background (publish.export_unit writes it atomically and
+        records it in the force's state)."""
+        if self._pages is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            from analysis.pipeline.run_force import skip_slow_optional_imports
+
+            skip_slow_optional_imports()
+            self._pages = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pages")
+            self._export_code = export_digest()
+
+        def render() -> float:
+            began = time.perf_counter()
+            publish.export_unit(self.out, state, self._export_code, tuple(self.settings["hidden_tags"]))
+            seconds = round(time.perf_counter() - began, 3)
+            state.info.setdefault("timings", {})["export"] = seconds
+            cache.save(self.out, state)
+            return seconds
+
+        self._page_futures[state.unit] = self._pages.submit(render)
+
+    def finish_pages(self) -> None:
+        """Wait for the pages being rendered; a page that failed fails its force (state and summary)."""
+        futures, self._page_futures = self._page_futures, {}
+        for unit, future in futures.items():
+            try:
+                seconds = future.result()
+            except Exception as error:  # noqa: BLE001 - one page's failure fails that force only
+                log.debug("page export failed for %s", unit, exc_info=True)
+                text = str(error).strip()
+                failure = {"kind": "export", "cell": "page export", "cell_id": "", "ename": type(error).__name__,
+                           "evalue": text.splitlines()[0] if text else ""}
+                state = cache.load(self.out, unit)
+                if state is not None:
+                    state.status, state.error, state.html_digest = FAILED, failure, None
+                    cache.save(self.out, state)
+                (publish.unit_dir(self.out, unit) / layout.ERROR).write_text(format_error(unit, failure) + "\n",
+                                                                            encoding="utf-8")
+                outcome = self.outcomes.get(unit)
+                if outcome is not None:
+                    outcome.status, outcome.error = FAILED, failure
+                self.echo(f"{unit}: failed at {format_error(unit, failure).split(': ', 1)[1]}")
+                continue
+            outcome = self.outcomes.get(unit)
+            if outcome is not None:
+                outcome.timings["export"] = round(seconds, 3)
+                outcome.seconds = round(outcome.seconds + seconds, 3)
+
     def abort(self) -> None:
+        if self._pages is not None:  # the page being rendered finishes (atomic write); queued ones are dropped
+            self._pages.shutdown(wait=True, cancel_futures=True)
+            self._page_futures.clear()
         if self._executor is not None:
             self._executor.interrupt()
         for staging in self.in_flight:
@@ -286,6 +358,8 @@ class _Session:
         layout.clean_leftovers(self.out)
 
     def close(self) -> None:
+        if self._pages is not None:
+            self._pages.shutdown(wait=True, cancel_futures=True)
         if self._executor is not None and self._given is None:
             self._executor.close()
 

@@ -299,10 +299,15 @@ def skip_slow_optional_imports() -> None:
 
 
 
-def init_local_worker() -> None:
+def init_local_worker(prewarm: tuple[str, float, tuple[str, ...]] | None = None) -> None:
     """Initialise a process-pool worker: the orchestrator handles Ctrl-C; SIGTERM (sent by the orchestrator
     when the run is interrupted) kills this worker's kernels and exits at once. The staging folder of the
-    run in progress is removed by the orchestrator."""
+    run in progress is removed by the orchestrator.
+
+    With `prewarm` (kernel name, start timeout, warm-up imports) the worker's kernel is started now and
+    imports its modules while the worker imports papermill and validates its first force's data; a kernel
+    that fails here is replaced when the first notebook asks for it (kernels.acquire).
+    """
     import signal
 
     skip_slow_optional_imports()
@@ -316,3 +321,10 @@ def init_local_worker() -> None:
     from multiprocessing import util
 
     util.Finalize(None, kernels.shutdown_all, exitpriority=10)
+    if prewarm is not None:
+        try:
+            kernels.prewarm(*prewarm)
+        except Exception:  # noqa: BLE001 - an initializer that raises would break the whole pool
+            log.warning("could not pre-start this worker's kernel; it will be started for the first notebook",
+                        exc_info=True)
+            kernels.discard()

@@ -28,8 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.genmod import cov_struct, families
+from statsmodels.genmod.generalized_estimating_equations import GEE
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
     IterationLimitWarning,
@@ -122,11 +124,11 @@ def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, expo
             raise ValueError("exposure must be positive")
         offset_kw = {"exposure": expo}
     if se == "gee":
-        model = sm.GEE(y, x, groups=groups, family=family, cov_struct=sm.cov_struct.Exchangeable(), **offset_kw)
+        model = GEE(y, x, groups=groups, family=family, cov_struct=cov_struct.Exchangeable(), **offset_kw)
         fit, kinds = fit_collecting_warnings(lambda: model.fit(maxiter=maxiter, cov_type="bias_reduced"))
         converged = bool(getattr(fit, "converged", True))
     elif collapsed is not None:
-        model = sm.GLM(collapsed.endog, collapsed.x, family=family)
+        model = GLM(collapsed.endog, collapsed.x, family=family)
         kwargs = {"maxiter": maxiter}
         if se == "cluster":
             kwargs.update(cov_type="cluster", cov_kwds={"groups": collapsed.groups, "use_correction": False},
@@ -134,7 +136,7 @@ def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, expo
         fit, kinds = fit_collecting_warnings(lambda: model.fit(**kwargs))
         converged = bool(fit.converged)
     else:
-        model = sm.GLM(y, x, family=family, **offset_kw)
+        model = GLM(y, x, family=family, **offset_kw)
         kwargs: dict = {"maxiter": maxiter}
         if scale:
             kwargs["scale"] = "X2"
@@ -235,7 +237,7 @@ def poisson_dispersion(y, x, exposure=None, maxiter: int = 100) -> Dispersion:
     method = "Pearson chi-square / residual df, chi-square test on residual df"
     kw = {"exposure": np.asarray(exposure, dtype=float)} if exposure is not None else {}
     fit, _ = fit_collecting_warnings(
-        lambda: sm.GLM(np.asarray(y, float), np.asarray(x, float), family=sm.families.Poisson(), **kw)
+        lambda: GLM(np.asarray(y, float), np.asarray(x, float), family=families.Poisson(), **kw)
         .fit(maxiter=maxiter))
     df = float(fit.df_resid)
     if df <= 0:
@@ -253,7 +255,7 @@ def logistic_regression(outcome, covariates: pd.DataFrame, cluster=None, se: str
     cluster: optional labels (e.g. force code) per row; se: "auto", "model", "robust", "cluster" or "gee" (see
     module doc). The intercept row is left out of the table unless include_intercept=True.
     """
-    return _glm(outcome, covariates, sm.families.Binomial(), "odds ratio", cluster, se, level, maxiter,
+    return _glm(outcome, covariates, families.Binomial(), "odds ratio", cluster, se, level, maxiter,
                 include_intercept=include_intercept)
 
 
@@ -269,5 +271,5 @@ def poisson_regression(counts, covariates: pd.DataFrame, exposure=None, cluster=
     """
     if scale not in (None, "pearson"):
         raise ValueError(f"scale must be None or 'pearson', got {scale!r}")
-    return _glm(counts, covariates, sm.families.Poisson(), "rate ratio", cluster, se, level, maxiter,
+    return _glm(counts, covariates, families.Poisson(), "rate ratio", cluster, se, level, maxiter,
                 exposure=exposure, scale=scale, include_intercept=include_intercept)
