@@ -200,8 +200,10 @@ def read_force(directory: Path, force_code: str) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def read_all(directory: Path, forces: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Stack every force's validated tables (or those listed) into one frame per table.
+def read_all(directory: Path, forces: list[str] | None = None,
+             tables: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+    """Stack every force's validated tables (or those listed) into one frame per table; `tables` limits
+    which contract tables are read (default: all).
 
     Each table is read for all forces at the Arrow level and converted to pandas once, which is several
     times faster than reading and typing each force's file separately.
@@ -211,8 +213,12 @@ def read_all(directory: Path, forces: list[str] | None = None) -> dict[str, pd.D
 
     directory = Path(directory)
     codes = forces if forces is not None else list_forces(directory)
+    unknown = sorted(set(tables or ()) - set(TABLES))
+    if unknown:
+        raise KeyError(f"not tables of the contract: {unknown}")
+    chosen = {name: TABLES[name] for name in TABLES if tables is None or name in tables}
     tables = {}
-    for name, table in TABLES.items():
+    for name, table in chosen.items():
         paths = [directory / code / f"{name}.parquet" for code in codes]
         missing = [p for p in paths if not p.exists()]
         if missing:

@@ -13,6 +13,7 @@ import pytest
 
 from analysis.contract import TABLES
 from analysis.indicators import ForceData, compute_force, compute_national
+from analysis.indicators.national import NATIONAL_TABLES
 from analysis.results import NATIONAL
 from analysis.synthetic import load_config
 from analysis.synthetic.generate import generate_national
@@ -24,14 +25,26 @@ def _results(config):
     forces = generate_national(config)
     force_results = pd.concat([compute_force(code, tables) for code, tables in forces.items()], ignore_index=True)
     stacked = {name: pd.concat([f[name] for f in forces.values()], ignore_index=True) for name in TABLES}
-    return force_results, compute_national(force_results, ForceData(stacked))
+    return force_results, compute_national(force_results, ForceData(stacked)), stacked
 
 
 @pytest.fixture(scope="session")
-def default_run():
+def default_data():
     config = load_config()
-    force_results, national = _results(config)
-    return config.planted, force_results, national
+    force_results, national, stacked = _results(config)
+    return config.planted, force_results, national, stacked
+
+
+@pytest.fixture(scope="session")
+def default_run(default_data):
+    return default_data[:3]
+
+
+def test_national_indicators_need_only_the_national_tables(default_data):
+    """The national notebook reads only NATIONAL_TABLES of the validated data: same national table."""
+    _, force_results, national, stacked = default_data
+    only = compute_national(force_results, ForceData({name: stacked[name] for name in NATIONAL_TABLES}))
+    pd.testing.assert_frame_equal(only, national)
 
 
 def _row(table: pd.DataFrame, force: str, indicator: str, breakdown: str, category: str) -> pd.Series:
@@ -97,7 +110,7 @@ def test_no_ethnicity_difference_flagged_when_the_parameter_is_off(default_run):
 def test_planted_ethnicity_difference_is_detected_when_switched_on():
     on = load_config(suspect_ethnicity=True)
     planted = on.planted["suspect_ethnicity"]
-    _, national = _results(on)
+    _, national, _ = _results(on)
     flagged = _row(national, NATIONAL, "NA04", "difference from adult population", "forces flagged")
     named = set(planted["forces"])
     detected = set(flagged["note"].split(", "))

@@ -24,6 +24,10 @@ from analysis.stats.multiple import benjamini_hochberg
 
 OUTER = 0.998
 INNER = 0.95
+
+# The validated tables the national indicators read (the rest comes from the forces' results tables), so the
+# national notebook reads only these for all forces.
+NATIONAL_TABLES: tuple[str, ...] = ("force_profile", "offences", "offence_suspects", "victims")
 FDR = 0.05
 #: Cluster-robust errors with force as the cluster are unreliable with few forces (t on forces - 1 df).
 MIN_FORCES_FOR_MODELS = 10

@@ -12,6 +12,10 @@ executed notebook afterwards), which
 Imported modules stay loaded (that is the point); notebooks must not rely on module-level state changed by an
 earlier run. With `reuse=False` every notebook gets a fresh kernel, as papermill does by default.
 
+A local worker pre-warms its kernel when the worker starts (`prewarm`: the kernel is launched and the
+warm-up queued without waiting), so the imports overlap the worker's own start-up; `acquire` then waits only
+for what is left of the warm-up, and replaces a kernel that died meanwhile.
+
 Kernels are started in their own session by jupyter_client (a Ctrl-C at the terminal does not reach them) and
 exit by themselves when their parent process dies (ipykernel's parent poller). History is disabled: it is not
 needed in batch runs and its SQLite file is shared by all kernels.

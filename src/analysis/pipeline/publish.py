@@ -1,9 +1,10 @@
 """The reviewer-facing end of a run: re-render pages that are out of date, and write OUT/index.html.
 
 A page is current when it was rendered from the unit's current run by the current export code (its state's
-`html_digest` equals `page_digest`). Pages are normally rendered by the worker right after the notebook ran;
-this module re-renders them when only the export code or templates changed (no notebook is re-run), and
-`python -m analysis export` re-renders them all. Provenance comes from the executed notebook's metadata, so a
+`html_digest` equals `page_digest`). During a run, `export_unit` renders each unit's page as soon as the unit
+is committed (in the orchestrator's page thread, analysis.pipeline.run); this module also re-renders pages
+when only the export code or templates changed (no notebook is re-run), and `python -m analysis export`
+re-renders them all. Provenance comes from the executed notebook's metadata, so a
 re-rendered page shows the run it came from.
 """
 

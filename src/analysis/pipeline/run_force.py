@@ -1,6 +1,7 @@
 """One notebook run, as executed by a worker: validate the force's data, execute the notebook with papermill in
 the run's own working directory (its staging folder), check what it wrote, record provenance in the executed
-notebook's metadata and export the reviewer page.
+notebook's metadata and, when the task asks for it (`export`), render the reviewer page. The pipeline's own
+runs leave the page to the orchestrator (analysis.pipeline.run renders it in a background thread).
 
 Everything is written inside the staging folder; the orchestrator commits the folder (layout.commit) only
 after the run has ended, so an interrupted run leaves nothing half-written in place. A failure of the

@@ -89,7 +89,7 @@ class NationalContext:
 
     synthetic: bool
     force_results: pd.DataFrame
-    data: ForceData
+    data: ForceData  # the validated tables the national indicators use (NATIONAL_TABLES), all forces
     results: pd.DataFrame
     output_dir: Path
     failed_forces: list[str]
@@ -118,8 +118,10 @@ def read_force_results(results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
 
 def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None, output_dir: str | Path | None,
                      params_file: str | Path | None) -> NationalContext:
-    """Check the parameters, read every force's results and the validated data, compute the national table."""
+    """Check the parameters, read every force's results and the validated tables the national indicators use
+    (indicators.national.NATIONAL_TABLES), compute the national table."""
     from analysis.indicators import compute_national
+    from analysis.indicators.national import NATIONAL_TABLES
 
     res_path = resolve_dir(results_dir, paths.OUTPUTS_DIR / "forces")
     data_path = resolve_dir(data_dir, paths.SYNTHETIC_DIR)
@@ -127,7 +129,7 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
         raise ParameterError(f"data_dir {data_path} does not exist")
     force_results, missing = read_force_results(res_path)
     forces = sorted(force_results["force_code"].unique())
-    data = ForceData(returns_io.read_all(data_path, forces))
+    data = ForceData(returns_io.read_all(data_path, forces, tables=NATIONAL_TABLES))
     table = compute_national(force_results, data)
     out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "national")
     results.write(table, out / "results.parquet")
