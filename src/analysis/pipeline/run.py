@@ -172,7 +172,7 @@ class _Session:
         self.in_flight: list[Path] = []
         self.described: dict[str, Any] = {"kind": "none", "workers": 0}
         self.progress = sys.stderr.isatty() if config.progress is None else config.progress
-        self._pages = None  # a one-thread pool rendering force pages (created with the first page)
+        self._pages = None  # a one-thread pool rendering pages (created with the first page)
         self._page_futures: dict[str, Any] = {}
 
     @property
@@ -300,7 +300,7 @@ class _Session:
 
     def render_page(self, state: UnitState) -> None:
         """Render a committed unit's page in the background (publish.export_unit writes it atomically and
-        records it in the force's state)."""
+        records it in the unit's state)."""
         if self._pages is None:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -321,7 +321,7 @@ class _Session:
         self._page_futures[state.unit] = self._pages.submit(render)
 
     def finish_pages(self) -> None:
-        """Wait for the pages being rendered; a page that failed fails its force (state and summary)."""
+        """Wait for the pages being rendered; a page that failed fails its unit (state, error.txt, summary)."""
         futures, self._page_futures = self._page_futures, {}
         for unit, future in futures.items():
             try:
