@@ -9,7 +9,7 @@ For each return found by `discover` (DESIGN.md section 2, "ingest"):
 5. if, and only if, nothing failed: type it (`returns_io.to_canonical`), prove that no value changed in typing
    (`verify.typing_losses`), optionally pseudonymise identifiers (`pseudonymise`), write it with
    `returns_io.write_force` into a temporary folder, read it back and compare (`verify.parquet_losses`), then
-   rename it into OUT/<force>/ (`atomic.publish_directory`);
+   rename it into OUT/<force>/ (`analysis.atomic.publish_directory`);
 6. write REPORTS/<force>/ (errors.csv, errors.md, normalisations.csv), whatever the outcome.
 
 Input files are only ever opened for reading. A return that fails is not written, and leaves any earlier
@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from analysis import reference, returns_io
 from analysis.contract import SYNTHETIC_FORCE_CODE_PATTERN, TABLES
-from analysis.ingest.atomic import publish_directory
+from analysis.atomic import publish_directory
 from analysis.ingest.discover import ReturnSource, discover, ignored
 from analysis.ingest.issues import Issue, Normalisation, ReadError
 from analysis.ingest.normalise import NormalisedReturn, normalise

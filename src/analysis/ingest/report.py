@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.ingest.atomic import publish_directory
+from analysis.atomic import publish_directory
 from analysis.ingest.issues import INGEST_RULES, ISSUE_COLUMNS, NORMALISATION_COLUMNS, Issue, Normalisation
 
 #: errors.md lists this many problems; errors.csv always has all of them.

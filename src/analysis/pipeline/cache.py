@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.pipeline.hashing import Inputs, describe_changes, file_digest
-from analysis.report.export import write_text_atomic
+from analysis.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 

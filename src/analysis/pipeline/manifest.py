@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.paths import PROJECT_ROOT
-from analysis.report.export import write_text_atomic
+from analysis.atomic import write_text_atomic
 
 #: Packages whose versions are recorded (distribution names).
 CORE_PACKAGES = (

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.report.export import TEMPLATES_DIR, TEMPLATE_NAME, ExportError, _now, find_network_requests, write_text_atomic
+from analysis.atomic import write_text_atomic
+from analysis.report.export import TEMPLATES_DIR, TEMPLATE_NAME, ExportError, _now, find_network_requests
 
 STATUS_ORDER = ("ok", "failed", "skipped-invalid", "not run")
 
