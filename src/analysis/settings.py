@@ -11,9 +11,7 @@ from typing import Any
 
 import yaml
 
-from analysis.paths import PARAMS_DIR
-
-PIPELINE_YAML = PARAMS_DIR / "pipeline.yaml"
+from analysis.paths import PIPELINE_YAML
 
 DISCLOSURE_DEFAULTS: dict[str, Any] = {
     "threshold": 10,

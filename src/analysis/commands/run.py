@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 from analysis.paths import OUTPUTS_DIR
-from analysis.settings import PIPELINE_YAML
+from analysis.paths import PIPELINE_YAML
 
 log = logging.getLogger(__name__)
 

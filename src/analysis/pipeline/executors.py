@@ -47,12 +47,6 @@ class Executor(ABC):
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "workers": self.workers}
 
-    def __enter__(self) -> Executor:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
 
 class LocalExecutor(Executor):
     """A pool of `jobs` worker processes (default: os.cpu_count()).

@@ -126,7 +126,6 @@ class WarmKernel:
         self.startup_timeout = startup_timeout
         self.km = None
         self.kc = None
-        self.runs = 0
         self.start_seconds = 0.0
         self.pending: str | None = None  # msg_id of a queued warm-up not yet answered
         self._began = 0.0
@@ -150,7 +149,6 @@ class WarmKernel:
         self.kc = self.km.client()
         self.kc.allow_stdin = False
         self.kc.start_channels()
-        self.runs = 0
         with _lock:
             _all.append(self)
 

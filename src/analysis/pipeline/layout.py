@@ -62,14 +62,6 @@ def commit(staging: Path, final: Path) -> Path:
     return final
 
 
-def replace_with_note(final: Path, out_dir: str | Path, unit: str, filename: str, text: str) -> Path:
-    """Replace a unit's folder by one holding a single note (e.g. why its data could not be used)."""
-    staging = new_staging(out_dir, unit)
-    staging.mkdir(parents=True)
-    (staging / filename).write_text(text, encoding="utf-8")
-    return commit(staging, final)
-
-
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
@@ -92,7 +84,7 @@ def clean_leftovers(out_dir: str | Path) -> list[Path]:
 
 
 def temporary_files(out_dir: str | Path) -> list[Path]:
-    """Files or folders under OUT that belong to an unfinished write (used by tests and `status`)."""
+    """Files or folders under OUT that belong to an unfinished write (used by the tests to check that nothing half-written is left)."""
     out_dir = Path(out_dir)
     found = [p for p in out_dir.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(_ASIDE)]
     staging_root = out_dir / STAGING

@@ -11,7 +11,6 @@ re-rendered page shows the run it came from.
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from analysis.paths import REFERENCE_DIR
 from analysis.pipeline import cache, layout
 from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK, UnitState
 from analysis.pipeline.hashing import combine
-from analysis.pipeline.run_force import format_error, format_validation
+from analysis.pipeline.run_force import format_failure, format_validation
 
 
 def page_digest(export_code: str, state: UnitState) -> str:
@@ -42,20 +41,43 @@ def stale_pages(out_dir: Path, states: list[UnitState], export_code: str) -> lis
 
 
 def export_unit(out_dir: Path, state: UnitState, export_code: str, hidden_tags: tuple[str, ...]) -> Path:
-    """Render one unit's page from its executed notebook and record it in the unit's state."""
-    from analysis.report.export import export_html
+    """Render one unit's page from its executed notebook (read once: its provenance is in its metadata)
+    and record it in the unit's state."""
+    import nbformat
+
+    from analysis.atomic import write_text_atomic
+    from analysis.report.export import render_notebook
 
     folder = unit_dir(out_dir, state.unit)
-    notebook = folder / layout.NOTEBOOK
-    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {}).get("analysis", {})
-    provenance = meta.get("provenance", {})
+    nb = nbformat.read(folder / layout.NOTEBOOK, as_version=4)
+    provenance = dict(nb.metadata.get("analysis", {}).get("provenance", {}))
     synthetic = bool(state.info.get("synthetic", provenance.get("synthetic", False)))
-    title = state.info.get("title") or state.unit
-    path = export_html(notebook, folder / layout.HTML, title=title, synthetic=synthetic, provenance=provenance,
-                       index_href=index_href(state.unit), hidden_tags=frozenset(hidden_tags))
+    page = render_notebook(nb, title=state.info.get("title") or state.unit, synthetic=synthetic,
+                           provenance=provenance, index_href=index_href(state.unit), resources_path=folder,
+                           hidden_tags=frozenset(hidden_tags))
+    path = write_text_atomic(folder / layout.HTML, page)
     state.html_digest = page_digest(export_code, state)
     cache.save(out_dir, state)
     return path
+
+
+def render_pages(out_dir: Path, states: list[UnitState], national: UnitState | None, export_code: str,
+                 hidden_tags: tuple[str, ...], *, only_stale: bool, progress: bool = False) -> list[str]:
+    """Render the pages of the successful units among `states` and `national` (only the stale ones with
+    `only_stale`); returns the units rendered."""
+    candidates = [s for s in states if s.status == OK] + ([national] if national and national.status == OK else [])
+    chosen = stale_pages(out_dir, candidates, export_code) if only_stale else candidates
+    items = chosen
+    if progress and chosen:
+        from tqdm import tqdm
+
+        items = tqdm(chosen, desc="pages", unit="page")
+    rendered = []
+    for state in items:
+        if (unit_dir(out_dir, state.unit) / layout.NOTEBOOK).is_file():
+            export_unit(out_dir, state, export_code, hidden_tags)
+            rendered.append(state.unit)
+    return rendered
 
 
 def region_labels(reference_dir: Path = REFERENCE_DIR) -> dict[str, str]:
@@ -70,7 +92,7 @@ def _reason(state: UnitState | None) -> str:
     if state is None:
         return ""
     if state.status == FAILED and state.error:
-        return format_error(state.unit, state.error).split(": ", 1)[1]
+        return format_failure(state.error)
     if state.status == INVALID and state.validation:
         return f"{format_validation(state.validation, example=False)} (listed in forces/{state.unit}/{layout.VALIDATION})"
     return ""
@@ -132,19 +154,8 @@ def export_all(out_dir: Path, *, hidden_tags: tuple[str, ...], only_stale: bool 
         raise FileNotFoundError(f"no run recorded in {out_dir} (manifest.json missing): run `python -m analysis run` first")
     states = cache.load_all(out_dir)
     national = cache.load(out_dir, NATIONAL)
-    export_code = export_digest()
-    candidates = [s for s in states.values() if s.status == OK] + ([national] if national and national.status == OK else [])
-    chosen = stale_pages(out_dir, candidates, export_code) if only_stale else candidates
-    rendered = []
-    items = chosen
-    if progress and chosen:
-        from tqdm import tqdm
-
-        items = tqdm(chosen, desc="pages", unit="page")
-    for state in items:
-        if (unit_dir(out_dir, state.unit) / layout.NOTEBOOK).is_file():
-            export_unit(out_dir, state, export_code, hidden_tags)
-            rendered.append(state.unit)
+    rendered = render_pages(out_dir, list(states.values()), national, export_digest(), hidden_tags,
+                            only_stale=only_stale, progress=progress)
     forces = sorted(manifest.get("forces") or states)
     index = write_site_index(out_dir, forces, states, national, synthetic=bool(manifest.get("synthetic")),
                              provenance=run_provenance_from_manifest(manifest))

@@ -26,21 +26,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from analysis.paths import OUTPUTS_DIR, PACKAGE_DIR, PARAMS_DIR, SYNTHETIC_DIR
+from analysis.paths import OUTPUTS_DIR, PACKAGE_DIR, PARAMS_DIR, PIPELINE_YAML, SYNTHETIC_DIR
 from analysis.pipeline import cache, layout, publish
 from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK, UnitState
 from analysis.pipeline.config import pipeline_settings, project_path
 from analysis.pipeline.executors import Executor, make_executor
-from analysis.pipeline.hashing import export_digest, file_digest, shared_components
+from analysis.pipeline.hashing import Shared, export_digest, file_digest, notebook_digest, shared_components
 from analysis.pipeline.manifest import build_manifest, display_path, git_state, notebook_provenance, now, package_versions, write_manifest
 from analysis.pipeline.plan import PlanError, UnitPlan, group_reasons, list_forces, plan_forces, plan_national, select
 from analysis.pipeline.summary import CURRENT, RunReport, UnitResult
-from analysis.pipeline.run_force import NotebookOutcome, NotebookTask, format_error, format_validation, run_notebook_task
-from analysis.settings import PIPELINE_YAML
+from analysis.pipeline.run_force import (NotebookOutcome, NotebookTask, exception_record, format_error, format_failure,
+                                         format_validation, run_notebook_task)
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
     prune_forces_not_in_data(out, forces, echo)
     git = git_state()
     shared = shared_components(force_nb, params_file, package_dir=config.package_dir)
+    export_code = export_digest()
     plans = plan_forces(out, data_dir, shared, forces, selected, rerun=config.rerun)
     due = [p for p in plans if p.due]
     for line in group_reasons(plans):
@@ -104,7 +105,7 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
         echo(f"forces: {len(selected)} current, nothing to run")
     report.timings["plan"] = round(time.perf_counter() - step, 3)
 
-    run = _Session(config, settings, out, data_dir, params_file, git, executor, echo)
+    run = _Session(config, settings, out, data_dir, params_file, git, executor, echo, export_code)
     with interrupt_signals():
         try:
             step = time.perf_counter()
@@ -112,7 +113,7 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
             report.timings["forces"] = round(time.perf_counter() - step, 3)
             states = {code: s for code, s in cache.load_all(out).items() if code in forces}
             step = time.perf_counter()
-            national_result = run.national(national_nb, states, plans)
+            national_result = run.national(national_nb, states, plans, shared)
             report.timings["national"] = round(time.perf_counter() - step, 3)
             step = time.perf_counter()
             run.finish_pages()
@@ -131,11 +132,8 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
     synthetic = config.data_dir is None or Path(data_dir) == SYNTHETIC_DIR.resolve() or any(
         s.info.get("synthetic") for s in states.values())
     step = time.perf_counter()
-    export_code = export_digest()
-    ok_states = [s for s in states.values() if s.status == OK] + ([national_state] if national_state and national_state.status == OK else [])
-    stale = publish.stale_pages(out, ok_states, export_code)
-    for state in _progress(stale, run.progress, "pages"):
-        publish.export_unit(out, state, export_code, tuple(settings["hidden_tags"]))
+    publish.render_pages(out, list(states.values()), national_state, export_code, tuple(settings["hidden_tags"]),
+                         only_stale=True, progress=run.progress)
     report.timings["export"] = round(time.perf_counter() - step, 3)
 
     step = time.perf_counter()
@@ -163,8 +161,9 @@ class _Session:
     """The executor and bookkeeping of one run (created lazily: a run with nothing to do starts no worker)."""
 
     def __init__(self, config: RunConfig, settings: dict, out: Path, data_dir: Path, params_file: Path,
-                 git: dict, executor: Executor | None, echo: Callable[[str], None]):
+                 git: dict, executor: Executor | None, echo: Callable[[str], None], export_code: str):
         self.config, self.settings, self.out, self.data_dir = config, settings, out, data_dir
+        self.export_code = export_code  # digest of the page-rendering code, recorded with each page
         self.params_file, self.git, self.echo = params_file, git, echo
         self._given = executor
         self._executor: Executor | None = None
@@ -198,10 +197,10 @@ class _Session:
         s = self.settings
         return NotebookTask(
             unit=unit, notebook=str(notebook), parameters=parameters, staging_dir=str(staging),
-            provenance=provenance, index_href=publish.index_href(unit), kernel_name=s["kernel_name"],
+            provenance=provenance, kernel_name=s["kernel_name"],
             reuse_kernel=s["reuse_kernels"], warm_imports=tuple(s["warm_imports"]),
             start_timeout=float(s["start_timeout"]), cell_timeout=s["cell_timeout"],
-            hidden_tags=tuple(s["hidden_tags"]), **extra)
+            **extra)
 
     def forces(self, due: list[UnitPlan], notebook: Path) -> dict[str, NotebookOutcome]:
         executor = self.executor
@@ -211,7 +210,7 @@ class _Session:
             parameters = {"force_code": plan.unit, "data_dir": str(self.data_dir), "output_dir": str(staging),
                           "params_file": str(self.params_file)}
             task = self.task(plan.unit, notebook, parameters, staging, layout.force_dir(self.out, plan.unit), plan,
-                             data_dir=str(self.data_dir), export=False)
+                             data_dir=str(self.data_dir))
             self.in_flight.append(staging)
             futures[executor.submit(run_notebook_task, task)] = (plan, task)
         failed = 0
@@ -229,16 +228,16 @@ class _Session:
             bar.update(1)
             bar.set_postfix(running=min(executor.workers, pending), failed=failed)
             if outcome.status == FAILED:
-                bar.write(f"{plan.unit}: failed at {format_error(plan.unit, outcome.error).split(': ', 1)[1]}")
+                bar.write(f"{plan.unit}: failed at {format_failure(outcome.error)}")
             elif outcome.status == INVALID:
                 bar.write(f"{plan.unit}: data failed validation, skipped (see {layout.force_dir(self.out, plan.unit) / layout.VALIDATION})")
         bar.close()
         return self.outcomes
 
-    def national(self, notebook: Path, states: dict[str, UnitState], plans: list[UnitPlan]) -> UnitResult:
+    def national(self, notebook: Path, states: dict[str, UnitState], plans: list[UnitPlan], shared: Shared) -> UnitResult:
         if not notebook.is_file():
             return UnitResult(NATIONAL, "not run", failure=f"national notebook not found: {notebook}")
-        shared = shared_components(notebook, self.params_file, package_dir=self.config.package_dir)
+        shared = replace(shared, notebook=notebook_digest(notebook))  # the forces' inputs, with this notebook
         plan = plan_national(self.out, shared, states, {p.unit: p.inputs for p in plans}, rerun=self.config.rerun)
         if not plan.inputs.components["results"]:
             return UnitResult(NATIONAL, "not run", failure="no force has results to collate")
@@ -252,7 +251,7 @@ class _Session:
                       "output_dir": str(staging), "params_file": str(self.params_file)}
         synthetic = any(s.info.get("synthetic") for s in states.values()) or self.config.data_dir is None
         task = self.task(NATIONAL, notebook, parameters, staging, layout.national_dir(self.out), plan,
-                         title="National findings", synthetic=synthetic, validate=False, export=False)
+                         title="National findings", synthetic=synthetic)
         self.in_flight.append(staging)
         bar = _bar(1, "national report", self.progress)
         future = self.executor.submit(run_notebook_task, task)
@@ -271,7 +270,7 @@ class _Session:
         staging = Path(outcome.staging_dir)
         staging.mkdir(parents=True, exist_ok=True)
         final = publish.unit_dir(self.out, plan.unit)
-        results_digest = html_digest = None
+        results_digest = None
         if outcome.status == OK:
             if (staging / layout.RESULTS).is_file():
                 results_digest = file_digest(staging / layout.RESULTS)
@@ -288,9 +287,6 @@ class _Session:
             error=outcome.error, validation=outcome.validation, reason="; ".join(plan.reasons),
             info={**outcome.info, "timings": outcome.timings},
         )
-        if outcome.status == OK and (staging / layout.HTML).is_file():
-            html_digest = publish.page_digest(export_digest(), state)
-        state.html_digest = html_digest
         layout.commit(staging, final)
         cache.save(self.out, state)
         self.outcomes[plan.unit] = outcome
@@ -308,11 +304,10 @@ class _Session:
 
             skip_slow_optional_imports()
             self._pages = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pages")
-            self._export_code = export_digest()
 
         def render() -> float:
             began = time.perf_counter()
-            publish.export_unit(self.out, state, self._export_code, tuple(self.settings["hidden_tags"]))
+            publish.export_unit(self.out, state, self.export_code, tuple(self.settings["hidden_tags"]))
             seconds = round(time.perf_counter() - began, 3)
             state.info.setdefault("timings", {})["export"] = seconds
             cache.save(self.out, state)
@@ -328,9 +323,7 @@ class _Session:
                 seconds = future.result()
             except Exception as error:  # noqa: BLE001 - one page's failure fails that force only
                 log.debug("page export failed for %s", unit, exc_info=True)
-                text = str(error).strip()
-                failure = {"kind": "export", "cell": "page export", "cell_id": "", "ename": type(error).__name__,
-                           "evalue": text.splitlines()[0] if text else ""}
+                failure = exception_record(error, kind="export", cell="page export")
                 state = cache.load(self.out, unit)
                 if state is not None:
                     state.status, state.error, state.html_digest = FAILED, failure, None
@@ -340,7 +333,7 @@ class _Session:
                 outcome = self.outcomes.get(unit)
                 if outcome is not None:
                     outcome.status, outcome.error = FAILED, failure
-                self.echo(f"{unit}: failed at {format_error(unit, failure).split(': ', 1)[1]}")
+                self.echo(f"{unit}: failed at {format_failure(failure)}")
                 continue
             outcome = self.outcomes.get(unit)
             if outcome is not None:
@@ -370,10 +363,7 @@ def _outcome(future, task: NotebookTask) -> NotebookOutcome:
         return future.result()
     except Exception as error:  # noqa: BLE001 - isolate the failure to this unit
         log.debug("worker failed for %s", task.unit, exc_info=True)
-        text = str(error).strip()
-        return NotebookOutcome(task.unit, FAILED, task.staging_dir, 0.0,
-                               error={"kind": "worker", "cell": "", "cell_id": "", "ename": type(error).__name__,
-                                      "evalue": text.splitlines()[0] if text else ""})
+        return NotebookOutcome(task.unit, FAILED, task.staging_dir, 0.0, error=exception_record(error, kind="worker"))
 
 
 def _keep_only(folder: Path, names: set[str]) -> None:
@@ -382,11 +372,12 @@ def _keep_only(folder: Path, names: set[str]) -> None:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
-def _failure_text(state: UnitState | None) -> str:
+def _failure_text(state: UnitState | NotebookOutcome | None) -> str:
+    """The summary's failure column for a unit's state or a run's outcome."""
     if state is None:
         return ""
     if state.status == FAILED and state.error:
-        return format_error(state.unit, state.error).split(": ", 1)[1]
+        return format_failure(state.error)
     if state.status == INVALID:
         return format_validation(state.validation or "")
     return ""
@@ -396,12 +387,7 @@ def _force_result(plan: UnitPlan, *, outcomes_so_far: dict[str, NotebookOutcome]
     """The summary line of a force: how its run ended, or its recorded status when it did not run."""
     outcome = outcomes_so_far.get(plan.unit)
     if outcome is not None:
-        text = ""
-        if outcome.status == FAILED:
-            text = format_error(plan.unit, outcome.error).split(": ", 1)[1]
-        elif outcome.status == INVALID:
-            text = format_validation(outcome.validation or "")
-        return UnitResult(plan.unit, outcome.status, outcome.seconds, "; ".join(plan.reasons), text)
+        return UnitResult(plan.unit, outcome.status, outcome.seconds, "; ".join(plan.reasons), _failure_text(outcome))
     previous = plan.previous
     if plan.due:  # the run was interrupted before this unit finished
         return UnitResult(plan.unit, "interrupted", reason="; ".join(plan.reasons), failure="run again to complete it")
@@ -478,11 +464,3 @@ def _bar(total: int, desc: str, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, unit="run", disable=not enabled, file=sys.stderr, dynamic_ncols=True)
-
-
-def _progress(items: list, enabled: bool, desc: str):
-    if not items:
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc=desc, unit="page", disable=not enabled, file=sys.stderr)

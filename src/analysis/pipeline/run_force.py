@@ -1,7 +1,7 @@
 """One notebook run, as executed by a worker: validate the force's data, execute the notebook with papermill in
 the run's own working directory (its staging folder), check what it wrote, record provenance in the executed
-notebook's metadata and, when the task asks for it (`export`), render the reviewer page. The pipeline's own
-runs leave the page to the orchestrator (analysis.pipeline.run renders it in a background thread).
+notebook's metadata. The reviewer page is rendered afterwards by the orchestrator (analysis.pipeline.run,
+in a background thread), from the committed notebook.
 
 Everything is written inside the staging folder; the orchestrator commits the folder (layout.commit) only
 after the run has ended, so an interrupted run leaves nothing half-written in place. A failure of the
@@ -24,7 +24,8 @@ from typing import Any
 
 from analysis.pipeline import kernels
 from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK
-from analysis.pipeline.layout import ERROR, HTML, NOTEBOOK, RESULTS
+from analysis.atomic import write_text_atomic
+from analysis.pipeline.layout import ERROR, NOTEBOOK, RESULTS
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,11 @@ class NotebookTask:
     title: str = ""  # page title; for a force, built from its force_profile when empty
     synthetic: bool | None = None  # None: read from the force's force_profile.is_synthetic
     data_dir: str | None = None  # forces: validated before the run, profile read from here
-    validate: bool = True
-    export: bool = True
-    index_href: str | None = None
     kernel_name: str = "python3"
     reuse_kernel: bool = True
     warm_imports: tuple[str, ...] = ()
     start_timeout: float = 60.0
     cell_timeout: float | None = None
-    hidden_tags: tuple[str, ...] = ("hide", "parameters", "injected-parameters")
 
 
 @dataclass
@@ -85,14 +82,13 @@ def run_notebook_task(task: NotebookTask) -> NotebookOutcome:
             info.update(force_profile_info(task.data_dir, task.unit))
         except Exception:  # noqa: BLE001 - an unreadable profile is reported by validation
             log.debug("could not read the force profile of %s", task.unit, exc_info=True)
-        if task.validate:
-            step = time.perf_counter()
-            from analysis.validate import validate_force
+        step = time.perf_counter()
+        from analysis.validate import validate_force
 
-            report = validate_force(task.data_dir, task.unit)
-            timings["validate"] = round(time.perf_counter() - step, 3)
-            if not report.ok:
-                return done(INVALID, validation=report.summary())
+        report = validate_force(task.data_dir, task.unit)
+        timings["validate"] = round(time.perf_counter() - step, 3)
+        if not report.ok:
+            return done(INVALID, validation=report.summary())
         if synthetic is None:
             synthetic = info.get("synthetic", False)
     synthetic = bool(synthetic)
@@ -111,13 +107,6 @@ def run_notebook_task(task: NotebookTask) -> NotebookOutcome:
     if error is not None:
         (staging / ERROR).write_text(format_error(task.unit, error) + "\n", encoding="utf-8")
         return done(FAILED, error=error)
-    if task.export:
-        step = time.perf_counter()
-        from analysis.report.export import export_html
-
-        export_html(notebook_path, staging / HTML, title=title, synthetic=synthetic, provenance=provenance,
-                    index_href=task.index_href, hidden_tags=frozenset(task.hidden_tags))
-        timings["export"] = round(time.perf_counter() - step, 3)
     return done(OK)
 
 
@@ -160,9 +149,7 @@ def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict
     except Exception as failure:  # noqa: BLE001 - a dead kernel or a timeout fails this run only
         if task.reuse_kernel:
             kernels.discard()
-        text = str(failure).strip()
-        return {"kind": type(failure).__name__, "cell": "", "cell_id": "", "ename": type(failure).__name__,
-                "evalue": text.splitlines()[0] if text else ""}
+        return exception_record(failure)
     finally:
         timings["execute"] = round(time.perf_counter() - step, 3)
         if not task.reuse_kernel:
@@ -200,16 +187,14 @@ def check_results(path: Path, force_code: str) -> dict[str, Any] | None:
     from analysis import results
 
     if not path.is_file():
-        return {"kind": "results", "cell": "", "cell_id": "", "ename": "MissingResults",
-                "evalue": f"the notebook did not write {RESULTS}"}
+        return failure_record("results", "MissingResults", f"the notebook did not write {RESULTS}")
     try:
         frame = results.read(path)
     except Exception as failure:  # noqa: BLE001 - reported as this force's failure
-        return {"kind": "results", "cell": "", "cell_id": "", "ename": type(failure).__name__, "evalue": str(failure)}
+        return failure_record("results", type(failure).__name__, str(failure))
     other = sorted(set(frame["force_code"]) - {force_code})
     if other:
-        return {"kind": "results", "cell": "", "cell_id": "", "ename": "ResultsSchemaError",
-                "evalue": f"{RESULTS} holds rows for other forces: {other}"}
+        return failure_record("results", "ResultsSchemaError", f"{RESULTS} holds rows for other forces: {other}")
     return None
 
 
@@ -232,9 +217,8 @@ def finish_notebook(path: Path, provenance: dict[str, Any], *, status: str, erro
     timings["first_cell"] = durations[0][0] if durations else 0.0
     nb.metadata["analysis"] = {"provenance": provenance, "status": status, "error": error,
                                "timings": {k: v for k, v in timings.items()}}
-    tmp = path.with_name(f".{path.name}.tmp")
-    nbformat.write(nb, tmp)
-    os.replace(tmp, path)
+    text = nbformat.writes(nb)
+    write_text_atomic(path, text if text.endswith("\n") else text + "\n")  # as nbformat.write does
 
 
 def force_profile_info(data_dir: str, force_code: str) -> dict[str, Any]:
@@ -259,10 +243,27 @@ def default_title(unit: str, info: dict[str, Any]) -> str:
     return f"{name} ({unit}): force report" if name and name != unit else f"Force report: {unit}"
 
 
-def format_error(unit: str, error: dict[str, Any]) -> str:
-    """One line: where it failed and the error, e.g. `SYN02: In [5]: # Charge rate: ValueError: no offences`."""
+def failure_record(kind: str, ename: str, evalue: str, cell: str = "") -> dict[str, Any]:
+    """How a run failed, as recorded in its outcome, state and executed notebook (`cell_id` is set only for
+    a failing notebook cell, by `cell_error`)."""
+    return {"kind": kind, "cell": cell, "cell_id": "", "ename": ename, "evalue": evalue}
+
+
+def exception_record(error: BaseException, kind: str | None = None, cell: str = "") -> dict[str, Any]:
+    """The failure record of an exception: its type and the first line of its message."""
+    text = str(error).strip()
+    return failure_record(kind or type(error).__name__, type(error).__name__, text.splitlines()[0] if text else "", cell)
+
+
+def format_failure(error: dict[str, Any]) -> str:
+    """Where it failed and the error, e.g. `In [5]: # Charge rate: ValueError: no offences`."""
     where = f"{error['cell']}: " if error.get("cell") else ""
-    return f"{unit}: {where}{error.get('ename', '')}: {error.get('evalue', '')}"
+    return f"{where}{error.get('ename', '')}: {error.get('evalue', '')}"
+
+
+def format_error(unit: str, error: dict[str, Any]) -> str:
+    """One line: the unit and its failure, e.g. `SYN02: In [5]: # Charge rate: ValueError: no offences`."""
+    return f"{unit}: {format_failure(error)}"
 
 
 def format_validation(summary: str, *, example: bool = True) -> str:

@@ -7,14 +7,14 @@ its inputs are unchanged since its last run and its outputs are in place; otherw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analysis.paths import PACKAGE_DIR, PROJECT_ROOT
 from analysis.pipeline import cache, layout, publish
 from analysis.pipeline.cache import NATIONAL, OK
 from analysis.pipeline.config import pipeline_settings, project_path
-from analysis.pipeline.hashing import export_digest, shared_components
+from analysis.pipeline.hashing import export_digest, notebook_digest, shared_components
 from analysis.pipeline.manifest import read_manifest
 from analysis.pipeline.plan import PlanError, list_forces, plan_forces, plan_national
 
@@ -51,11 +51,13 @@ def inspect(out_dir: Path, *, data_dir: Path | None = None, params_file: Path, f
     if not force_nb.is_file():
         raise PlanError(f"force notebook not found: {force_nb}")
     export_code = export_digest()
-    plans = plan_forces(out_dir, data, shared_components(force_nb, params_file, package_dir=package_dir), forces, forces)
+    shared = shared_components(force_nb, params_file, package_dir=package_dir)
+    plans = plan_forces(out_dir, data, shared, forces, forces)
     rows = [_row(out_dir, p.unit, p.previous, p.reasons, export_code) for p in plans]
     if national_nb.is_file():
         states = {code: s for code, s in cache.load_all(out_dir).items() if code in forces}
-        plan = plan_national(out_dir, shared_components(national_nb, params_file, package_dir=package_dir), states, {p.unit: p.inputs for p in plans})
+        national_shared = replace(shared, notebook=notebook_digest(national_nb))
+        plan = plan_national(out_dir, national_shared, states, {p.unit: p.inputs for p in plans})
         reasons = plan.reasons
         if not plan.inputs.components["results"]:
             reasons = ["no force has results to collate"]
