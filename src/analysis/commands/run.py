@@ -65,9 +65,6 @@ def run(args: argparse.Namespace) -> int:
     from analysis.pipeline.run import RunConfig, run_pipeline
     from analysis.pipeline.summary import format_summary
 
-    if args.executor == "dask" and not args.scheduler:
-        log.error("--executor dask needs --scheduler ADDRESS (the address of a running Dask scheduler)")
-        return 2
     config = RunConfig(
         data_dir=args.data.resolve() if args.data else None,
         out_dir=args.out.resolve(),

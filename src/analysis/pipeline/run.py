@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from analysis.paths import OUTPUTS_DIR, PACKAGE_DIR, PARAMS_DIR, PIPELINE_YAML, SYNTHETIC_DIR
+from analysis.paths import OUTPUTS_DIR, PACKAGE_DIR, PARAMS_DIR, PIPELINE_YAML, REFERENCE_DIR, SYNTHETIC_DIR
 from analysis.pipeline import cache, layout, publish
 from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK, UnitState
 from analysis.pipeline.config import pipeline_settings, project_path
@@ -80,6 +80,9 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
     report = RunReport()
     step = time.perf_counter()
     settings = pipeline_settings(config.params_file)
+    if executor is None and (config.executor or settings["executor"]) == "dask" and not (config.scheduler or settings["scheduler"]):
+        raise PlanError("--executor dask needs --scheduler ADDRESS (the address of a running Dask scheduler), "
+                        "or `scheduler:` in the pipeline settings")
     out = Path(config.out_dir).resolve()
     params_file = Path(config.params_file).resolve()
     data_dir = resolve_data(config.data_dir, echo)
@@ -433,12 +436,13 @@ def resolve_data(data_dir: Path | None, echo: Callable[[str], None]) -> Path:
 
 
 def _synthetic_may_be_stale() -> bool:
-    """True when data/synthetic has no generator stamp, or the stamp predates a file it depends on."""
+    """True when data/synthetic has no generator stamp, or the stamp predates a file it depends on (its
+    settings, the generator's source, the reference code lists: what the generator's own digest covers)."""
     stamp = SYNTHETIC_DIR / "_generator.json"
     if not stamp.is_file():
         return True
     made = stamp.stat().st_mtime
-    sources = [PARAMS_DIR / "synthetic.yaml", *(PACKAGE_DIR / "synthetic").glob("*.py")]
+    sources = [PARAMS_DIR / "synthetic.yaml", *(PACKAGE_DIR / "synthetic").glob("*.py"), *REFERENCE_DIR.glob("*.csv")]
     return any(p.is_file() and p.stat().st_mtime > made for p in sources)
 
 
