@@ -12,11 +12,13 @@ downstream module relies on; `analysis.validate` checks a raw return before it i
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
+from analysis.atomic import write_bytes_atomic
 from analysis.contract import TABLES, Table
 
 Format = Literal["parquet", "csv", "xlsx"]
@@ -115,13 +117,11 @@ def write_force(tables: dict[str, pd.DataFrame], directory: Path, force_code: st
     directory = Path(directory)
     written: list[Path] = []
     if fmt == "xlsx":
-        path = directory / f"{force_code}.xlsx"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             for name, table in TABLES.items():
                 _to_text(table, tables[name]).to_excel(writer, sheet_name=name, index=False)
-        _fix_xlsx_timestamps(path)
-        return [path]
+        return [write_bytes_atomic(directory / f"{force_code}.xlsx", pin_xlsx_timestamps(buffer.getvalue()))]
     folder = directory / force_code
     folder.mkdir(parents=True, exist_ok=True)
     for name, table in TABLES.items():
@@ -140,7 +140,6 @@ def write_force(tables: dict[str, pd.DataFrame], directory: Path, force_code: st
 
 def pin_xlsx_timestamps(data: bytes) -> bytes:
     """A saved workbook rewritten with fixed document and zip-entry timestamps, so equal content gives equal bytes."""
-    import io
     import re
     import zipfile
 
@@ -157,11 +156,6 @@ def pin_xlsx_timestamps(data: bytes) -> bytes:
             info.external_attr = item.external_attr
             dst.writestr(info, content)
     return out.getvalue()
-
-
-def _fix_xlsx_timestamps(path: Path) -> None:
-    """Pin the workbook's created/modified stamps in place (see pin_xlsx_timestamps)."""
-    path.write_bytes(pin_xlsx_timestamps(path.read_bytes()))
 
 
 def detect_format(directory: Path) -> Format:

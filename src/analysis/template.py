@@ -34,6 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis import reference
+from analysis.atomic import write_bytes_atomic
 from analysis.returns_io import pin_xlsx_timestamps
 from analysis.contract import TABLES, Column, Table
 
@@ -306,14 +307,9 @@ def template_workbook() -> Workbook:
 
 def save_workbook(wb: Workbook, path: Path) -> Path:
     """Save a workbook with pinned timestamps, atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     wb.save(buffer)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(pin_xlsx_timestamps(buffer.getvalue()))
-    tmp.replace(path)
-    return path
+    return write_bytes_atomic(Path(path), pin_xlsx_timestamps(buffer.getvalue()))
 
 
 def build_template(path: Path) -> Path:

@@ -88,7 +88,8 @@ def _describe_bytes(head: bytes) -> str:
 
 def sniff_workbook(path: Path) -> None:
     """Raise ReadError when `path` is not an Excel workbook (.xlsx is a zip archive)."""
-    data_head = path.read_bytes()[:512] if path.stat().st_size else b""
+    with path.open("rb") as stream:
+        data_head = stream.read(512)
     if not data_head:
         raise ReadError("unreadable", f"{path.name} is empty (0 bytes): save the completed template again and resubmit it.")
     if zipfile.is_zipfile(path):

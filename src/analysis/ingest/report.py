@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.atomic import publish_directory
+from analysis.atomic import publish_directory, write_text_atomic
 from analysis.ingest.issues import INGEST_RULES, ISSUE_COLUMNS, NORMALISATION_COLUMNS, Issue, Normalisation
 
 #: errors.md lists this many problems; errors.csv always has all of them.
@@ -128,9 +128,4 @@ def write_summary(reports: list[ForceReport], reports_dir: Path) -> Path:
          for r in reports],
         columns=["force", "source", "status", "problems", "corrected_values", "pseudonymised", "written_to"],
     )
-    path = Path(reports_dir) / "summary.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-    tmp.replace(path)
-    return path
+    return write_text_atomic(Path(reports_dir) / "summary.csv", frame.to_csv(index=False, lineterminator="\n"))
