@@ -24,6 +24,7 @@ import difflib
 import functools
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,8 +35,10 @@ import pyarrow.compute as pc
 
 from analysis import reference, returns_io
 from analysis.contract import (
+    ETHNIC_GROUPS,
     OUTCOME_NOT_YET_ASSIGNED,
     SYNTHETIC_FORCE_CODE_PATTERN,
+    TABLE_NAMES,
     TABLES,
     Column,
     Table,
@@ -280,7 +283,7 @@ class _Collector:
         )
 
 
-def _closest(name: str, choices: list[str]) -> str | None:
+def _closest(name: str, choices: Sequence[str]) -> str | None:
     """The contract name `name` was probably meant to be (case, spaces and hyphens ignored), if any."""
 
     def norm(text: str) -> str:
@@ -552,7 +555,7 @@ def _check_force_profile(out: _Collector, parsed: dict[str, _Parsed], n_rows: in
     if code is not None and expected_code is not None and code != expected_code:
         out.rows(name, "force_code", np.array([0]), [code], "force_code",
                  f"'{code}' does not match the force code '{expected_code}' in the return's file or folder name")
-    pop = [f"pop_child_{g}" for g in _ethnic_groups()]
+    pop = [f"pop_child_{g}" for g in ETHNIC_GROUPS]
     if all(c in parsed for c in ["child_population", *pop]):
         total = sum(parsed[c].value.astype("Float64") for c in pop)
         stated = parsed["child_population"].value
@@ -568,12 +571,6 @@ def _check_force_profile(out: _Collector, parsed: dict[str, _Parsed], n_rows: in
         rows = _positions(no_profile & uses)
         out.rows(name, "problem_profile_uses_partner_data", rows, ["true"] * len(rows), "consistency",
                  "'true' but problem_profile_date is blank: with no problem profile this must be false")
-
-
-def _ethnic_groups() -> tuple[str, ...]:
-    from analysis.contract import ETHNIC_GROUPS
-
-    return ETHNIC_GROUPS
 
 
 def _check_date_order(out: _Collector, tables: dict[str, dict[str, _Parsed]]) -> None:
@@ -653,8 +650,10 @@ def _check_consistency(out: _Collector, tables: dict[str, dict[str, _Parsed]]) -
     offences = tables.get("offences", {})
     if "outcome_code" in offences and "outcome_date" in offences:
         code, date = offences["outcome_code"], offences["outcome_date"]
-        usable = ~code.invalid & (code.blank | code.value.between(0, 22).fillna(False).to_numpy(dtype=bool))
-        assigned = code.value.between(1, 22).fillna(False).to_numpy(dtype=bool)
+        outcome = TABLES["offences"].column("outcome_code")
+        first_assigned = OUTCOME_NOT_YET_ASSIGNED + 1
+        usable = ~code.invalid & (code.blank | code.value.between(outcome.minimum, outcome.maximum).fillna(False).to_numpy(dtype=bool))
+        assigned = code.value.between(first_assigned, outcome.maximum).fillna(False).to_numpy(dtype=bool)
         rows = _positions(usable & assigned & date.blank)
         codes = _shown(code.original, rows)
         out.rows("offences", "outcome_date", rows, [""] * len(rows), "consistency",
@@ -664,7 +663,7 @@ def _check_consistency(out: _Collector, tables: dict[str, dict[str, _Parsed]]) -
         codes = _shown(code.original, rows)
         out.rows("offences", "outcome_date", rows, shown, "consistency",
                  [f"'{v}' is given but outcome_code is {repr(c) if c else 'blank'} (no outcome assigned): "
-                  "leave outcome_date blank until an outcome 1-22 is assigned" for v, c in zip(shown, codes, strict=True)])
+                  f"leave outcome_date blank until an outcome {first_assigned}-{int(outcome.maximum)} is assigned" for v, c in zip(shown, codes, strict=True)])
     if "cse_flag" in offences and "group_flag" in offences:
         neither = (~offences["cse_flag"].value.fillna(True) & ~offences["group_flag"].value.fillna(True)).to_numpy(dtype=bool)
         rows = _positions(neither)
@@ -706,10 +705,10 @@ def validate_tables(
     out = _Collector({str(k): str(v) for k, v in (files or {}).items()})
     for name in tables:
         if name not in TABLES:
-            guess = _closest(str(name), TABLE_LIST)
+            guess = _closest(str(name), TABLE_NAMES)
             hint = f" Did you mean '{guess}'?" if guess else ""
             out.table(str(name), "unknown_table",
-                      f"'{name}' is not a table of the return (expected sheets or files named {', '.join(TABLE_LIST)}).{hint}")
+                      f"'{name}' is not a table of the return (expected sheets or files named {', '.join(TABLE_NAMES)}).{hint}")
     parsed_tables: dict[str, dict[str, _Parsed]] = {}
     row_counts: dict[str, int] = {}
     for name, table in TABLES.items():
@@ -749,9 +748,6 @@ def _in_reading_order(failures: list[Failure]) -> list[Failure]:
         failures,
         key=lambda f: (table_pos.get(f.table, len(table_pos)), f.row or 0, column_pos.get((f.table, f.column), len(column_pos))),
     )
-
-
-TABLE_LIST = list(TABLES)
 
 
 def locate_returns(directory: Path) -> dict[str, tuple[str, Path]]:

@@ -48,9 +48,6 @@ NUMBER_COLUMNS = frozenset({"Value", "Count", "Interval or range", "Numerator", 
 
 @cache
 def _labels(name: str) -> dict[str, str]:
-    if name == "case_review_criteria":
-        criteria = reference.load(name)
-        return dict(zip(criteria["code"], criteria["label"], strict=True))
     return reference.labels(name)
 
 
@@ -62,21 +59,22 @@ def _lists_for(indicator_id: str | None, breakdown: str | None) -> tuple[str, ..
     return by_breakdown.get("", ())
 
 
-def readable(text: str, indicator_id: str | None = None, breakdown: str | None = None) -> str:
-    """A code or snake_case name as words for a reader, using the indicator's own code list when it has one."""
-    for name in _lists_for(indicator_id, breakdown):
+def _label(lists: tuple[str, ...], text: str) -> str:
+    """The first label `text` has in the code lists `lists`, else `text` with underscores as spaces."""
+    for name in lists:
         label = _labels(name).get(text)
         if label:
             return label
     return str(text).replace("_", " ")
+
+
+def readable(text: str, indicator_id: str | None = None, breakdown: str | None = None) -> str:
+    """A code or snake_case name as words for a reader, using the indicator's own code list when it has one."""
+    return _label(_lists_for(indicator_id, breakdown), text)
 
 
 def readable_breakdown(text: str, indicator_id: str | None = None) -> str:
-    for name in BREAKDOWN_LISTS.get(indicator_id or "", ()):
-        label = _labels(name).get(text)
-        if label:
-            return label
-    return str(text).replace("_", " ")
+    return _label(BREAKDOWN_LISTS.get(indicator_id or "", ()), text)
 
 
 def region_label(code: str) -> str:

@@ -18,7 +18,7 @@ from analysis.report.display import published, readable, region_label, show_figu
 from analysis.stats.competing import aalen_johansen
 from analysis.stats.survival import kaplan_meier
 
-__all__ = ["prepare_force", "title", "headline", "header", "nature_scale", "offenders", "victims", "response", "partnership"]
+__all__ = ["prepare_force", "title", "headline", "nature_scale", "offenders", "victims", "response", "partnership"]
 
 ASSIGNED = "offences with an outcome assigned (1-22)"
 RECORDED = "all recorded offences (incl. not yet assigned)"
@@ -59,12 +59,6 @@ def headline(ctx: ForceContext) -> None:
              "- " + narrative.share_sentence(_controlled(r, withdrew), "Victims who withdrew support"),
              "- " + narrative.share_sentence(_controlled(r, recorded), "Suspects with a self-defined ethnicity recorded")]
     display(Markdown("\n\n".join(lines)))
-
-
-def header(ctx: ForceContext) -> None:
-    """Title block and headline figures together (for notebooks that show them in one cell)."""
-    title(ctx)
-    headline(ctx)
 
 
 def _controlled(results: pd.DataFrame, row: pd.Series) -> pd.Series:

@@ -85,15 +85,6 @@ def outliers_sentence(high: list[str], low: list[str], limits: str = "the 99.8% 
     return "Forces " + "; ".join(parts) + "."
 
 
-def median_sentence(row: pd.Series, subject: str, unit: str = "days") -> str:
-    if bool(row["suppressed"]):
-        return f"{subject}: withheld ({SUPPRESSED_SYMBOL})."
-    if _missing(row["value"]):
-        return f"{subject}: not available ({row['note'] or 'no events yet'})."
-    return (f"{subject}: median {number(row['value'])} {unit} (quartiles {number(row['lower'])} to "
-            f"{number(row['upper'])}; {number(row['numerator'])} records).")
-
-
 def pick(results: pd.DataFrame, indicator_id: str, breakdown: str | None = None, category: str | None = None,
          basis: str | None = None) -> pd.DataFrame:
     """Rows of one indicator, optionally narrowed by breakdown, category and basis."""

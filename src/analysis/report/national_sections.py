@@ -131,6 +131,14 @@ def ethnicity(ctx: NationalContext) -> None:
     show_table(rows, "NA04")
 
 
+def _by_force(rows: pd.DataFrame, shown, columns: str) -> pd.DataFrame:
+    """One row per force and one column per value of `columns`, holding `shown`; headings capitalised."""
+    wide = (rows.assign(shown=shown).pivot(index="force_code", columns=columns, values="shown")
+            .reset_index().rename(columns={"force_code": "Force"}))
+    wide.columns = [str(c)[:1].upper() + str(c)[1:] for c in wide.columns]
+    return wide
+
+
 def tracker(ctx: NationalContext) -> None:
     rows = published(ctx.results, "NA03")
     show_table(rows[rows["force_code"] == NATIONAL], "NA03")
@@ -138,10 +146,7 @@ def tracker(ctx: NationalContext) -> None:
     if by_force.empty:
         return
     words = by_force["value"].map(lambda v: "" if pd.isna(v) else ("met" if float(v) == 1 else "not met"))
-    wide = (by_force.assign(shown=words).pivot(index="force_code", columns="breakdown", values="shown")
-            .reset_index().rename(columns={"force_code": "Force"}))
-    wide.columns = [str(c)[:1].upper() + str(c)[1:] for c in wide.columns]
-    show_plain_table(wide, "Recommendations met, by force",
+    show_plain_table(_by_force(by_force, words, "breakdown"), "Recommendations met, by force",
                      "*Source:* each force's return (force profile), as returned; the national row above counts "
                      "the forces that meet each recommendation.")
 
@@ -150,10 +155,7 @@ def data_quality(ctx: NationalContext) -> None:
     rows = published(ctx.force_results, "NS06")
     shown = [SUPPRESSED_SYMBOL if withheld else narrative.percent(value)
              for withheld, value in zip(rows["suppressed"], rows["value"], strict=True)]
-    wide = (rows.assign(shown=shown).pivot(index="force_code", columns="category", values="shown")
-            .reset_index().rename(columns={"force_code": "Force"}))
-    wide.columns = [str(c)[:1].upper() + str(c)[1:] for c in wide.columns]
-    show_plain_table(wide, "Share of records with each key field recorded, by force",
+    show_plain_table(_by_force(rows, shown, "category"), "Share of records with each key field recorded, by force",
                      f"*Numerator:* {CATALOGUE['NS06'].numerator}. *Denominator:* {CATALOGUE['NS06'].denominator}. "
                      f"*Caveat:* {CATALOGUE['NS06'].caveat} Each force's report gives the counts and 95% intervals. "
                      f"{SUPPRESSED_SYMBOL} = withheld by disclosure control.")

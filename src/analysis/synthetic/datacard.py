@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 
+from analysis.contract import OUTCOME_NOT_YET_ASSIGNED, TABLES
 from analysis.synthetic.config import GENERATOR_VERSION, SyntheticConfig
 from analysis.synthetic.lexicon import matches_any
 
@@ -25,7 +26,7 @@ def summarise_force(tables: dict[str, pd.DataFrame]) -> dict:
     links = tables["offence_suspects"]
     extraction = profile["extraction_date"]
     code = off["outcome_code"]
-    assigned = code.between(1, 22).fillna(False).astype(bool)
+    assigned = code.between(OUTCOME_NOT_YET_ASSIGNED + 1, TABLES["offences"].column("outcome_code").maximum).fillna(False).astype(bool)
     year_old = off["recorded_date"] <= extraction - pd.Timedelta(days=365)
     n_suspects = links.groupby("offence_id").size().reindex(off["offence_id"], fill_value=0).to_numpy()
     two_plus = n_suspects >= 2

@@ -31,9 +31,7 @@ def _ids(code: str, prefix: str, sort_key: np.ndarray) -> tuple[pa.Array, np.nda
 
     Built with pyarrow string kernels: Python-level string handling would dominate at a million rows."""
     order = np.argsort(sort_key, kind="stable")
-    rank = np.empty(order.size, dtype=np.int64)
-    rank[order] = np.arange(1, order.size + 1)
-    digits = pc.utf8_lpad(pc.cast(pa.array(rank), pa.string()), 6, "0")
+    digits = pc.utf8_lpad(pc.cast(pa.array(_rank(order) + 1), pa.string()), 6, "0")
     return pc.binary_join_element_wise(f"{code}-{prefix}", digits, ""), order
 
 

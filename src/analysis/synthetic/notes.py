@@ -23,7 +23,7 @@ from analysis.synthetic.text import NEUTRAL, lexicon_sentences, near_miss_senten
 _NEUTRAL = render(NEUTRAL)
 _LEX_TERMS, _LEX = lexicon_sentences()
 _LEXICON = render(_LEX)
-_NEAR_TERMS, _NEAR = near_miss_sentences()
+_, _NEAR = near_miss_sentences()
 _NEAR_MISS = render(_NEAR)
 
 

@@ -104,20 +104,21 @@ def render(sentences: tuple[str, ...] | list[str]) -> pa.Array:
     return pa.array([s.format(**forms) for s in sentences for forms in PRONOUNS], type=pa.string())
 
 
-def lexicon_sentences() -> tuple[list[str], list[str]]:
-    """(term_id per sentence, sentence) flattened from LEXICON, in term order."""
+def _flatten(groups: dict[str, tuple[str, ...]]) -> tuple[list[str], list[str]]:
+    """(term_id per sentence, sentence) flattened from `groups`, in term order."""
     terms, sentences = [], []
-    for term, items in LEXICON.items():
+    for term, items in groups.items():
         for sentence in items:
             terms.append(term)
             sentences.append(sentence)
     return terms, sentences
+
+
+def lexicon_sentences() -> tuple[list[str], list[str]]:
+    """(term_id per sentence, sentence) flattened from LEXICON, in term order."""
+    return _flatten(LEXICON)
 
 
 def near_miss_sentences() -> tuple[list[str], list[str]]:
-    terms, sentences = [], []
-    for term, items in NEAR_MISSES.items():
-        for sentence in items:
-            terms.append(term)
-            sentences.append(sentence)
-    return terms, sentences
+    """(term_id per sentence, sentence) flattened from NEAR_MISSES, in term order."""
+    return _flatten(NEAR_MISSES)
