@@ -113,10 +113,9 @@ def check(frame: pd.DataFrame) -> list[str]:
     if duplicated.any():
         first = frame.loc[duplicated, list(KEY)].head(3).to_dict("records")
         problems.append(f"{int(duplicated.sum())} rows share a key {KEY}, e.g. {first}")
-    for bound in ("lower", "upper"):
-        inverted = (frame["lower"] > frame["upper"]).fillna(False)
-        if bound == "lower" and inverted.any():
-            problems.append(f"lower > upper in rows {list(np.flatnonzero(inverted.to_numpy())[:10])}")
+    inverted = (frame["lower"] > frame["upper"]).fillna(False)
+    if inverted.any():
+        problems.append(f"lower > upper in rows {list(np.flatnonzero(inverted.to_numpy())[:10])}")
     negative = ((frame["numerator"] < 0) | (frame["denominator"] < 0)).fillna(False)
     if negative.any():
         problems.append(f"negative counts in rows {list(np.flatnonzero(negative.to_numpy())[:10])}")

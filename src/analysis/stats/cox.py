@@ -25,7 +25,7 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg, PHRegResults
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWarning
 
-from analysis.stats._arrays import check_level
+from analysis.stats._arrays import check_level, z_value
 from analysis.stats._rows import complete_rows
 from analysis.stats._survival_data import event_indicator
 from analysis.stats.model_result import ModelResult, empty_table, fit_collecting_warnings, tidy_table
@@ -182,7 +182,7 @@ def cox_regression(durations, events, covariates: pd.DataFrame, ties: str = "efr
     if np.isnan(bse).any():
         missing = [n for n, s in zip(names, bse, strict=True) if np.isnan(s)]
         return stop("variance_not_estimable", f"standard error not estimable for {', '.join(missing)}", fit)
-    crit = float(stats.norm.ppf(1 - (1 - level) / 2))
+    crit = z_value(level)
     pvals = 2 * stats.norm.sf(np.abs(coef / bse))
     table = tidy_table(names, coef, bse, crit, pvals, "hazard ratio")
     return ModelResult(table, "ok", method, n_obs, rows.n_dropped, n_clusters, float(n_obs - k), None, level, True,

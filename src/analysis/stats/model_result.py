@@ -76,9 +76,7 @@ def design_matrix(covariates: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for col in covariates.columns:
         s = covariates[col]
-        if s.dtype == bool:
-            parts.append(s.astype(float).rename(str(col)))
-        elif pd.api.types.is_numeric_dtype(s):
+        if pd.api.types.is_numeric_dtype(s):  # booleans included: they become 0/1
             parts.append(s.astype(float).rename(str(col)))
         else:
             cat = s.astype("category")

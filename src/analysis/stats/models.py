@@ -38,7 +38,7 @@ from statsmodels.tools.sm_exceptions import (
     PerfectSeparationWarning,
 )
 
-from analysis.stats._arrays import check_level
+from analysis.stats._arrays import check_level, z_value
 from analysis.stats._rows import complete_rows
 from analysis.stats.model_result import (
     Dispersion,
@@ -163,11 +163,16 @@ def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, expo
         crit = float(stats.t.ppf(1 - (1 - level) / 2, df_inf))
         pvals = 2 * stats.t.sf(np.abs(coef / bse), df_inf)
     else:
-        crit = float(stats.norm.ppf(1 - (1 - level) / 2))
+        crit = z_value(level)
         pvals = 2 * stats.norm.sf(np.abs(coef / bse))
     table = tidy_table(names, coef, bse, crit, pvals, measure)
     table = table[table["term"].isin(keep_terms)].reset_index(drop=True)
-    dispersion = poisson_dispersion(y, x, offset_kw.get("exposure"), maxiter) if kind == "Poisson" else None
+    dispersion = None
+    if kind == "Poisson":
+        # The check is read from a plain Poisson GLM fit. The main fit is one unless it is a GEE fit or was made
+        # with the Pearson scale (which moves the fitted means in the last digits): then the GLM is refitted.
+        reuse = se != "gee" and not scale
+        dispersion = _dispersion_of(fit) if reuse else poisson_dispersion(y, x, offset_kw.get("exposure"), maxiter)
     notes: tuple[str, ...] = ()
     if dispersion is not None and dispersion.overdispersed and se == "model" and not scale:
         notes = ("Poisson overdispersion: model-based intervals are too narrow; use scale='pearson' or clusters",)
@@ -228,24 +233,32 @@ def hc1_covariance(fit) -> np.ndarray:
     return np.asarray(fit.cov_params(), dtype=float) * (n / (n - k))
 
 
+_DISPERSION_METHOD = "Pearson chi-square / residual df, chi-square test on residual df"
+
+
+def _dispersion_of(fit) -> Dispersion:
+    """The overdispersion check read from a fitted Poisson GLM (see poisson_dispersion)."""
+    df = float(fit.df_resid)
+    if df <= 0:
+        return Dispersion(np.nan, np.nan, np.nan, df, np.nan, False, _DISPERSION_METHOD, "insufficient_data")
+    pearson = float(fit.pearson_chi2)
+    ratio = pearson / df
+    p = float(stats.chi2.sf(pearson, df))
+    return Dispersion(ratio, pearson, float(fit.deviance), df, p, bool(p < 0.05 and ratio > 1), _DISPERSION_METHOD,
+                      "ok")
+
+
 def poisson_dispersion(y, x, exposure=None, maxiter: int = 100) -> Dispersion:
     """Overdispersion check for a Poisson GLM: Pearson chi-square / residual df, referred to chi-square on the
     residual df (Cameron and Trivedi 2013, section 3.4); overdispersed when p < 0.05 and the ratio exceeds 1.
 
     y: counts; x: design matrix including the intercept column; exposure: optional positive exposures.
     """
-    method = "Pearson chi-square / residual df, chi-square test on residual df"
     kw = {"exposure": np.asarray(exposure, dtype=float)} if exposure is not None else {}
     fit, _ = fit_collecting_warnings(
         lambda: GLM(np.asarray(y, float), np.asarray(x, float), family=families.Poisson(), **kw)
         .fit(maxiter=maxiter))
-    df = float(fit.df_resid)
-    if df <= 0:
-        return Dispersion(np.nan, np.nan, np.nan, df, np.nan, False, method, "insufficient_data")
-    pearson = float(fit.pearson_chi2)
-    ratio = pearson / df
-    p = float(stats.chi2.sf(pearson, df))
-    return Dispersion(ratio, pearson, float(fit.deviance), df, p, bool(p < 0.05 and ratio > 1), method, "ok")
+    return _dispersion_of(fit)
 
 
 def logistic_regression(outcome, covariates: pd.DataFrame, cluster=None, se: str = "auto", level: float = 0.95,

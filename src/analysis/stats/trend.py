@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from analysis.stats._arrays import z_value
 from analysis.stats.models import poisson_regression
 
 MIN_YEARS = 3
@@ -38,7 +38,7 @@ def poisson_trend(counts, level: float = 0.95) -> dict:
     scale = max(phi, 1.0) if np.isfinite(phi) else 1.0
     row = fit.table.set_index("term").loc["year"]
     se = float(row["se"]) * np.sqrt(scale)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = z_value(level)
     b = float(row["coef"])
     method = result["method"] + (
         f", standard errors scaled for overdispersion (phi = {phi:.2f})" if scale > 1 else ", no overdispersion (phi <= 1)"
