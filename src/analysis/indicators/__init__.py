@@ -13,6 +13,7 @@ import time
 import pandas as pd
 
 from analysis import results
+from analysis.indicators import rows
 from analysis.indicators.catalogue import CATALOGUE, FUNCTIONS, entries
 from analysis.indicators.data import NOT_RECORDED, ForceData
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
@@ -46,7 +47,7 @@ def _run(ids: list[str], call) -> pd.DataFrame:
         parts.append(call(FUNCTIONS[indicator_id]))
         timings[indicator_id] = time.perf_counter() - started
     log.debug("indicator timings (s): %s", {k: round(v, 3) for k, v in timings.items()})
-    return pd.concat([p for p in parts if len(p)], ignore_index=True) if parts else results.empty_results()
+    return rows.stack(parts)
 
 
 def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:

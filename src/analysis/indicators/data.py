@@ -7,7 +7,7 @@ footing and the cost is paid once per force rather than once per indicator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
@@ -40,6 +40,13 @@ def band(values: pd.Series, bands: tuple[tuple[int, int, str], ...], missing: st
     return out
 
 
+def ons_group(codes: pd.Series, table: pd.DataFrame) -> pd.Series:
+    """ONS ethnic group of each ethnicity code, from a reference table with `code` and `ons_group` columns;
+    blank or unmapped codes become NOT_RECORDED."""
+    groups = codes.map(dict(zip(table["code"], table["ons_group"], strict=True)))
+    return groups.replace("", NOT_RECORDED).fillna(NOT_RECORDED).astype("str")
+
+
 def days_between(start: pd.Series, end: pd.Series) -> pd.Series:
     """Whole days from start to end (blank where either is blank)."""
     return (end - start).dt.days.astype("Float64")
@@ -54,7 +61,6 @@ class ForceData:
     """
 
     tables: dict[str, pd.DataFrame]
-    _cache: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ return metadata
     @property
@@ -103,12 +109,8 @@ class ForceData:
         """Suspects with age band, ONS ethnic group (self- and officer-defined) and first offence date."""
         s = self.tables["suspects"].copy()
         s["age_band"] = band(s["age_at_first_offence"], SUSPECT_AGE_BANDS)
-        sde = reference.load("ethnicity_sde")
-        ode = reference.load("ethnicity_ode")
-        s["ethnic_group"] = s["ethnicity_sde"].map(dict(zip(sde["code"], sde["ons_group"], strict=True)))
-        s["ethnic_group"] = s["ethnic_group"].replace("", NOT_RECORDED).fillna(NOT_RECORDED).astype("str")
-        s["ethnic_group_ode"] = s["ethnicity_ode"].map(dict(zip(ode["code"], ode["ons_group"], strict=True)))
-        s["ethnic_group_ode"] = s["ethnic_group_ode"].replace("", NOT_RECORDED).fillna(NOT_RECORDED).astype("str")
+        s["ethnic_group"] = ons_group(s["ethnicity_sde"], reference.load("ethnicity_sde"))
+        s["ethnic_group_ode"] = ons_group(s["ethnicity_ode"], reference.load("ethnicity_ode"))
         links = self.tables["offence_suspects"].merge(
             self.tables["offences"][["force_code", "offence_id", "recorded_date"]], on=["force_code", "offence_id"], how="left"
         )
@@ -121,11 +123,9 @@ class ForceData:
     def victims(self) -> pd.DataFrame:
         """Victims with age band, ethnic group, withdrawal status and follow-up time."""
         v = self.tables["victims"].copy()
-        sde = reference.load("ethnicity_sde")
         v["age_band"] = band(v["age_at_first_offence"], VICTIM_AGE_BANDS)
         v["missing_band"] = band(v["missing_episodes"], MISSING_EPISODE_BANDS)
-        v["ethnic_group"] = v["ethnicity_sde"].map(dict(zip(sde["code"], sde["ons_group"], strict=True)))
-        v["ethnic_group"] = v["ethnic_group"].replace("", NOT_RECORDED).fillna(NOT_RECORDED).astype("str")
+        v["ethnic_group"] = ons_group(v["ethnicity_sde"], reference.load("ethnicity_sde"))
         v["financial_year"] = financial_year(v["first_report_date"])
         v["extraction_date"] = self._extraction_for(v)
         v["withdrew"] = v["support_withdrawn_date"].notna()

@@ -47,6 +47,10 @@ class KeyIndicator:
     higher_is: str = ""  # how to read a high value, for the report
 
 
+#: The key indicator the recommendation tracker (NA03) follows for victim-blaming language.
+LANGUAGE_KEY = KeyIndicator("case notes with victim-blaming language", "VE07", "notes with a match", "any category",
+                            "case notes", "proportion", higher_is="more victim-blaming language in records")
+
 KEY_INDICATORS: tuple[KeyIndicator, ...] = (
     KeyIndicator("charge rate", "RI02", "total", "charged or summonsed", "offences with an outcome assigned (1-22)", "proportion",
                  higher_is="more offences with an assigned outcome end in a charge"),
@@ -54,8 +58,7 @@ KEY_INDICATORS: tuple[KeyIndicator, ...] = (
                  "all records of the table", "proportion", higher_is="better recording"),
     KeyIndicator("victims who withdrew support", "VE02", "total", "withdrew support", "all victims", "proportion",
                  higher_is="more victims withdrew support"),
-    KeyIndicator("case notes with victim-blaming language", "VE07", "notes with a match", "any category",
-                 "case notes", "proportion", higher_is="more victim-blaming language in records"),
+    LANGUAGE_KEY,
     KeyIndicator("offences per 10,000 children", "NS02", "total", "all years (annual average)",
                  "child-years (children x years)", "rate", per=10_000,
                  higher_is="more recorded offences (recording as well as offending)"),
@@ -184,7 +187,7 @@ def recommendation_tracker(force_results: pd.DataFrame, data: ForceData) -> pd.D
                                       [float(met.notna().sum())]))
         parts.append(rows.estimates(entry, list(met.index), label, ["meets the recommendation"] * len(met),
                                     met.to_numpy(), np.nan, np.nan, "as returned (1 = met, 0 = not met)"))
-    language = funnel(force_results, KEY_INDICATORS[3]).table
+    language = funnel(force_results, LANGUAGE_KEY).table
     high = language.loc[language["band_od"].str.startswith("above"), "unit"].astype(str).tolist()
     parts.append(rows.estimates(entry, NATIONAL, "recommendation", ["victim-blaming language above the national limits"],
                                 float(len(high)), np.nan, np.nan,
@@ -235,7 +238,7 @@ def _model_rows(entry, name: str, fit, labels: dict[str, str], keep: list[str], 
     if fit.status != "ok":
         return rows.estimates(entry, NATIONAL, name, ["model status"], np.nan, np.nan, np.nan, fit.method,
                               numerator=events, denominator=n,
-                              note=f"not estimated: {fit.status.replace('_', ' ')} ({'; '.join(fit.notes)})")
+                              note=rows.not_estimated(fit))
     table = fit.table.set_index("term").loc[keep]
     part = rows.estimates(entry, NATIONAL, name, [labels[t] for t in keep], table["value"], table["lower"],
                           table["upper"], fit.method, numerator=events, denominator=n,

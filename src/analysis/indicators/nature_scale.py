@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.indicators import rows
 from analysis.indicators.catalogue import indicator
-from analysis.indicators.data import ForceData, financial_year
+from analysis.indicators.data import ForceData, band, financial_year
 from analysis.stats.trend import poisson_trend
 
 PER_CHILDREN = 10_000
@@ -109,10 +109,9 @@ NETWORK_SIZE_BANDS = ((0, 1, "1 suspect or none recorded"), (2, 2, "2 suspects")
 def network_sizes(data: ForceData, force_code: str) -> pd.DataFrame:
     entry = network_sizes.indicator
     sizes = data.networks["n_suspects"]
-    labels, counts = [], []
-    for low, high, label in NETWORK_SIZE_BANDS:
-        labels.append(label)
-        counts.append(int(((sizes >= low) & (sizes <= high)).sum()))
+    labels = [label for _, _, label in NETWORK_SIZE_BANDS]
+    tally = band(sizes, NETWORK_SIZE_BANDS).value_counts()
+    counts = [int(tally.get(label, 0)) for label in labels]
     bands = rows.proportions(entry, force_code, "size_band", labels, counts, len(sizes))
     median = rows.quartiles(entry, force_code, "summary", "median suspects per network", sizes.astype(float))
     return rows.stack([bands, median])

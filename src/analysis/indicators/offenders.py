@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis import reference
 from analysis.contract import ETHNIC_GROUPS
 from analysis.indicators import rows
 from analysis.indicators.catalogue import indicator
@@ -23,10 +22,6 @@ from analysis.stats.intervals import proportion_ci
 RELIABLE_SHARE = 0.5
 UNRELIABLE_NOTE = "fewer than half of suspects have a recorded ethnicity: the comparison is not reliable"
 POPULATION_BASIS = "adult"  # most suspects are adults; the generator's neutral default follows the adult mix
-
-
-def group_labels() -> dict[str, str]:
-    return reference.labels("ethnicity_groups")
 
 
 @indicator(

@@ -14,7 +14,7 @@ import pandas as pd
 from analysis import reference
 from analysis.indicators import rows
 from analysis.indicators.catalogue import indicator
-from analysis.indicators.data import ForceData
+from analysis.indicators.data import ForceData, days_between
 from analysis.stats.competing import aalen_johansen, cumulative_incidence_at
 from analysis.stats.cox import cox_regression
 
@@ -109,7 +109,7 @@ def time_to_outcome(data: ForceData, force_code: str) -> pd.DataFrame:
         parts.append(rows.estimates(entry, force_code, f"cumulative incidence: {label}",
                                     [f"{t} days" for t in OUTCOME_HORIZONS], value, lower, upper, fit.method,
                                     numerator=events_by, denominator=n, note=beyond))
-    followed = (o["extraction_date"] - o["recorded_date"]).dt.days >= OPEN_AFTER_DAYS
+    followed = (days_between(o["recorded_date"], o["extraction_date"]) >= OPEN_AFTER_DAYS).fillna(False)
     took = days_between_outcome(o)
     still_open = followed & (~o["assigned"] | (took > OPEN_AFTER_DAYS).fillna(False))
     parts.append(rows.proportions(entry, force_code, "still open", [f"{OPEN_AFTER_DAYS} days after recording"],
@@ -176,9 +176,7 @@ def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
     entry = charge_model.indicator
     design, labels, used = charge_design(data)
     n, events = len(used), int(used["charged"].sum())
-    varying = [c for c in design.columns if design[c].nunique() > 1]
-    dropped = [c for c in design.columns if c not in varying]
-    notes = [f"not estimable (no variation): {', '.join(labels[c] for c in dropped)}"] if dropped else []
+    varying, notes = rows.varying_terms(design, labels)
     if events < MIN_EVENTS or not varying:
         status = f"not fitted: {events} charges among {n} offences (at least {MIN_EVENTS} needed)" if events < MIN_EVENTS \
             else "not fitted: no term varies"
@@ -187,8 +185,7 @@ def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
                          used["charged"].to_numpy(dtype=bool), design[varying], ties="efron",
                          cluster=used["victim_id"].to_numpy())
     if fit.status != "ok":
-        status = f"not estimated: {fit.status.replace('_', ' ')} ({'; '.join(fit.notes)})"
-        return _status(entry, force_code, status, events, n, notes)
+        return _status(entry, force_code, rows.not_estimated(fit), events, n, notes)
     if events < EVENTS_PER_PARAMETER * len(varying):
         notes.append(f"fewer than {EVENTS_PER_PARAMETER} charges per parameter: estimates may be unstable")
     note = "; ".join(notes)
@@ -202,9 +199,8 @@ def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
 
 
 def _status(entry, force_code: str, status: str, events: int, n: int, notes: list[str]) -> pd.DataFrame:
-    return rows.estimates(entry, force_code, "model", ["offences charged"], events / n if n else np.nan, np.nan,
-                          np.nan, "Cox proportional hazards, Efron ties", numerator=events, denominator=n,
-                          note="; ".join([status, *notes]))
+    return rows.model_status(entry, force_code, "offences charged", status, events, n, notes,
+                             "Cox proportional hazards, Efron ties")
 
 
 # ---------------------------------------------------------------------------------------------- timeliness
@@ -232,7 +228,7 @@ def timeliness(data: ForceData, force_code: str) -> pd.DataFrame:
     entry = timeliness.indicator
     v, r, s = data.victims, data.referrals, data.suspects
     linked = s[s["first_offence_date"].notna()]
-    arrest_days = (linked["first_arrest_date"] - linked["first_offence_date"]).dt.days.astype("Float64")
+    arrest_days = days_between(linked["first_offence_date"], linked["first_arrest_date"])
     return rows.stack([
         _durations(entry, force_code, "first report to ABE interview", v["days_to_abe"], len(v),
                    "no ABE interview recorded", "victims with an ABE interview"),

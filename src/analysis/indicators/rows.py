@@ -136,9 +136,32 @@ def shares_both_bases(entry: Indicator, force_code: str, breakdown: str, labels:
         raise ValueError(f"{entry.id} {breakdown}: categories {unexpected} are not in the breakdown's list")
     k = tally.reindex(known, fill_value=0).to_numpy()
     missing = int(tally.get(not_recorded, 0))
-    recorded = rows_recorded = int(k.sum())
+    recorded = int(k.sum())
     on_recorded = proportions(entry, force_code, breakdown, known, k, recorded, basis=RECORDED_BASIS,
                               note=note_recorded)
     on_all = proportions(entry, force_code, breakdown, [*known, not_recorded], [*k, missing],
-                         rows_recorded + missing, basis=ALL_BASIS)
+                         recorded + missing, basis=ALL_BASIS)
     return stack([on_recorded, on_all])
+
+
+# ---------------------------------------------------------------------------------------------- model glue
+def varying_terms(design: pd.DataFrame, labels: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The design's terms that vary (only they can be estimated), and the note naming the others by their
+    labels (an empty list when every term varies)."""
+    varying = [c for c in design.columns if design[c].nunique() > 1]
+    dropped = [c for c in design.columns if c not in varying]
+    notes = [f"not estimable (no variation): {', '.join(labels[c] for c in dropped)}"] if dropped else []
+    return varying, notes
+
+
+def not_estimated(fit) -> str:
+    """The status of a model fit that did not succeed: its status and the fit's own notes."""
+    return f"not estimated: {fit.status.replace('_', ' ')} ({'; '.join(fit.notes)})"
+
+
+def model_status(entry: Indicator, force_code: str, category: str, status: str, events: int, n: int,
+                 notes: Sequence[str], method: str) -> pd.DataFrame:
+    """The one "model" row of a model that was not fitted or not estimated: the share of events, and the
+    status followed by the notes (blank notes left out)."""
+    return estimates(entry, force_code, "model", [category], events / n if n else np.nan, np.nan, np.nan, method,
+                     numerator=events, denominator=n, note="; ".join(x for x in [status, *notes] if x))

@@ -164,9 +164,8 @@ def withdrawal_factors(data: ForceData, force_code: str) -> pd.DataFrame:
     excluded = len(data.victims) - n
     base_note = f"{excluded} victims with looked-after status or age not recorded left out" if excluded else ""
     # Drop terms with no variation: they cannot be estimated (e.g. no victim aged 12 and under).
-    varying = [c for c in design.columns if design[c].nunique() > 1]
-    dropped = [c for c in design.columns if c not in varying]
-    notes = [base_note] + ([f"not estimable (no variation): {', '.join(labels[c] for c in dropped)}"] if dropped else [])
+    varying, no_variation = rows.varying_terms(design, labels)
+    notes = [base_note, *no_variation]
     if min(events, n - events) < MIN_EVENTS:
         status = f"not fitted: fewer than {MIN_EVENTS} victims who withdrew or who did not ({events} of {n} withdrew)"
         return _model_status(entry, force_code, status, events, n, notes)
@@ -174,8 +173,7 @@ def withdrawal_factors(data: ForceData, force_code: str) -> pd.DataFrame:
         return _model_status(entry, force_code, "not fitted: no factor varies", events, n, notes)
     fit = logistic_regression(withdrew, design[varying], se="robust")
     if fit.status != "ok":
-        status = f"not estimated: {fit.status.replace('_', ' ')} ({'; '.join(fit.notes)})"
-        return _model_status(entry, force_code, status, events, n, notes)
+        return _model_status(entry, force_code, rows.not_estimated(fit), events, n, notes)
     if events < EVENTS_PER_PARAMETER * len(varying) or n - events < EVENTS_PER_PARAMETER * len(varying):
         notes.append(f"fewer than {EVENTS_PER_PARAMETER} events per parameter: estimates may be unstable")
     note = "; ".join(x for x in notes if x)
@@ -190,10 +188,8 @@ def withdrawal_factors(data: ForceData, force_code: str) -> pd.DataFrame:
 
 
 def _model_status(entry, force_code: str, status: str, events: int, n: int, notes: list[str]) -> pd.DataFrame:
-    note = "; ".join(x for x in [status, *notes] if x)
-    return rows.estimates(entry, force_code, "model", ["victims who withdrew"], events / n if n else np.nan,
-                          np.nan, np.nan, "logistic regression, HC1 robust 95% intervals", numerator=events,
-                          denominator=n, note=note)
+    return rows.model_status(entry, force_code, "victims who withdrew", status, events, n, notes,
+                             "logistic regression, HC1 robust 95% intervals")
 
 
 # ---------------------------------------------------------------------------------------------- outcomes
