@@ -9,21 +9,12 @@ import pytest
 from analysis import returns_io
 from analysis.contract import TABLES
 from analysis.indicators.national import NATIONAL_TABLES
-from fixtures.valid_return import valid_return
-
-
-def _write(directory, code: str) -> None:
-    tables = {}
-    for name, frame in valid_return().items():
-        frame = frame.copy()
-        frame["force_code"] = code
-        tables[name] = returns_io.to_canonical(TABLES[name], frame)
-    returns_io.write_force(tables, directory, code)
+from fixtures.valid_return import valid_return, write_return
 
 
 def test_read_all_stacks_forces_and_reads_only_the_tables_asked_for(tmp_path):
     for code in ("SYN01", "SYN02"):
-        _write(tmp_path, code)
+        write_return(tmp_path, code)
     everything = returns_io.read_all(tmp_path)
     assert list(everything) == list(TABLES)
     offences = valid_return()["offences"]
@@ -36,6 +27,6 @@ def test_read_all_stacks_forces_and_reads_only_the_tables_asked_for(tmp_path):
 
 
 def test_read_all_refuses_a_table_that_is_not_in_the_contract(tmp_path):
-    _write(tmp_path, "SYN01")
+    write_return(tmp_path, "SYN01")
     with pytest.raises(KeyError, match=r"not tables of the contract: \['offence'\]"):
         returns_io.read_all(tmp_path, tables=("offences", "offence"))

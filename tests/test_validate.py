@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from fixtures.valid_return import FORCE_CODE, valid_return
+from fixtures.valid_return import FORCE_CODE, typed, valid_return, write_return
 
 from analysis import returns_io
 from analysis.cli import main
@@ -25,10 +25,6 @@ def _with(table: str, row: int, column: str, value: str) -> dict[str, pd.DataFra
     return tables
 
 
-def _typed(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    return {name: returns_io.to_canonical(TABLES[name], frame) for name, frame in tables.items()}
-
-
 def _failure(table, row, column, value, rule, detail) -> Failure:
     where = f"{table} row {row}, column {column}: " if row is not None else ""
     return Failure("", table, row, column, value, rule, f"{where}{detail}")
@@ -46,7 +42,7 @@ def test_valid_raw_return_passes_with_zero_failures() -> None:
 
 
 def test_valid_typed_return_passes_with_zero_failures() -> None:
-    assert validate_tables(_typed(valid_return())).failures == []
+    assert validate_tables(typed(valid_return())).failures == []
 
 
 def test_fixture_covers_every_table_with_two_to_five_rows() -> None:
@@ -480,7 +476,7 @@ def test_summary_counts_then_lists_and_says_how_many_are_not_shown() -> None:
 
 
 def test_typed_frames_report_values_as_the_force_wrote_them() -> None:
-    tables = _typed(valid_return())
+    tables = typed(valid_return())
     tables["case_notes"].loc[2, "note_date"] = pd.Timestamp("2024-12-25")
     tables["victims"].loc[1, "age_at_first_offence"] = 19
     report = validate_tables(tables)
@@ -496,7 +492,7 @@ def test_typed_frames_report_values_as_the_force_wrote_them() -> None:
 @pytest.fixture(params=["csv", "parquet", "xlsx"])
 def written(request, tmp_path):
     """The valid return written by returns_io.write_force in one of its three forms."""
-    returns_io.write_force(_typed(valid_return()), tmp_path, FORCE_CODE, request.param)
+    write_return(tmp_path, fmt=request.param)
     return tmp_path, request.param
 
 
@@ -517,9 +513,8 @@ def test_cli_exit_code_is_1_for_a_bad_directory(written, capsys, tmp_path_factor
     directory, fmt = written
     bad = valid_return()
     bad["offences"].loc[0, "outcome_code"] = "19"
-    typed = _typed(bad)
     target = tmp_path_factory.mktemp("bad")
-    returns_io.write_force(typed, target, "SYN01", fmt)
+    write_return(target, "SYN01", bad, fmt)
     report_csv = target / "report" / "failures.csv"
     assert main(["validate", str(target), "--report", str(report_csv)]) == 1
     out = capsys.readouterr().out
@@ -536,23 +531,21 @@ def test_cli_exit_code_is_1_when_there_is_no_return(tmp_path, capsys) -> None:
 
 
 def test_directory_may_mix_forms(tmp_path) -> None:
-    tables = _typed(valid_return())
-    returns_io.write_force(tables, tmp_path, "SYN01", "csv")
-    other = {name: frame.assign(force_code="SYN02") for name, frame in tables.items()}
-    returns_io.write_force(other, tmp_path, "SYN02", "xlsx")
+    write_return(tmp_path, "SYN01", fmt="csv")
+    write_return(tmp_path, "SYN02", fmt="xlsx")
     reports = validate_directory(tmp_path)
     assert list(reports) == ["SYN01", "SYN02"]
     assert all(r.ok for r in reports.values())
 
 
 def test_return_in_a_folder_named_for_another_force(tmp_path) -> None:
-    returns_io.write_force(_typed(valid_return()), tmp_path, "SYN04", "csv")
+    returns_io.write_force(typed(valid_return()), tmp_path, "SYN04", "csv")  # SYN01's return in SYN04's folder
     report = validate_force(tmp_path, "SYN04")
     assert [(f.rule, f.file) for f in report.failures] == [("force_code", str(tmp_path / "SYN04" / "force_profile.csv"))]
 
 
 def test_zero_byte_csv_is_an_empty_table(tmp_path) -> None:
-    returns_io.write_force(_typed(valid_return()), tmp_path, FORCE_CODE, "csv")
+    write_return(tmp_path, fmt="csv")
     (tmp_path / FORCE_CODE / "case_notes.csv").write_bytes(b"")
     (tmp_path / FORCE_CODE / "notes.csv").write_text("a,b\n1,2\n")
     report = validate_force(tmp_path, FORCE_CODE)
@@ -564,7 +557,7 @@ def test_excel_dates_typed_as_dates_read_as_iso(tmp_path) -> None:
 
     import openpyxl
 
-    returns_io.write_force(_typed(valid_return()), tmp_path, FORCE_CODE, "xlsx")
+    write_return(tmp_path, fmt="xlsx")
     path = tmp_path / f"{FORCE_CODE}.xlsx"
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["case_notes"]

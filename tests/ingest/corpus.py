@@ -17,8 +17,9 @@ import openpyxl
 import pandas as pd
 
 from analysis.template import save_workbook
+from fixtures.valid_return import as_force
 
-from .helpers import edit_xlsx, text_return, write_csv_folder, write_xlsx
+from .helpers import edit_xlsx, write_csv_folder, write_xlsx
 
 Expected = tuple[str, str, int | None, str | None, str | tuple[str, ...]]
 
@@ -57,7 +58,7 @@ def _wrong_sheet_name(d: Path) -> None:
 @case("SYN04", "missing column",
       ("missing_column", "victims", None, "sex", ("victims: column 'sex' is missing",)))
 def _missing_column(d: Path) -> None:
-    tables = text_return("SYN04")
+    tables = as_force("SYN04")
     tables["victims"] = tables["victims"].drop(columns="sex")
     write_csv_folder(d, "SYN04", tables)
 
@@ -77,7 +78,7 @@ def _date_slashes(d: Path) -> None:
 @case("SYN07", "date as text, in words",
       ("type", "networks", 2, "identified_date", ("networks row 2, column identified_date: '3 April 2021' is not a date in the form YYYY-MM-DD",)))
 def _date_words(d: Path) -> None:
-    tables = text_return("SYN07")
+    tables = as_force("SYN07")
     tables["networks"].loc[0, "identified_date"] = "3 April 2021"
     write_csv_folder(d, "SYN07", tables)
 
@@ -85,7 +86,7 @@ def _date_words(d: Path) -> None:
 @case("SYN08", "date as text without leading zeros",
       ("type", "victims", 4, "first_report_date", ("victims row 4, column first_report_date: '2023-2-20' is not a date in the form YYYY-MM-DD",)))
 def _date_no_zeros(d: Path) -> None:
-    tables = text_return("SYN08")
+    tables = as_force("SYN08")
     tables["victims"].loc[2, "first_report_date"] = "2023-2-20"
     write_csv_folder(d, "SYN08", tables)
 
@@ -93,7 +94,7 @@ def _date_no_zeros(d: Path) -> None:
 @case("SYN09", "duplicate identifier",
       ("unique", "victims", 5, "victim_id", ("victims row 5, column victim_id: 'V1' is a duplicate: it is already used in row 2",)))
 def _duplicate(d: Path) -> None:
-    tables = text_return("SYN09")
+    tables = as_force("SYN09")
     tables["victims"] = pd.concat([tables["victims"], tables["victims"].iloc[[0]]], ignore_index=True)
     write_csv_folder(d, "SYN09", tables)
 
@@ -128,7 +129,7 @@ def _mixed_encoding(d: Path) -> None:
       ("two_forces", "force_profile", None, "force_code",
        "SYN13.xlsx holds returns for more than one force (SYN13, SYN14): submit one return per force, each named with its own force code."))
 def _two_forces(d: Path) -> None:
-    first, second = text_return("SYN13"), text_return("SYN14")
+    first, second = as_force("SYN13"), as_force("SYN14")
     both = {name: pd.concat([first[name], second[name]], ignore_index=True) for name in first}
     both = {name: frame.drop_duplicates() if name == "force_profile" else frame for name, frame in both.items()}
     path = write_xlsx(d, "SYN13", first)
@@ -158,7 +159,7 @@ def _pdf_as_xlsx(d: Path) -> None:
        "SYN17.xlsx is not an Excel workbook: it is a text file; it looks like a CSV or text file renamed to .xlsx: open it "
        "in Excel and save it as 'Excel Workbook (.xlsx)', or submit CSV files in a folder named with your force code."))
 def _text_as_xlsx(d: Path) -> None:
-    (d / "SYN17.xlsx").write_text(text_return("SYN17")["offences"].to_csv(index=False))
+    (d / "SYN17.xlsx").write_text(as_force("SYN17")["offences"].to_csv(index=False))
 
 
 @case("SYN18", "a PDF instead of a return",
@@ -170,7 +171,7 @@ def _pdf(d: Path) -> None:
 @case("SYN19", "required value left blank",
       ("required", "suspects", 3, "sex", ("suspects row 3, column sex: the value is blank but this column is required", "not_recorded")))
 def _required_blank(d: Path) -> None:
-    tables = text_return("SYN19")
+    tables = as_force("SYN19")
     tables["suspects"].loc[1, "sex"] = ""
     write_csv_folder(d, "SYN19", tables)
 
@@ -206,7 +207,7 @@ def _formula(d: Path) -> None:
 @case("SYN22", "column not in the contract",
       ("unknown_column", "offences", None, "officer_notes", ("offences: column 'officer_notes' is not in the contract",)))
 def _extra_column(d: Path) -> None:
-    tables = text_return("SYN22")
+    tables = as_force("SYN22")
     tables["offences"]["officer_notes"] = "see file"
     write_csv_folder(d, "SYN22", tables)
 

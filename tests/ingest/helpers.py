@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import tempfile
 import zipfile
@@ -12,34 +11,15 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from analysis import returns_io
-from analysis.contract import TABLES
 from analysis.template import fill_template, save_workbook
-from fixtures.valid_return import FORCE_CODE, valid_return
-
-
-def text_return(code: str = FORCE_CODE) -> dict[str, pd.DataFrame]:
-    """The valid fixture return as raw text frames, for force `code` (a synthetic SYNnn code)."""
-    tables = valid_return()
-    out = {}
-    for name, frame in tables.items():
-        frame = frame.copy()
-        frame["force_code"] = code
-        if name == "force_profile":
-            frame["force_name"] = f"Synthetic Force {code[3:]}"
-        out[name] = frame
-    return out
-
-
-def canonical(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    return {name: returns_io.to_canonical(TABLES[name], tables[name]) for name in TABLES}
+from fixtures.valid_return import FORCE_CODE, as_force, typed
 
 
 @cache
 def _filled_fixture() -> bytes:
     """The fixture return (SYN01) filled into the template, once per test session."""
     with tempfile.TemporaryDirectory() as tmp:
-        return fill_template(canonical(text_return(FORCE_CODE)), Path(tmp) / "base.xlsx").read_bytes()
+        return fill_template(typed(as_force(FORCE_CODE)), Path(tmp) / "base.xlsx").read_bytes()
 
 
 def _recode(data: bytes, code: str) -> bytes:
@@ -64,7 +44,7 @@ def write_xlsx(directory: Path, code: str, tables: dict[str, pd.DataFrame] | Non
     if tables is None:
         path.write_bytes(_recode(_filled_fixture(), code))
         return path
-    return fill_template(canonical(tables), path)
+    return fill_template(typed(tables), path)
 
 
 def edit_xlsx(path: Path, edits: list[tuple[str, int, str, object]]) -> Path:
@@ -81,18 +61,12 @@ def edit_xlsx(path: Path, edits: list[tuple[str, int, str, object]]) -> Path:
 def write_csv_folder(directory: Path, code: str, tables: dict[str, pd.DataFrame] | None = None,
                      encoding: str = "utf-8") -> Path:
     """A folder FORCE/ of CSV files, one per table, in the given encoding."""
-    tables = tables if tables is not None else text_return(code)
+    tables = tables if tables is not None else as_force(code)
     folder = Path(directory) / code
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
         (folder / f"{name}.csv").write_bytes(frame.to_csv(index=False, lineterminator="\r\n").encode(encoding))
     return folder
-
-
-def file_hashes(directory: Path) -> dict[str, str]:
-    """SHA-256 of every file under `directory` (to prove inputs are not modified)."""
-    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(directory).rglob("*")) if p.is_file()}
 
 
 def errors(reports: Path, force: str) -> pd.DataFrame:

@@ -7,9 +7,10 @@ import pytest
 
 from analysis import returns_io
 from analysis.cli import main
+from fixtures.files import file_hashes
 
 from .corpus import CASES
-from .helpers import errors, file_hashes, write_csv_folder, write_xlsx
+from .helpers import errors, write_csv_folder, write_xlsx
 
 VALID = ("SYN01", "SYN02")
 

@@ -20,8 +20,9 @@ from analysis.ingest.pseudonymise import (
     pseudonym,
     pseudonymise,
 )
+from fixtures.valid_return import as_force, typed
 
-from .helpers import normalisations, text_return, write_csv_folder, write_xlsx
+from .helpers import normalisations, write_csv_folder, write_xlsx
 
 KEY = b"correct horse battery staple 42"
 
@@ -31,7 +32,7 @@ def _ingest(tmp_path, key, name="out"):
     if not returns.exists():
         returns.mkdir()
         write_xlsx(returns, "SYN01")
-        tables = text_return("SYN02")
+        tables = as_force("SYN02")
         tables["suspects"].loc[0, "suspect_id"] = " S1"  # a correction whose example must not reveal the identifier
         write_csv_folder(returns, "SYN02", tables)
     results = ingest_directory(returns, tmp_path / name, tmp_path / f"{name}_reports", key=key)
@@ -60,7 +61,7 @@ def test_pseudonym_is_hmac_sha256_of_force_domain_and_value():
 
 def test_no_original_identifier_remains(stored):
     _, forces = stored
-    original = text_return("SYN01")
+    original = as_force("SYN01")
     for (table, column) in identifier_domains():
         given = set(original[table][column]) - {""}
         kept = set(forces["SYN01"][table][column].dropna())
@@ -83,7 +84,7 @@ def test_links_between_tables_are_kept(stored):
 
 def test_blanks_stay_blank_and_other_values_are_untouched(stored):
     _, forces = stored
-    source = {n: returns_io.to_canonical(TABLES[n], f) for n, f in text_return("SYN01").items()}
+    source = typed(as_force("SYN01"))
     offences = forces["SYN01"]["offences"]
     assert offences["network_id"].isna().tolist() == source["offences"]["network_id"].isna().tolist()
     pd.testing.assert_frame_equal(offences.drop(columns=["offence_id", "network_id", "victim_id"]),
@@ -92,7 +93,7 @@ def test_blanks_stay_blank_and_other_values_are_untouched(stored):
 
 def test_same_key_same_pseudonyms_other_key_or_force_different(stored):
     _, forces = stored
-    source = {n: returns_io.to_canonical(TABLES[n], f) for n, f in text_return("SYN01").items()}
+    source = typed(as_force("SYN01"))
     # the stored pseudonyms are exactly the keyed hashes of the source references (so a resubmission matches)
     expected = [pseudonym(KEY, "SYN01", ("victims", "victim_id"), v) for v in source["offences"]["victim_id"]]
     assert forces["SYN01"]["offences"]["victim_id"].tolist() == expected

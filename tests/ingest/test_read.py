@@ -10,8 +10,9 @@ from analysis.ingest.discover import discover
 from analysis.ingest.issues import ReadError
 from analysis.ingest.normalise import normalise
 from analysis.ingest.read import decode_text, read_csv_file
+from fixtures.valid_return import as_force
 
-from .helpers import text_return, write_csv_folder, write_xlsx
+from .helpers import write_csv_folder, write_xlsx
 
 TEXT = "force_code,text\nSYN01,Victim’s advocate met her at the café\n"
 
@@ -78,7 +79,7 @@ def test_discover_names_everything_and_ignores_clutter(tmp_path):
 
 
 def test_duplicate_sheets_and_columns_are_reported(tmp_path):
-    tables = text_return("SYN01")
+    tables = as_force("SYN01")
     folder = write_csv_folder(tmp_path, "SYN01", tables)
     tables["networks"].to_csv(folder / "Networks.csv", index=False)
     (folder / "victims.csv").write_text((folder / "victims.csv").read_text().replace("looked_after", "sex", 1))

@@ -9,8 +9,10 @@ from analysis import returns_io
 from analysis.cli import main
 from analysis.contract import TABLES
 from analysis.ingest import ingest_directory
+from fixtures.files import file_hashes
+from fixtures.valid_return import as_force
 
-from .helpers import errors, file_hashes, normalisations, text_return, write_csv_folder, write_xlsx
+from .helpers import errors, normalisations, write_csv_folder, write_xlsx
 
 
 def _as_source_text(table, frame: pd.DataFrame) -> pd.DataFrame:
@@ -53,7 +55,7 @@ def test_both_forms_pass_with_no_failure(ingested):
 @pytest.mark.parametrize("code", ["SYN01", "SYN02"])
 def test_every_value_round_trips_cell_by_cell(ingested, code):
     root, _, _ = ingested
-    source = text_return(code)
+    source = as_force(code)
     stored = returns_io.read_force(root / "out", code)
     for name, table in TABLES.items():
         back = _as_source_text(table, stored[name])
@@ -91,7 +93,7 @@ def test_no_temporary_folders_left_and_rerun_replaces(ingested, tmp_path):
 def test_safe_normalisations_are_applied_and_reported(tmp_path):
     returns = tmp_path / "returns"
     returns.mkdir()
-    tables = text_return("SYN03")
+    tables = as_force("SYN03")
     tables["disruptions"].loc[0, "tactic"] = " CAWN "
     tables["disruptions"].loc[1, "tactic"] = "Sro"
     tables["offences"]["cse_flag"] = ["Yes", "Y", "N", "TRUE"]
@@ -165,7 +167,7 @@ def test_workbook_date_serials_and_header_case_are_normalised(tmp_path):
 ])
 def test_csv_encodings_are_detected_and_text_kept_exactly(tmp_path, encoding, label, kind):
     returns = tmp_path / "returns"
-    tables = text_return("SYN05")
+    tables = as_force("SYN05")
     note = "Victim’s advocate (café meeting) — safety plan agreed; £20 travel paid."
     tables["case_notes"].loc[0, "text"] = note
     write_csv_folder(returns, "SYN05", tables, encoding=encoding)

@@ -20,11 +20,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import returns_io
-from analysis.contract import TABLES
 from analysis.paths import PARAMS_DIR
 from analysis.pipeline.run import RunConfig
-from fixtures.valid_return import valid_return
+from fixtures.valid_return import valid_return, write_return
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FORCE_NB = FIXTURES / "force_fixture.ipynb"
@@ -50,14 +48,7 @@ def write_force(data_dir: Path, code: str, *, extra_offences: int = 0, broken: b
         raw["offences"] = pd.concat([offences, pd.DataFrame(added)], ignore_index=True)
     if broken:
         raw["offences"] = raw["offences"][raw["offences"]["offence_id"] != "O4"]
-    tables = {}
-    for name, frame in raw.items():
-        frame = frame.copy()
-        frame["force_code"] = code
-        if name == "force_profile":
-            frame["force_name"] = f"Synthetic Force {code[-2:]}"
-        tables[name] = returns_io.to_canonical(TABLES[name], frame)
-    returns_io.write_force(tables, data_dir, code)
+    write_return(data_dir, code, raw)
 
 
 def write_settings(path: Path, **pipeline) -> Path:

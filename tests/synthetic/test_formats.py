@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -12,10 +9,7 @@ from analysis.contract import TABLES
 from analysis.returns_io import to_canonical
 from analysis.synthetic import generate_force, generate_national, load_config, write_dataset
 from analysis.validate import validate_directory, validate_tables
-
-
-def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+from fixtures.files import file_hashes
 
 
 def test_default_dataset_validates_with_zero_failures(default_dir, default_config):
@@ -37,14 +31,14 @@ def test_small_dataset_validates_in_submission_formats(tmp_path, small_config, f
 def test_same_seed_gives_identical_files(tmp_path, small_config, fmt):
     write_dataset(small_config, tmp_path / "a", fmt)
     write_dataset(small_config, tmp_path / "b", fmt)
-    first, second = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
+    first, second = file_hashes(tmp_path / "a"), file_hashes(tmp_path / "b")
     assert len(first) > 3 and first == second
 
 
 def test_different_seed_gives_different_files(tmp_path, small_config):
     write_dataset(small_config, tmp_path / "a", "parquet")
     write_dataset(load_config(forces=small_config.n_forces, scale=small_config.scale, seed=small_config.seed + 1), tmp_path / "b", "parquet")
-    first, second = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
+    first, second = file_hashes(tmp_path / "a"), file_hashes(tmp_path / "b")
     assert first.keys() == second.keys()
     changed = [name for name in first if first[name] != second[name] and name.endswith(".parquet")]
     assert len(changed) >= 3 * 9  # every table of every force except force_profile may keep its values
