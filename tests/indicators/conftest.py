@@ -2,20 +2,15 @@
 
 import pytest
 
-from analysis.contract import TABLES
 from analysis.indicators.data import ForceData
-from analysis.returns_io import to_canonical
-from tests.fixtures.valid_return import valid_return
-from tests.indicators.fixtures import hand_return
+from fixtures.valid_return import typed, valid_return
 
-
-def typed_return() -> dict:
-    return {name: to_canonical(TABLES[name], frame) for name, frame in valid_return().items()}
+from .fixtures import hand_return
 
 
 @pytest.fixture
 def syn01() -> ForceData:
-    return ForceData(typed_return())
+    return ForceData(typed(valid_return()))
 
 
 @pytest.fixture(scope="module")

@@ -33,10 +33,8 @@ import io
 
 import pandas as pd
 
-from analysis.contract import TABLES
 from analysis.indicators.data import ForceData
-from analysis.returns_io import to_canonical
-from tests.fixtures.valid_return import valid_return
+from fixtures.valid_return import typed, valid_return
 
 FORCE = "SYN01"
 
@@ -128,11 +126,6 @@ def _read(text: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
 
 
-def typed(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Type raw text tables with the contract (returns_io.to_canonical)."""
-    return {name: to_canonical(TABLES[name], frame) for name, frame in raw.items()}
-
-
 def hand_raw() -> dict[str, pd.DataFrame]:
     """The hand-built return as raw text frames (fresh copies), SYN01's profile included."""
     raw = valid_return()
@@ -145,6 +138,11 @@ def hand_return(**replace: pd.DataFrame) -> ForceData:
     raw = hand_raw()
     raw.update(replace)
     return ForceData(typed(raw))
+
+
+def empty_return() -> ForceData:
+    """ForceData of the hand-built return with every table but force_profile emptied (no records at all)."""
+    return hand_return(**{name: frame.iloc[0:0] for name, frame in hand_raw().items() if name != "force_profile"})
 
 
 def _frame(columns: list[str], records: list[list]) -> pd.DataFrame:

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from analysis.indicators.catalogue import STRAND_TITLES, as_frame, entries, render_markdown
+import pytest
+
+from analysis.indicators.catalogue import CATALOGUE, STRAND_TITLES, as_frame, entries, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,3 +28,15 @@ def test_scopes_split_force_and_national():
     assert national == {"NA01", "NA02", "NA03", "NA04", "NA05"}
     assert all(e.strand == "national" for e in entries("national"))
     assert len(entries("force")) == 32  # 8 nature and scale, 6 offender, 7 victim, 7 response, 4 partnership
+
+
+@pytest.mark.parametrize(("strand", "ids"), [
+    ("victims", {f"VE0{i}" for i in range(1, 8)}),
+    ("response", {f"RI0{i}" for i in range(1, 8)}),
+    ("partnership", {f"PS0{i}" for i in range(1, 5)}),
+])
+def test_every_indicator_of_the_strand_is_catalogued(strand, ids):
+    assert ids <= set(CATALOGUE)
+    for i in ids:
+        e = CATALOGUE[i]
+        assert e.strand == strand and e.numerator and e.denominator and e.basis and e.method and e.caveat

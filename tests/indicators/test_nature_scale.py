@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from analysis.indicators import nature_scale as ns
-from tests.indicators.helpers import row
+
+from .helpers import row
 
 YEARS = ["2021/22", "2022/23", "2023/24"]
 

@@ -9,7 +9,8 @@ import pytest
 
 from analysis.indicators import offenders as oc
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
-from tests.indicators.helpers import row
+
+from .helpers import row
 
 ADULTS = 362_000
 

@@ -11,8 +11,9 @@ from scipy import stats
 
 from analysis import results
 from analysis.indicators import partnership as ps
-from tests.indicators.fixtures import hand_raw, hand_return
-from tests.indicators.helpers import row, wilson
+
+from .fixtures import hand_raw, hand_return
+from .helpers import row, wilson
 
 
 
@@ -63,10 +64,3 @@ def test_no_referrals_gives_empty_shares_not_errors():
     assert pd.isna(row(table, "PS04", "actioned", "actioned by extraction")["value"])
     share = row(ps.strategy_meetings(data, "SYN01"), "PS02", "total", "strategy meeting held")
     assert (share["numerator"], share["denominator"]) == (0, 0) and pd.isna(share["value"])
-
-
-def test_every_partnership_indicator_is_catalogued():
-    from analysis.indicators.catalogue import CATALOGUE
-    for i in range(1, 5):
-        e = CATALOGUE[f"PS0{i}"]
-        assert e.strand == "partnership" and e.numerator and e.denominator and e.basis and e.method and e.caveat
