@@ -12,19 +12,19 @@ printed, except on CI (the CI environment variable is set), where they fail: the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from analysis.pipeline.hashing import files_digest
+from analysis.pipeline.manifest import git_state, package_versions
 from report.browser import Browser, find_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,22 +66,9 @@ def run_papermill(notebook: Path, output: Path, parameters: dict[str, str], time
                           stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
 
 
-def _git_commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
-    return done.stdout.strip() or "unknown"
-
-
 def _hash_dir(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    return {name: metadata.version(name) for name in ("pandas", "numpy", "statsmodels", "matplotlib", "nbconvert",
-                                                      "papermill")}
+    """One digest of every file under `folder`, as the pipeline computes it (hashing.files_digest)."""
+    return files_digest(folder, (p for p in folder.rglob("*") if p.is_file()))
 
 
 def _wait(process: subprocess.Popen, log: Path, what: str) -> None:
@@ -147,7 +134,7 @@ def reports(tmp_path_factory, synthetic_data) -> Reports:
     run.seconds["national notebook"] = time.monotonic() - started
 
     started = time.monotonic()
-    commit, versions = _git_commit(), _versions()
+    commit, versions = git_state(ROOT)["commit"], package_versions()
     names = {}
     for code in REPORTED:
         profile = pd.read_parquet(data / code / "force_profile.parquet")
