@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import time
 
+import numpy as np
 import pandas as pd
 
 from analysis import results
 from analysis.indicators import rows
 from analysis.indicators.catalogue import CATALOGUE, FUNCTIONS, entries
-from analysis.indicators.data import NOT_RECORDED, ForceData
+from analysis.indicators.data import ForceData
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
 
 log = logging.getLogger(__name__)
@@ -50,33 +51,50 @@ def _run(ids: list[str], call) -> pd.DataFrame:
     return rows.stack(parts)
 
 
+def _linked_bases() -> tuple[tuple[str, str], ...]:
+    """(narrower basis, wider basis) pairs whose rows share a breakdown: the wider basis counts every record,
+    the narrower leaves out one set of them (records with no recorded value; offences with no outcome yet)."""
+    from analysis.indicators.response import ASSIGNED_BASIS, RECORDED_BASIS as ALL_OFFENCES_BASIS
+
+    return ((RECORDED_BASIS, ALL_BASIS), (ASSIGNED_BASIS, ALL_OFFENCES_BASIS))
+
+
 def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
     """Disclosure flags that also protect cells linked across the two bases of a breakdown.
 
-    The same count appears on both bases ("of recorded values" and "of all records"), and the two bases'
-    denominators differ by exactly the "not recorded" count. So: a category withheld on one basis is
-    withheld on the other; when the "not recorded" count itself is withheld as small, every row on the
-    recorded basis is withheld (its denominator would give the count away). Secondary suppression is then
-    run again, until nothing changes.
+    Some breakdowns are published on two bases (`_linked_bases`): shares "of recorded values" and "of all
+    records", or outcomes "of offences with an outcome assigned" and "of all recorded offences". The same
+    count appears on both, and the two denominators differ by exactly the records the narrower basis leaves
+    out (not recorded; not yet assigned). So: a category withheld for its count on one basis is withheld on
+    the other; and when that difference is small, every row on the narrower basis is withheld (its
+    denominator would give the small count away; on the wider basis the small count is its own row, withheld
+    with a second cell by secondary suppression). Withholding for that reason is not carried over to the
+    wider basis: its figures give nothing away. Secondary suppression is run again until nothing changes.
     """
     from analysis.disclosure import flag_results, is_small
     from analysis.settings import disclosure_settings
 
     limit = threshold if threshold is not None else disclosure_settings()["threshold"]
     flagged = flag_results(table, limit)
-    both = flagged["basis"].isin([RECORDED_BASIS, ALL_BASIS])
+    pairs = _linked_bases()
+    both = flagged["basis"].isin([basis for pair in pairs for basis in pair])
     cell = ["force_code", "indicator_id", "breakdown", "category"]
     group = ["force_code", "indicator_id", "breakdown"]
+    narrow_withheld = np.zeros(len(flagged), dtype=bool)  # withheld for their denominator, not a count
     while both.any():
         before = flagged["suppressed"].to_numpy().copy()
-        linked = flagged[both].groupby(cell)["suppressed"].transform("any")
-        flagged.loc[both, "suppressed"] = linked.to_numpy()
-        small_missing = flagged[both & (flagged["basis"] == ALL_BASIS) & (flagged["category"] == NOT_RECORDED)
-                                & is_small(flagged["numerator"], limit)]
-        if len(small_missing):
-            keys = pd.MultiIndex.from_frame(small_missing[group])
-            hit = pd.MultiIndex.from_frame(flagged[group]).isin(keys) & (flagged["basis"] == RECORDED_BASIS).to_numpy()
-            flagged.loc[hit, "suppressed"] = True
+        own = flagged["suppressed"].to_numpy() & ~narrow_withheld
+        linked = pd.Series(own, index=flagged.index)[both].groupby([flagged.loc[both, c] for c in cell]).transform("any")
+        flagged.loc[both, "suppressed"] = flagged.loc[both, "suppressed"].to_numpy() | linked.to_numpy()
+        for narrow, wide in pairs:
+            denominators = {basis: flagged[flagged["basis"] == basis].groupby(group)["denominator"].max()
+                            for basis in (narrow, wide)}
+            left_out = (denominators[wide] - denominators[narrow]).dropna()
+            small = left_out[is_small(left_out, limit)]
+            if len(small):
+                hit = pd.MultiIndex.from_frame(flagged[group]).isin(small.index) & (flagged["basis"] == narrow).to_numpy()
+                flagged.loc[hit, "suppressed"] = True
+                narrow_withheld |= hit
         flagged = flag_results(flagged, limit)
         if (flagged["suppressed"].to_numpy() == before).all():
             break
