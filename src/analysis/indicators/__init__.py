@@ -101,16 +101,19 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
     return flagged
 
 
-def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every force-scope indicator for one force, as a validated results table with disclosure flags."""
+def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame], threshold: int | None = None) -> pd.DataFrame:
+    """Every force-scope indicator for one force, as a validated results table with disclosure flags
+    (`threshold`: the disclosure threshold; default from params/pipeline.yaml)."""
     fd = force_data(data, force_code)
     ids = [e.id for e in entries("force")]
     table = _run(ids, lambda f: f(fd, force_code))
-    return results.validate(flag_linked(results.coerce(table)))
+    return results.validate(flag_linked(results.coerce(table), threshold))
 
 
-def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """National comparisons and models from every force's results table and the stacked validated data."""
+def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd.DataFrame],
+                     threshold: int | None = None) -> pd.DataFrame:
+    """National comparisons and models from every force's results table and the stacked validated data
+    (`threshold`: the disclosure threshold; default from params/pipeline.yaml)."""
     from analysis.disclosure import flag_results
 
     fd = force_data(data)
@@ -118,4 +121,4 @@ def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd
     table = results.coerce(_run(ids, lambda f: f(force_results, fd)))
     # Counts of forces are not counts of people or cases: they are published as they are.
     counts_forces = table["basis"].str.startswith("forces").to_numpy()
-    return results.validate(flag_results(table, exempt=counts_forces))
+    return results.validate(flag_results(table, threshold, exempt=counts_forces))

@@ -47,8 +47,34 @@ def check_force(force_code: str, data_dir: Path) -> None:
         raise ParameterError(f"unknown force_code '{force_code}': {data_dir} has data for {len(forces)} forces ({shown})")
 
 
+def params_path(params_file: str | Path | None) -> Path | None:
+    """The settings file a notebook was given (None: params/pipeline.yaml); it must exist."""
+    if params_file in (None, ""):
+        return None
+    path = resolve_dir(params_file, paths.PARAMS_DIR / "pipeline.yaml")
+    if not path.is_file():
+        raise ParameterError(f"params_file {path} does not exist")
+    return path
+
+
+class _Report:
+    """What both report contexts share: where figures go, and the publishable rows of an indicator under the
+    disclosure settings of the notebook's params_file."""
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.output_dir / "figures"
+
+    def published(self, indicator_id: str, breakdown: str | list[str] | None = None, basis: str | None = None, *,
+                  table: pd.DataFrame | None = None) -> pd.DataFrame:
+        """display.published on this report's results (or `table`) with its disclosure settings."""
+        from analysis.report.display import published
+
+        return published(self.results if table is None else table, indicator_id, breakdown, basis, self.disclosure)
+
+
 @dataclass
-class ForceContext:
+class ForceContext(_Report):
     """Everything a force report needs: its data, its results and where to write."""
 
     force_code: str
@@ -58,11 +84,7 @@ class ForceContext:
     data: ForceData
     results: pd.DataFrame
     output_dir: Path
-    settings: dict = field(default_factory=dict)
-
-    @property
-    def figures_dir(self) -> Path:
-        return self.output_dir / "figures"
+    disclosure: dict = field(default_factory=settings.disclosure_settings)
 
 
 def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str | Path | None,
@@ -70,21 +92,19 @@ def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str 
     """Check the parameters, load one force's validated data, compute and write its results table."""
     data_path = resolve_dir(data_dir, paths.SYNTHETIC_DIR)
     check_force(force_code, data_path)
-    params_path = None if params_file in (None, "") else resolve_dir(params_file, paths.PARAMS_DIR / "pipeline.yaml")
-    if params_path is not None and not params_path.is_file():
-        raise ParameterError(f"params_file {params_path} does not exist")
+    disclosure = settings.disclosure_settings(params_path(params_file))
     out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "forces" / force_code)
     tables = returns_io.read_force(data_path, force_code)
     data = ForceData(tables)
-    table = compute_force(force_code, data)
+    table = compute_force(force_code, data, disclosure["threshold"])
     results.write(table, out / "results.parquet")
     profile = tables["force_profile"].iloc[0]
     return ForceContext(force_code, str(profile["force_name"]), str(profile["region"]), bool(profile["is_synthetic"]),
-                        data, table, out, settings.load_settings(params_path))
+                        data, table, out, disclosure)
 
 
 @dataclass
-class NationalContext:
+class NationalContext(_Report):
     """Every force's results, the stacked validated data and where to write."""
 
     synthetic: bool
@@ -93,11 +113,7 @@ class NationalContext:
     results: pd.DataFrame
     output_dir: Path
     failed_forces: list[str]
-    settings: dict = field(default_factory=dict)
-
-    @property
-    def figures_dir(self) -> Path:
-        return self.output_dir / "figures"
+    disclosure: dict = field(default_factory=settings.disclosure_settings)
 
 
 def read_force_results(results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -123,6 +139,7 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     from analysis.indicators import compute_national
     from analysis.indicators.national import NATIONAL_TABLES
 
+    disclosure = settings.disclosure_settings(params_path(params_file))
     res_path = resolve_dir(results_dir, paths.OUTPUTS_DIR / "forces")
     data_path = resolve_dir(data_dir, paths.SYNTHETIC_DIR)
     if not data_path.is_dir():
@@ -130,8 +147,7 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     force_results, missing = read_force_results(res_path)
     forces = sorted(force_results["force_code"].unique())
     data = ForceData(returns_io.read_all(data_path, forces, tables=NATIONAL_TABLES))
-    table = compute_national(force_results, data)
+    table = compute_national(force_results, data, disclosure["threshold"])
     out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "national")
     results.write(table, out / "results.parquet")
-    params_path = None if params_file in (None, "") else resolve_dir(params_file, paths.PARAMS_DIR / "pipeline.yaml")
-    return NationalContext(data.is_synthetic, force_results, data, table, out, missing, settings.load_settings(params_path))
+    return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure)

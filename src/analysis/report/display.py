@@ -82,15 +82,17 @@ def region_label(code: str) -> str:
 
 
 def published(results: pd.DataFrame, indicator_id: str, breakdown: str | list[str] | None = None,
-              basis: str | None = None) -> pd.DataFrame:
-    """The publishable rows of one indicator (withheld numbers blanked), optionally narrowed."""
+              basis: str | None = None, disclosure: dict | None = None) -> pd.DataFrame:
+    """The publishable rows of one indicator (withheld numbers blanked), optionally narrowed; `disclosure`
+    is the settings section to apply (analysis.settings.disclosure_settings; default params/pipeline.yaml)."""
     rows = results[results["indicator_id"] == indicator_id]
     if breakdown is not None:
         keep = [breakdown] if isinstance(breakdown, str) else breakdown
         rows = rows[rows["breakdown"].isin(keep)]
     if basis is not None:
         rows = rows[rows["basis"] == basis]
-    return suppress_results(rows.reset_index(drop=True))
+    d = disclosure or {}
+    return suppress_results(rows.reset_index(drop=True), d.get("threshold"), d.get("round_counts"), d.get("rounding_base"))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
 from analysis.report import figures, narrative
 from analysis.report.context import ForceContext, prepare_force
-from analysis.report.display import published, readable, region_label, show_figure, show_table
+from analysis.report.display import readable, region_label, show_figure, show_table
 from analysis.stats.competing import aalen_johansen
 from analysis.stats.survival import kaplan_meier
 
@@ -29,7 +29,7 @@ def _fig_path(ctx: ForceContext, name: str):
 
 
 def _threshold(ctx: ForceContext) -> int:
-    return int((ctx.settings.get("disclosure") or {}).get("threshold", 10))
+    return ctx.disclosure["threshold"]
 
 
 def title(ctx: ForceContext) -> None:
@@ -54,39 +54,38 @@ def headline(ctx: ForceContext) -> None:
     recorded = narrative.one(r, "NS06", "field", "suspect self-defined ethnicity")
     rate = narrative.one(r, "NS02", "total", "all years (annual average)")
     lines = ["## Headline figures",
-             "- " + narrative.rate_sentence(_controlled(r, rate), "Offences recorded", "per 10,000 children a year"),
-             "- " + narrative.share_sentence(_controlled(r, charge), "Charge rate (of offences with an assigned outcome)"),
-             "- " + narrative.share_sentence(_controlled(r, withdrew), "Victims who withdrew support"),
-             "- " + narrative.share_sentence(_controlled(r, recorded), "Suspects with a self-defined ethnicity recorded")]
+             "- " + narrative.rate_sentence(_controlled(ctx, rate), "Offences recorded", "per 10,000 children a year"),
+             "- " + narrative.share_sentence(_controlled(ctx, charge), "Charge rate (of offences with an assigned outcome)"),
+             "- " + narrative.share_sentence(_controlled(ctx, withdrew), "Victims who withdrew support"),
+             "- " + narrative.share_sentence(_controlled(ctx, recorded), "Suspects with a self-defined ethnicity recorded")]
     display(Markdown("\n\n".join(lines)))
 
 
-def _controlled(results: pd.DataFrame, row: pd.Series) -> pd.Series:
+def _controlled(ctx: ForceContext, row: pd.Series) -> pd.Series:
     """The published version of one row (blanked if disclosure control withholds it)."""
-    group = published(results, row["indicator_id"], row["breakdown"], row["basis"])
+    group = ctx.published(row["indicator_id"], row["breakdown"], row["basis"])
     return group[group["category"] == row["category"]].iloc[0]
 
 
 def nature_scale(ctx: ForceContext) -> None:
-    r = ctx.results
-    counts = published(r, "NS01")
+    counts = ctx.published("NS01")
     show_table(counts, "NS01")
     fig = figures.line_by_year(counts.assign(breakdown=counts["breakdown"].map(lambda b: readable(b, "NS01"))),
                                title=f"{ctx.force_name}: records per financial year", ylabel="Number recorded",
                                synthetic=ctx.synthetic)
     show_figure(fig, _fig_path(ctx, "records_per_year"),
                 "each line counts one kind of record by financial year; shaded bands are 95% intervals.")
-    show_table(published(r, "NS02"), "NS02")
-    trend = published(r, "NS03")
+    show_table(ctx.published("NS02"), "NS02")
+    trend = ctx.published("NS03")
     show_table(trend, "NS03")
     display(Markdown(narrative.trend_sentence(trend.iloc[0], "Recorded offences")))
     for indicator_id in ("NS04", "NS05", "NS06", "NS07", "NS08"):
-        show_table(published(r, indicator_id), indicator_id)
+        show_table(ctx.published(indicator_id), indicator_id)
 
 
 def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, title: str, name: str,
                        ylabel: str) -> None:
-    rows = published(ctx.results, indicator_id, breakdown)
+    rows = ctx.published(indicator_id, breakdown)
     rows = rows.assign(category=rows["category"].map(lambda c: readable(c, indicator_id, breakdown)),
                        basis=rows["basis"].map({RECORDED_BASIS: "of suspects with a recorded value",
                                                 ALL_BASIS: "of all suspects ('not recorded' shown)"}))
@@ -98,18 +97,17 @@ def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, tit
 
 
 def offenders(ctx: ForceContext) -> None:
-    r = ctx.results
-    show_table(published(r, "OC01"), "OC01")
+    show_table(ctx.published("OC01"), "OC01")
     _both_bases_figure(ctx, "OC01", "age_band", f"{ctx.force_name}: suspects by age band", "suspect_age",
                        "Age band")
-    show_table(published(r, "OC02"), "OC02")
-    ethnicity = published(r, "OC03")
+    show_table(ctx.published("OC02"), "OC02")
+    ethnicity = ctx.published("OC03")
     show_table(ethnicity, "OC03")
     _both_bases_figure(ctx, "OC03", "ethnic_group", f"{ctx.force_name}: suspects by self-defined ethnic group",
                        "suspect_ethnicity", "Ethnic group (ONS)")
-    show_table(published(r, "OC04"), "OC04")
-    show_table(published(r, "OC05"), "OC05")
-    show_table(published(r, "OC06"), "OC06")  # its note says when the comparison is not reliable
+    show_table(ctx.published("OC04"), "OC04")
+    show_table(ctx.published("OC05"), "OC05")
+    show_table(ctx.published("OC06"), "OC06")  # its note says when the comparison is not reliable
 
 
 def _km_curve(ctx: ForceContext) -> pd.DataFrame:
@@ -124,12 +122,11 @@ def _km_curve(ctx: ForceContext) -> pd.DataFrame:
 
 
 def victims(ctx: ForceContext) -> None:
-    r = ctx.results
-    show_table(published(r, "VE01"), "VE01")
-    withdrew = published(r, "VE02")
+    show_table(ctx.published("VE01"), "VE01")
+    withdrew = ctx.published("VE02")
     show_table(withdrew, "VE02")
     display(Markdown(narrative.share_sentence(withdrew.iloc[0], "Victims who withdrew support")))
-    show_table(published(r, "VE03"), "VE03")
+    show_table(ctx.published("VE03"), "VE03")
     curve = _km_curve(ctx)
     if len(curve):
         fig = figures.step_curves(curve, title=f"{ctx.force_name}: victims still supporting the investigation",
@@ -139,10 +136,10 @@ def victims(ctx: ForceContext) -> None:
                     "the line falls each time a victim withdraws support (Kaplan-Meier, victims followed to the "
                     "extraction date); the band is the 95% interval; the curve stops where fewer than "
                     f"{_threshold(ctx)} victims remain.")
-    show_table(published(r, "VE04"), "VE04")
+    show_table(ctx.published("VE04"), "VE04")
     for indicator_id in ("VE05", "VE06"):
-        show_table(published(r, indicator_id), indicator_id)
-    language = published(r, "VE07")
+        show_table(ctx.published(indicator_id), indicator_id)
+    language = ctx.published("VE07")
     show_table(language, "VE07")
     shares = language[(language["breakdown"] == "notes with a match") & (language["category"] != "any category")]
     fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(lambda c: readable(c, "VE07"))),
@@ -165,8 +162,7 @@ def _cif_curves(ctx: ForceContext) -> pd.DataFrame:
 
 
 def response(ctx: ForceContext) -> None:
-    r = ctx.results
-    outcomes = published(r, "RI01")
+    outcomes = ctx.published("RI01")
     show_table(outcomes, "RI01")
     assigned = outcomes[outcomes["basis"] == ASSIGNED]
     fig = figures.bar_with_intervals(assigned, title=f"{ctx.force_name}: outcomes of offences with an assigned outcome",
@@ -175,12 +171,12 @@ def response(ctx: ForceContext) -> None:
     show_figure(fig, _fig_path(ctx, "outcomes"),
                 "shares of offences with an outcome assigned, by Home Office outcome group, with 95% intervals; "
                 "the table also gives the shares of all recorded offences, including those not yet assigned.")
-    charge = published(r, "RI02")
+    charge = ctx.published("RI02")
     show_table(charge, "RI02")
     for basis, words in ((ASSIGNED, "Charge rate of offences with an assigned outcome"),
                          (RECORDED, "Charge rate of all recorded offences")):
         display(Markdown(narrative.share_sentence(charge[charge["basis"] == basis].iloc[0], words)))
-    show_table(published(r, "RI03"), "RI03")
+    show_table(ctx.published("RI03"), "RI03")
     curves = _cif_curves(ctx)
     if len(curves):
         fig = figures.step_curves(curves, title=f"{ctx.force_name}: time from recording to outcome",
@@ -190,12 +186,11 @@ def response(ctx: ForceContext) -> None:
                     "each line is the share of offences that have reached that outcome by each day, allowing for the "
                     "other outcome as a competing event (Aalen-Johansen); the gap below 100% is offences still open.")
     for indicator_id in ("RI04", "RI05", "RI06", "RI07"):
-        show_table(published(r, indicator_id), indicator_id)
+        show_table(ctx.published(indicator_id), indicator_id)
 
 
 def partnership(ctx: ForceContext) -> None:
-    r = ctx.results
-    agencies = published(r, "PS01")
+    agencies = ctx.published("PS01")
     show_table(agencies, "PS01")
     shares = agencies[agencies["breakdown"] == "share of referrals"]
     fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(lambda c: readable(c, "PS01"))),
@@ -203,4 +198,4 @@ def partnership(ctx: ForceContext) -> None:
                                      ylabel="Partner agency", synthetic=ctx.synthetic, percent=True)
     show_figure(fig, _fig_path(ctx, "referrals"), "shares of referrals received from each partner agency, with 95% intervals.")
     for indicator_id in ("PS02", "PS03", "PS04"):
-        show_table(published(r, indicator_id), indicator_id)
+        show_table(ctx.published(indicator_id), indicator_id)

@@ -15,7 +15,7 @@ from analysis.indicators.catalogue import CATALOGUE
 from analysis.indicators.national import KEY_INDICATORS, funnel, funnel_limits
 from analysis.report import figures, narrative
 from analysis.report.context import NationalContext, prepare_national
-from analysis.report.display import published, show_figure, show_plain_table, show_table
+from analysis.report.display import show_figure, show_plain_table, show_table
 from analysis.results import NATIONAL
 
 __all__ = ["prepare_national", "header", "key_findings", "funnels", "regions", "models", "ethnicity", "tracker",
@@ -47,7 +47,7 @@ def header(ctx: NationalContext) -> None:
 
 
 def _national(ctx: NationalContext, name: str) -> pd.Series:
-    rows = published(ctx.results, "NA02", name)
+    rows = ctx.published("NA02", name)
     return rows[rows["force_code"] == NATIONAL].iloc[0]
 
 
@@ -76,7 +76,7 @@ def key_findings(ctx: NationalContext) -> None:
     items.append(f"- Suspect ethnicity was recorded for fewer than half of suspects in {len(unreliable)} of "
                  f"{ctx.force_results['force_code'].nunique()} forces, so comparisons with the population are not "
                  "reliable there. *Caveat:* recorded ethnicity may not represent all suspects; no value is imputed.")
-    models = published(ctx.results, "NA05")
+    models = ctx.published("NA05")
     charge = models[models["breakdown"] == "odds of charge"]
     if len(charge):
         items.append("- " + narrative.ratio_sentence(charge.iloc[0], "Odds of charge when the victim withdrew support, "
@@ -92,7 +92,7 @@ def funnels(ctx: NationalContext) -> None:
         grid = np.unique(np.geomspace(max(units["denominator"].min() * 0.8, 1), units["denominator"].max() * 1.2, 80))
         limits = funnel_limits(comparison, grid, key.per)
         # A force's point is drawn only if its own figure would be published.
-        rows = published(ctx.results, "NA01", key.name)
+        rows = ctx.published("NA01", key.name)
         withheld = set(rows.loc[rows["suppressed"], "force_code"])
         units = units.assign(suppressed=units["unit"].isin(withheld))
         percent = key.kind == "proportion"
@@ -112,7 +112,7 @@ def funnels(ctx: NationalContext) -> None:
 
 
 def regions(ctx: NationalContext) -> None:
-    rows = published(ctx.results, "NA02")
+    rows = ctx.published("NA02")
     show_table(rows, "NA02")
     for i, key in enumerate(KEY_INDICATORS[:4]):
         part = rows[(rows["breakdown"] == key.name)]
@@ -123,11 +123,11 @@ def regions(ctx: NationalContext) -> None:
 
 
 def models(ctx: NationalContext) -> None:
-    show_table(published(ctx.results, "NA05"), "NA05")
+    show_table(ctx.published("NA05"), "NA05")
 
 
 def ethnicity(ctx: NationalContext) -> None:
-    rows = published(ctx.results, "NA04")
+    rows = ctx.published("NA04")
     show_table(rows, "NA04")
 
 
@@ -140,7 +140,7 @@ def _by_force(rows: pd.DataFrame, shown, columns: str) -> pd.DataFrame:
 
 
 def tracker(ctx: NationalContext) -> None:
-    rows = published(ctx.results, "NA03")
+    rows = ctx.published("NA03")
     show_table(rows[rows["force_code"] == NATIONAL], "NA03")
     by_force = rows[(rows["force_code"] != NATIONAL) & (rows["category"] == "meets the recommendation")]
     if by_force.empty:
@@ -152,7 +152,7 @@ def tracker(ctx: NationalContext) -> None:
 
 
 def data_quality(ctx: NationalContext) -> None:
-    rows = published(ctx.force_results, "NS06")
+    rows = ctx.published("NS06", table=ctx.force_results)
     shown = [SUPPRESSED_SYMBOL if withheld else narrative.percent(value)
              for withheld, value in zip(rows["suppressed"], rows["value"], strict=True)]
     show_plain_table(_by_force(rows, shown, "category"), "Share of records with each key field recorded, by force",
