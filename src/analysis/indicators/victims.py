@@ -80,6 +80,14 @@ def withdrawal_share(data: ForceData, force_code: str) -> pd.DataFrame:
                             [int(v["withdrew"].sum())], [len(v)])
 
 
+def withdrawal_fit(data: ForceData):
+    """Kaplan-Meier fit of time from first report to withdrawal of support (censored at extraction), with the
+    durations it was fitted on: VE03's table and the force report's curve come from this one fit."""
+    v = data.victims
+    durations = v["days_to_withdrawal_or_extraction"].to_numpy(dtype="float64", na_value=np.nan)
+    return kaplan_meier(durations, v["withdrew"].to_numpy(dtype=bool), transform=KM_TRANSFORM), durations
+
+
 @indicator(
     id="VE03", strand="victims", title="Time from first report to withdrawal of support",
     numerator="Victims who withdrew support by the time point (events)",
@@ -90,10 +98,8 @@ def withdrawal_share(data: ForceData, force_code: str) -> pd.DataFrame:
 )
 def time_to_withdrawal(data: ForceData, force_code: str) -> pd.DataFrame:
     entry = time_to_withdrawal.indicator
-    v = data.victims
-    durations = v["days_to_withdrawal_or_extraction"].to_numpy(dtype="float64", na_value=np.nan)
-    events = v["withdrew"].to_numpy(dtype=bool)
-    fit = kaplan_meier(durations, events, transform=KM_TRANSFORM)
+    fit, durations = withdrawal_fit(data)
+    events = data.victims["withdrew"].to_numpy(dtype=bool)
     n, kept = fit.n, ~np.isnan(durations)
     at = fit.survival_at(list(WITHDRAWAL_HORIZONS))
     withdrawn_by = [int(((durations[kept] <= t) & events[kept]).sum()) for t in WITHDRAWAL_HORIZONS]

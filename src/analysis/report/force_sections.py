@@ -12,11 +12,11 @@ from IPython.display import Markdown, display
 
 from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
+from analysis.indicators.victims import withdrawal_fit
 from analysis.report import figures, narrative
 from analysis.report.context import ForceContext, prepare_force
 from analysis.report.display import readable, region_label, show_figure, show_table
 from analysis.stats.competing import aalen_johansen
-from analysis.stats.survival import kaplan_meier
 
 __all__ = ["prepare_force", "title", "headline", "nature_scale", "offenders", "victims", "response", "partnership"]
 
@@ -111,9 +111,7 @@ def offenders(ctx: ForceContext) -> None:
 
 
 def _km_curve(ctx: ForceContext) -> pd.DataFrame:
-    v = ctx.data.victims
-    fit = kaplan_meier(v["days_to_withdrawal_or_extraction"].astype(float).to_numpy(),
-                       v["withdrew"].to_numpy(dtype=bool))
+    fit, _ = withdrawal_fit(ctx.data)  # the fit behind VE03's table, so the band is the table's interval
     t = fit.table
     # Never draw the curve where fewer than the disclosure threshold remain at risk.
     t = t[t["n_at_risk"] >= _threshold(ctx)]
