@@ -83,6 +83,18 @@ def charge_rate(data: ForceData, force_code: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- time to outcome
+def outcome_fit(data: ForceData):
+    """Aalen-Johansen fit of time from recording to outcome, charge (cause 1) competing with any other outcome
+    (cause 2), censored at extraction, with the durations and causes it was fitted on: RI03's table and the
+    force report's curves come from this one fit."""
+    o = data.offences
+    days = o["days_to_outcome_or_extraction"].astype("float64")
+    keep = days.notna().to_numpy()
+    durations = days.to_numpy()[keep]
+    cause = np.where(o["charged"], 1, np.where(o["assigned"], 2, 0))[keep]
+    return aalen_johansen(durations, cause, censor_code=0), durations, cause
+
+
 @indicator(
     id="RI03", strand="response", title="Time to outcome: charge and other outcomes as competing risks",
     numerator="Offences charged (outcome 1) or given another outcome (2-22) by the time point; offences still without an outcome 365 days after recording",
@@ -94,11 +106,7 @@ def charge_rate(data: ForceData, force_code: str) -> pd.DataFrame:
 def time_to_outcome(data: ForceData, force_code: str) -> pd.DataFrame:
     entry = time_to_outcome.indicator
     o = data.offences
-    days = o["days_to_outcome_or_extraction"].astype("float64")
-    keep = days.notna().to_numpy()
-    durations = days.to_numpy()[keep]
-    cause = np.where(o["charged"], 1, np.where(o["assigned"], 2, 0))[keep]
-    fit = aalen_johansen(durations, cause, censor_code=0)
+    fit, durations, cause = outcome_fit(data)
     n = fit.n
     at = cumulative_incidence_at(fit, list(OUTCOME_HORIZONS))
     parts = []

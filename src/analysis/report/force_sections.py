@@ -6,17 +6,16 @@ numbers come from the force's results table, passed through disclosure control.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
 from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
+from analysis.indicators.response import outcome_fit
 from analysis.indicators.victims import withdrawal_fit
 from analysis.report import figures, narrative
 from analysis.report.context import ForceContext, prepare_force
 from analysis.report.display import readable, region_label, show_figure, show_table
-from analysis.stats.competing import aalen_johansen
 
 __all__ = ["prepare_force", "title", "headline", "nature_scale", "offenders", "victims", "response", "partnership"]
 
@@ -150,9 +149,7 @@ def victims(ctx: ForceContext) -> None:
 
 
 def _cif_curves(ctx: ForceContext) -> pd.DataFrame:
-    o = ctx.data.offences
-    events = np.where(~o["assigned"], 0, np.where(o["charged"], 1, 2))
-    fit = aalen_johansen(o["days_to_outcome_or_extraction"].astype(float).to_numpy(), events)
+    fit, _, _ = outcome_fit(ctx.data)  # the fit behind RI03's table
     t = fit.table[fit.table["n_at_risk"] >= _threshold(ctx)]
     names = {1: "charged or summonsed", 2: "other outcome"}
     return pd.DataFrame({"time": t["time"], "estimate": t["cif"], "lower": t["lower"], "upper": t["upper"],
