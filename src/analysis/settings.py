@@ -37,19 +37,25 @@ def load_settings(path: str | Path | None = None) -> dict[str, Any]:
     return loaded
 
 
+def section(name: str, defaults: dict[str, Any], path: str | Path | None = None) -> dict[str, Any]:
+    """One section of the settings file merged over its defaults; a section that is not a mapping, or holds a
+    key the defaults do not know, is an error (a misspelt setting must not be silently ignored)."""
+    found = load_settings(path).get(name) or {}
+    if not isinstance(found, dict):
+        raise ValueError(f"settings: `{name}` must be a mapping")
+    unknown = sorted(set(found) - set(defaults))
+    if unknown:
+        raise ValueError(f"settings: unknown {name} key(s): {', '.join(unknown)}")
+    return {**defaults, **found}
+
+
 def disclosure_settings(path: str | Path | None = None) -> dict[str, Any]:
     """The `disclosure` section with defaults filled in and types checked.
 
     Keys: threshold (int >= 1), rounding_base (int >= 1), round_counts (bool), min_model_df (int >= 0).
     Unknown keys are an error so that a misspelt setting cannot be silently ignored.
     """
-    section = load_settings(path).get("disclosure") or {}
-    if not isinstance(section, dict):
-        raise ValueError("settings: `disclosure` must be a mapping")
-    unknown = sorted(set(section) - set(DISCLOSURE_DEFAULTS))
-    if unknown:
-        raise ValueError(f"settings: unknown disclosure key(s): {', '.join(unknown)}")
-    merged = {**DISCLOSURE_DEFAULTS, **section}
+    merged = section("disclosure", DISCLOSURE_DEFAULTS, path)
     for key, minimum in (("threshold", 1), ("rounding_base", 1), ("min_model_df", 0)):
         value = merged[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.paths import PROJECT_ROOT
-from analysis.settings import load_settings
+from analysis.settings import section
 
 PIPELINE_DEFAULTS: dict[str, Any] = {
     "force_notebook": "notebooks/force_report.ipynb",
@@ -39,13 +39,7 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
 
 def pipeline_settings(path: str | Path | None = None) -> dict[str, Any]:
     """The `pipeline` section with defaults filled in and types checked."""
-    section = load_settings(path).get("pipeline") or {}
-    if not isinstance(section, dict):
-        raise ValueError("settings: `pipeline` must be a mapping")
-    unknown = sorted(set(section) - set(PIPELINE_DEFAULTS))
-    if unknown:
-        raise ValueError(f"settings: unknown pipeline key(s): {', '.join(unknown)}")
-    merged = {**PIPELINE_DEFAULTS, **section}
+    merged = section("pipeline", PIPELINE_DEFAULTS, path)
     jobs = merged["jobs"]
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"settings: pipeline.jobs must be a positive integer or null, got {jobs!r}")

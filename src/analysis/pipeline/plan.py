@@ -17,6 +17,7 @@ from pathlib import Path
 
 from analysis.pipeline import cache, layout
 from analysis.pipeline.cache import NATIONAL, OK, UnitState
+from analysis.pipeline.config import project_path
 from analysis.pipeline.hashing import Inputs, Shared, force_inputs, national_inputs
 
 
@@ -49,6 +50,16 @@ def list_forces(data_dir: Path) -> list[str]:
                 "`python -m analysis ingest`." if other else "")
         raise PlanError(f"no validated Parquet returns in {data_dir} (expected DIR/<force>/<table>.parquet).{hint}")
     return forces
+
+
+def notebooks(settings: dict, force_notebook: Path | None, national_notebook: Path | None) -> tuple[Path, Path]:
+    """The force and national notebooks (given, else from the pipeline settings); the force notebook must
+    exist (a missing national notebook is reported as that unit's status)."""
+    force_nb = project_path(force_notebook or settings["force_notebook"])
+    national_nb = project_path(national_notebook or settings["national_notebook"])
+    if not force_nb.is_file():
+        raise PlanError(f"force notebook not found: {force_nb}")
+    return force_nb, national_nb
 
 
 def select(forces: list[str], wanted: list[str] | None) -> list[str]:

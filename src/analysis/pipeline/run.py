@@ -33,11 +33,12 @@ from typing import Any
 from analysis.paths import OUTPUTS_DIR, PACKAGE_DIR, PARAMS_DIR, PIPELINE_YAML, REFERENCE_DIR, SYNTHETIC_DIR
 from analysis.pipeline import cache, layout, publish
 from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK, UnitState
-from analysis.pipeline.config import pipeline_settings, project_path
+from analysis.pipeline.config import pipeline_settings
 from analysis.pipeline.executors import Executor, make_executor
 from analysis.pipeline.hashing import Shared, export_digest, file_digest, notebook_digest, shared_components
 from analysis.pipeline.manifest import build_manifest, display_path, git_state, notebook_provenance, now, package_versions, write_manifest
-from analysis.pipeline.plan import PlanError, UnitPlan, group_reasons, list_forces, plan_forces, plan_national, select
+from analysis.pipeline.plan import (PlanError, UnitPlan, group_reasons, list_forces, notebooks, plan_forces, plan_national,
+                                    select)
 from analysis.pipeline.summary import CURRENT, RunReport, UnitResult
 from analysis.pipeline.run_force import (NotebookOutcome, NotebookTask, exception_record, format_error, format_failure,
                                          format_validation, run_notebook_task)
@@ -88,10 +89,7 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
     data_dir = resolve_data(config.data_dir, echo)
     forces = list_forces(data_dir)
     selected = select(forces, config.forces)
-    force_nb = project_path(config.force_notebook or settings["force_notebook"])
-    national_nb = project_path(config.national_notebook or settings["national_notebook"])
-    if not force_nb.is_file():
-        raise PlanError(f"force notebook not found: {force_nb}")
+    force_nb, national_nb = notebooks(settings, config.force_notebook, config.national_notebook)
 
     removed = layout.clean_leftovers(out)
     if removed:

@@ -13,10 +13,10 @@ from pathlib import Path
 from analysis.paths import PACKAGE_DIR, PROJECT_ROOT
 from analysis.pipeline import cache, layout, publish
 from analysis.pipeline.cache import NATIONAL, OK
-from analysis.pipeline.config import pipeline_settings, project_path
+from analysis.pipeline.config import pipeline_settings
 from analysis.pipeline.hashing import export_digest, notebook_digest, shared_components
 from analysis.pipeline.manifest import read_manifest
-from analysis.pipeline.plan import PlanError, list_forces, plan_forces, plan_national
+from analysis.pipeline.plan import PlanError, list_forces, notebooks, plan_forces, plan_national
 
 
 @dataclass
@@ -46,10 +46,7 @@ def inspect(out_dir: Path, *, data_dir: Path | None = None, params_file: Path, f
     settings = pipeline_settings(params_file)
     data = data_dir_of(out_dir, data_dir)
     forces = list_forces(data)
-    force_nb = project_path(force_notebook or settings["force_notebook"])
-    national_nb = project_path(national_notebook or settings["national_notebook"])
-    if not force_nb.is_file():
-        raise PlanError(f"force notebook not found: {force_nb}")
+    force_nb, national_nb = notebooks(settings, force_notebook, national_notebook)
     export_code = export_digest()
     shared = shared_components(force_nb, params_file, package_dir=package_dir)
     plans = plan_forces(out_dir, data, shared, forces, forces)
