@@ -58,3 +58,8 @@ def test_gitignore_keeps_private_and_generated_paths_out() -> None:
     ).stdout.split()
     assert ignored == ["outputs/x.html", "data/returns/x.csv", ".venv/x", "data/synthetic/x.parquet"]
     assert subprocess.run(["git", "check-ignore", "-q", "data/synthetic/README.md"], cwd=ROOT).returncode == 1
+    # Validated real returns and their error reports (which quote values) stay out too, where the README and
+    # the returns guide tell people to write them.
+    real = ["data/validated/E23000001/offences.parquet", "data/validated_reports/E23000001/errors.md"]
+    assert subprocess.run(["git", "check-ignore", *real], cwd=ROOT, capture_output=True, text=True,
+                          check=False).stdout.split() == real
