@@ -16,6 +16,9 @@ Keys (all positive numbers):
 - `max_rows`: spreadsheet row of the last non-empty row of a sheet or CSV file (Excel's grid has 1,048,576);
 - `max_columns`: column number of the last non-empty cell of a row (Excel's grid has 16,384, column XFD);
 - `max_cell_chars`: characters in one value (free text included; a CSV field may be as long as this).
+- `years_before_period`: how many years before the return period's first day a date may lie (a victim first
+  reported before the period, an older problem profile); an earlier date, or a date after the extraction date, is
+  an error, and a number in a date column is read as an Excel date serial only when it falls inside this window.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "max_rows": 1_000_000,
     "max_columns": 200,
     "max_cell_chars": 1_000_000,
+    "years_before_period": 20,
 }
 
 
@@ -52,6 +56,7 @@ class Limits:
     max_rows: int
     max_columns: int
     max_cell_chars: int
+    years_before_period: int = 20
 
     @staticmethod
     def from_settings(values: dict[str, Any]) -> Limits:
@@ -67,6 +72,7 @@ class Limits:
             max_rows=int(values["max_rows"]),
             max_columns=int(values["max_columns"]),
             max_cell_chars=int(values["max_cell_chars"]),
+            years_before_period=int(values["years_before_period"]),
         )
 
     def replace(self, **changes: Any) -> Limits:
