@@ -69,6 +69,8 @@ def check_archive(path: Path, limits: Limits) -> ArchiveCheck:
     found = ArchiveCheck()
     with archive:
         infos = archive.infolist()
+        for info in infos:
+            _check_declared(path, info, limits)
         declared_total = sum(i.file_size for i in infos)
         if declared_total > limits.max_total_bytes:
             raise too_large(path, "the workbook's uncompressed size (all parts together, as declared)",
@@ -77,7 +79,6 @@ def check_archive(path: Path, limits: Limits) -> ArchiveCheck:
         for info in infos:
             if info.is_dir():
                 continue
-            _check_declared(path, info, limits)
             scan = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
             size = 0
             tail = b""

@@ -37,12 +37,13 @@ from analysis.ingest.normalise import NormalisedReturn, normalise
 from analysis.ingest.pseudonymise import METHOD, PseudonymisationError, check_key, identifier_domains, pseudonymise
 from analysis.ingest.read import RawSheet, read_csv_file, read_workbook
 from analysis.ingest.report import ForceReport, write_report, write_summary
+from analysis.ingest.safe import WITHHELD as SAFE_WITHHELD
 from analysis.ingest.verify import parquet_losses, typing_losses
 
 log = logging.getLogger(__name__)
 
 PSEUDONYMISED = f"identifier replaced by a pseudonym ({METHOD})"
-WITHHELD = "(identifier withheld)"
+WITHHELD = SAFE_WITHHELD
 
 
 def default_reports_dir(out: Path) -> Path:

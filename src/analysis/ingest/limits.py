@@ -94,5 +94,5 @@ def megabytes(n: int) -> str:
     for unit, size in (("GiB", MIB * 1024), ("MiB", MIB), ("KiB", 1024)):
         if n >= size:
             value = n / size
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.2f} {unit}"
     return f"{n} bytes"

@@ -82,7 +82,7 @@ class DateWindow:
     from_profile: bool = False
 
     def describe(self) -> str:
-        where = " (from force_profile's period_start and extraction_date)" if self.from_profile else ""
+        where = ", from force_profile's period_start and extraction_date" if self.from_profile else ""
         return f"{self.earliest.isoformat()} to {self.latest.isoformat()}{where}"
 
 
