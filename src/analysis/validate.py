@@ -423,6 +423,15 @@ def _check_cells(out: _Collector, table: Table, parsed: dict[str, _Parsed]) -> N
             _check_range(out, table, column, p)
 
 
+@functools.cache
+def _legacy_codes() -> dict[str, tuple[str, str, str]]:
+    """16+1 codes that are not 18+1 codes, or mean something else there: code -> (code, 18+1 code, label)."""
+    table = reference.load("ethnicity_sde_legacy")
+    current = set(reference.codes("ethnicity_sde"))
+    return {row.legacy_code: (row.legacy_code, row.maps_to, row.label.split(": ", 1)[-1])
+            for row in table.itertuples() if row.legacy_code not in current or row.maps_to != row.legacy_code}
+
+
 def _type_detail(column: Column, value: str) -> str:
     """Why `value` is not of the column's type, naming any digit that is not an ASCII digit 0-9."""
     odd = re.search(_NON_ASCII_DIGIT, value)
@@ -445,10 +454,15 @@ def _check_codes(out: _Collector, table: Table, column: Column, p: _Parsed) -> N
         return
     values = _shown(p.original, rows)
     source = f"params/reference/{column.codelist}.csv"
+    legacy = _legacy_codes() if column.codelist == "ethnicity_sde" else {}
     details = []
     for v in values:
         guess = lowered.get(v.strip().lower())
         hint = f" (did you mean '{guess}'? codes are case-sensitive)" if guess and guess != v else ""
+        if v.strip() in legacy:
+            old, new, label = legacy[v.strip()]
+            hint += (f" ('{old}' is the code for {label} in the older 16+1 list, which is '{new}' in the 18+1 list: "
+                     "check which the force meant and use the 18+1 code)")
         odd = re.search(_NON_ASCII_DIGIT, v)
         if odd:
             hint += (f" (it uses '{odd.group(0)}', {unicodedata.name(odd.group(0), 'a character')}, not an ASCII digit "
