@@ -434,3 +434,21 @@ def test_read_only_output_folder_is_refused_before_reading(tmp_path, small_disk,
     assert not (tmp_path / "reports").exists()
     with pytest.raises(FolderError):
         ingest_directory(returns, small_disk / "out", tmp_path / "reports")
+
+
+def test_a_validated_file_tampered_after_ingest_is_not_copied_into_run_state(tmp_path):
+    from analysis.pipeline.run_force import INVALID, NotebookTask, run_notebook_task
+
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    write_xlsx(returns, "SYN01")
+    assert _ingest(returns, tmp_path)["SYN01"].passed
+    path = tmp_path / "out" / "SYN01" / "victims.parquet"
+    victims = pd.read_parquet(path)
+    victims.loc[0, "victim_id"] = "=HYPERLINK(\"http://example.invalid\") TAMPERED-VALUE"
+    victims.to_parquet(path, index=False)
+    outcome = run_notebook_task(NotebookTask(unit="SYN01", notebook=str(tmp_path / "none.ipynb"), parameters={},
+                                             staging_dir=str(tmp_path / "staging"), provenance={}, data_dir=str(tmp_path / "out")))
+    assert outcome.status == INVALID
+    assert "TAMPERED" not in outcome.validation and "HYPERLINK" not in outcome.validation
+    assert "victims row 2, column victim_id: rule consistency" in outcome.validation
