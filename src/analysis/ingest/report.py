@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis.atomic import publish_directory, write_text_atomic
 from analysis.ingest.issues import INGEST_RULES, ISSUE_COLUMNS, NORMALISATION_COLUMNS, Issue, Normalisation
-from analysis.ingest.safe import MESSAGE_CHARS, WITHHELD, cut, neutralise, quotable, shorten_in
+from analysis.ingest.safe import MESSAGE_CHARS, WITHHELD, cut, neutralise_frame, quotable, shorten_in
 
 #: errors.md lists this many problems; errors.csv always has all of them.
 MD_LIMIT = 200
@@ -69,17 +69,12 @@ def safe_normalisation(record: Normalisation, withhold: bool = False) -> Normali
                          record.rows_affected, before, after)
 
 
-def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell of `frame` neutralised against formula execution (safe.neutralise)."""
-    return frame.apply(lambda column: column.map(neutralise) if column.dtype == object or pd.api.types.is_string_dtype(column.dtype) else column)
-
-
 def issues_frame(issues: list[Issue], withhold: bool = False) -> pd.DataFrame:
     """errors.csv as a table: one row per issue, every value made safe (see `safe_issue`, `safe.neutralise`)."""
     safe = [safe_issue(i, withhold) for i in issues]
     frame = pd.DataFrame([[getattr(i, c) for c in ISSUE_COLUMNS] for i in safe], columns=list(ISSUE_COLUMNS), dtype=object)
     frame["row"] = frame["row"].astype("Int64")
-    return _neutralised(frame)
+    return neutralise_frame(frame)
 
 
 def normalisations_frame(records: list[Normalisation], withhold: bool = False) -> pd.DataFrame:
@@ -87,7 +82,7 @@ def normalisations_frame(records: list[Normalisation], withhold: bool = False) -
     safe = [safe_normalisation(n, withhold) for n in records]
     frame = pd.DataFrame([[getattr(n, c) for c in NORMALISATION_COLUMNS] for n in safe], columns=list(NORMALISATION_COLUMNS), dtype=object)
     frame["rows_affected"] = frame["rows_affected"].astype("Int64")
-    return _neutralised(frame)
+    return neutralise_frame(frame)
 
 
 def _cell(value: object, limit: int | None = 80) -> str:
@@ -168,5 +163,5 @@ def write_summary(reports: list[ForceReport], reports_dir: Path) -> Path:
         columns=["force", "source", "status", "problems", "corrected_values", "pseudonymised", "written_to"],
         dtype=object,
     )
-    frame = _neutralised(frame)
+    frame = neutralise_frame(frame)
     return write_text_atomic(Path(reports_dir) / "summary.csv", frame.to_csv(index=False, lineterminator="\n"))

@@ -15,6 +15,8 @@ Three rules, applied to every cell of errors.csv, normalisations.csv and summary
 
 from __future__ import annotations
 
+import pandas as pd
+
 from analysis.contract import TABLES
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
@@ -58,3 +60,9 @@ def shorten_in(message: str, value: str | None, replacement: str | None = None) 
             return message
         replacement = cut(value)
     return message.replace(value, replacement)
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` with every text cell neutralised (`neutralise`); other cells unchanged."""
+    return frame.apply(lambda column: column.map(neutralise)
+                       if column.dtype == object or pd.api.types.is_string_dtype(column.dtype) else column)
