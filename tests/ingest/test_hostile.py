@@ -11,8 +11,8 @@ of the same ingest pass, and input files are unchanged.
 from __future__ import annotations
 
 import csv
-import io
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -26,6 +26,7 @@ from analysis.cli import main
 from analysis.ingest import ingest_directory
 from analysis.ingest.folders import FolderError
 from analysis.ingest.limits import load_limits
+from analysis.ingest.pseudonymise import PseudonymisationError, check_key
 from analysis.ingest.issues import ReadError
 from analysis.ingest.read import read_csv_file
 from analysis.ingest.safe import FORMULA_TRIGGERS, WITHHELD, neutralise
@@ -380,16 +381,25 @@ def test_symbolic_links_out_of_the_returns_folder_are_refused(tmp_path):
     (b"short-key", "is 9 bytes long; use at least 16"),
     (b"correct horse battery staple 42\n", "begins or ends with white space"),
 ])
-def test_weak_or_unreadable_keys_are_refused_by_the_command(tmp_path, key, words):
+def test_weak_or_unreadable_keys_are_refused(key, words):
+    with pytest.raises(PseudonymisationError, match=re.escape(words)):
+        check_key(key)
+    if key.isascii():
+        with pytest.raises(PseudonymisationError, match=re.escape(words)):
+            check_key(key.decode())  # as text, the way the environment usually hands it over
+    assert check_key(b"correct horse battery staple 42") == b"correct horse battery staple 42"
+
+
+def test_a_key_that_is_not_utf8_is_refused_by_the_command(tmp_path):
     returns = tmp_path / "returns"
     returns.mkdir()
     write_xlsx(returns, "SYN01")
     env = {k: v for k, v in os.environb.items() if k != b"CSE_PSEUDONYM_KEY"}
-    env[b"CSE_PSEUDONYM_KEY"] = key
+    env[b"CSE_PSEUDONYM_KEY"] = b"\xff\xfe" + b"0123456789abcdef"
     done = subprocess.run([sys.executable, "-m", "analysis", "ingest", "--returns", str(returns), "--out",
                            str(tmp_path / "out"), "--pseudonymise"], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stdout.startswith("error: ") and words in done.stdout
+    assert done.stdout.startswith("error: the key in CSE_PSEUDONYM_KEY is not valid UTF-8 text")
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
 

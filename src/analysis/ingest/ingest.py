@@ -30,7 +30,7 @@ from analysis import reference, returns_io
 from analysis.contract import SYNTHETIC_FORCE_CODE_PATTERN, TABLES
 from analysis.atomic import publish_directory
 from analysis.ingest.discover import ReturnSource, discover, ignored
-from analysis.ingest.folders import FolderError, check_folders, outside, storage_words
+from analysis.ingest.folders import check_folders, outside, storage_words
 from analysis.ingest.issues import Issue, Normalisation, ReadError
 from analysis.ingest.limits import Limits, load_limits
 from analysis.ingest.normalise import NormalisedReturn, normalise
