@@ -170,6 +170,20 @@ def _formula_cells(ws, limits: Limits) -> dict[tuple[int, int], str]:
     return found
 
 
+def _refuse(path: Path, sheet: str, number: int, column: int, value: object, limits: Limits) -> None:
+    """Raise the `too_large` ReadError for a cell beyond a limit (called only when one is passed)."""
+    ref = f"sheet {sheet}, cell {get_column_letter(min(column, 18278))}{number}"
+    if column - 1 >= limits.max_columns:
+        raise ReadError("too_large", f"{path.name}: {ref} has a value in column {column:,}, beyond the "
+                                     f"limit of {limits.max_columns:,} columns (ingest.max_columns in params/pipeline.yaml); "
+                                     "the file was not read. Delete anything to the right of the table and send it again.")
+    if number > limits.max_rows:
+        raise ReadError("too_large", f"{path.name}: {ref} has a value on row {number:,}, beyond the limit of "
+                                     f"{limits.max_rows:,} rows (ingest.max_rows in params/pipeline.yaml); the file was "
+                                     "not read. Delete anything below the table and send it again.")
+    _check_text(path, ref, value, limits)
+
+
 def _sheet_rows(path: Path, ws, formulas: dict[tuple[int, int], str], limits: Limits
                 ) -> tuple[list[object], list[list[object]], list[int], list[Issue]]:
     """Header, records and row numbers of one worksheet, streamed within `limits`.
@@ -188,19 +202,14 @@ def _sheet_rows(path: Path, ws, formulas: dict[tuple[int, int], str], limits: Li
         for cell in cells:
             value = cell["value"]
             index = cell["column"] - 1
-            keep = cell["data_type"] == "e" or (value is None and (number, index) in formulas) or not is_blank(value)
-            if not keep:
-                continue
-            ref = f"sheet {ws.title}, cell {get_column_letter(min(cell['column'], 18278))}{number}"
-            if index >= limits.max_columns:
-                raise ReadError("too_large", f"{path.name}: {ref} has a value in column {cell['column']:,}, beyond the "
-                                             f"limit of {limits.max_columns:,} columns (ingest.max_columns in params/pipeline.yaml); "
-                                             "the file was not read. Delete anything to the right of the table and send it again.")
-            if number > limits.max_rows:
-                raise ReadError("too_large", f"{path.name}: {ref} has a value on row {number:,}, beyond the limit of "
-                                             f"{limits.max_rows:,} rows (ingest.max_rows in params/pipeline.yaml); the file was "
-                                             "not read. Delete anything below the table and send it again.")
-            _check_text(path, ref, value, limits)
+            if cell["data_type"] != "e":  # an error cell is kept (and reported) whatever it shows
+                if value is None:
+                    if not formulas or (number, index) not in formulas:
+                        continue
+                elif value.__class__ is str and (not value or value.isspace()):
+                    continue
+            if index >= limits.max_columns or number > limits.max_rows or (isinstance(value, str) and len(value) > limits.max_cell_chars):
+                _refuse(path, ws.title, number, cell["column"], value, limits)
             values[index] = (cell, value)
         if number == 1:
             header = _header_of(tuple(values[i][1] if i in values else None for i in range(max(values, default=-1) + 1)))
