@@ -240,8 +240,9 @@ def html_table(table: pd.DataFrame, caption: str | None = None, *, row_headers: 
     headers (scope="row"), and `caption` (escaped) as the table's caption, its accessible name.
 
     `row_headers` is how many leading columns name the row (default: the leading word columns, at most two,
-    e.g. Breakdown and Category). The table sits in a `div.table-scroll` region so a wide table scrolls
-    inside its own box instead of the page (WCAG 1.4.10 reflow).
+    e.g. Breakdown and Category). The table sits in a `div.table-scroll` so a wide table scrolls inside its
+    own box instead of the page (WCAG 1.4.10 reflow); with a caption, that box is a region named by it and a
+    tab stop, so it can be scrolled from the keyboard.
     """
     columns = [str(c) for c in table.columns]
     if row_headers is None:
@@ -264,8 +265,11 @@ def html_table(table: pd.DataFrame, caption: str | None = None, *, row_headers: 
             cells.append(f'<{tag}{scope} class="{kind(column)}">{html.escape(str(value))}</{tag}>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption_html = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return (f'<div class="table-scroll"><table class="results-table">{caption_html}<thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+    # A named region in the tab order, so a keyboard user can scroll a table wider than the screen
+    # (the accessible pattern for scrolling tables; axe rule scrollable-region-focusable).
+    region = f' role="region" tabindex="0" aria-label="{html.escape(caption, quote=True)}"' if caption else ""
+    return (f'<div class="table-scroll"{region}><table class="results-table">{caption_html}<thead><tr>{head}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def caption(indicator_id: str) -> str:
@@ -314,6 +318,10 @@ def show_figure(fig, path: Path, reading: str, *, alt: str, data: pd.DataFrame |
     if not alt or not alt.strip():
         raise ValueError(f"figure {path.name}: a text alternative is required")
     display(Image(filename=str(saved)), metadata={"image/png": {"alt": alt}})
+    # On a narrow screen the embedded chart shrinks with the page; the PNG beside the report opens at full size.
+    href = f"{saved.parent.name}/{saved.name}"
+    display(HTML(f'<p class="figure-full-size"><a href="{html.escape(href, quote=True)}">Open this chart at full '
+                 f'size</a> (PNG image)</p>'))
     display(Markdown(f"*Reading the figure:* {reading}"))
     if data is not None and len(data):
         display(HTML(chart_data(data, data_caption or alt.split(";")[0])))

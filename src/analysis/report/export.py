@@ -57,6 +57,8 @@ SAFE_MIMETYPES = frozenset({"image/png", "image/jpeg", "text/html", "text/markdo
 #: File name of the accessibility statement, next to outputs/index.html (analysis.report.index).
 STATEMENT_FILE = "accessibility.html"
 TOC_LEVELS = (1, 2, 3)
+#: Heading levels listed in the contents (sections and subsections; not the page's h1).
+TOC_ENTRY_LEVELS = (2, 3)
 
 
 class ExportError(RuntimeError):
@@ -279,7 +281,8 @@ def insert_toc(page: str) -> str:
         return f'<h{match.group(1)} id="section-{counter}"{match.group(2)}>{match.group(3)}</h{match.group(1)}>'
 
     page = page[:start] + _HEADING.sub(add_id, page[start:end]) + page[end:]
-    items = headings(page)
+    # The contents list the page's sections: the page's own title (its h1) is not one of them.
+    items = [item for item in headings(page) if item[0] in TOC_ENTRY_LEVELS]
     toc = toc_html(items)
     if TOC_PLACEHOLDER not in page:
         return page
@@ -322,14 +325,24 @@ def toc_html(items: list[tuple[int, str, str]]) -> str:
 
 
 _CELL_START = re.compile(r"<div\b[^>]*\bclass=\"jp-Cell\b", re.IGNORECASE)
-_TABINDEX = re.compile(r"<(?!(?:a|button|input|select|textarea|summary|details)\b)([a-zA-Z][a-zA-Z0-9-]*)\b([^>]*?)\s+tabindex=(?:\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE)
+_TABINDEX = re.compile(r"""\s+tabindex\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+#: Elements that act when focused (a scrollable table is a named region: role="region").
+_INTERACTIVE = frozenset({"a", "button", "input", "select", "textarea", "summary", "details"})
 
 
 def drop_inert_tabindex(page: str) -> str:
-    """Remove `tabindex` from elements that do nothing when focused (JupyterLab's template makes every output
-    area a tab stop); links, buttons, form fields and disclosure widgets keep theirs (WCAG 2.4.3)."""
+    """Remove `tabindex` from elements in <main> that do nothing when focused (JupyterLab's template and
+    rich outputs can make output areas tab stops); links, buttons, form fields, disclosure widgets and
+    scrollable regions (role="region", a table wider than the screen) keep theirs (WCAG 2.4.3)."""
     start, end = _main_span(page)
-    return page[:start] + _TABINDEX.sub(r"<\1\2", page[start:end]) + page[end:]
+
+    def strip(match: re.Match) -> str:
+        tag, attrs = match.group(1).lower(), match.group(2)
+        if tag in _INTERACTIVE or re.search(r"""\brole\s*=\s*["']?region\b""", attrs, re.IGNORECASE):
+            return match.group(0)
+        return f"<{match.group(1)}{_TABINDEX.sub('', attrs)}>"
+
+    return page[:start] + _START_TAG.sub(strip, page[start:end]) + page[end:]
 
 
 def _main_span(page: str) -> tuple[int, int]:

@@ -107,6 +107,8 @@ def _allowed(tag: str, name: str, value: str) -> bool:
         return name in {"start", "reversed"}
     if tag == "time":
         return name == "datetime"
+    if tag == "div" and name == "tabindex":
+        return value == "0"  # a scrollable table's region (export.drop_inert_tabindex removes any other)
     if tag in {"table", "tr", "p", "div", "span"}:
         return name == "style"
     return False
