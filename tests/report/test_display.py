@@ -82,10 +82,16 @@ def test_repeated_notes_are_lifted_and_say_which_rows():
     assert common_note(mixed) == (mixed, [])
 
 
-def test_html_table_escapes_and_aligns():
-    page = html_table(pd.DataFrame({"Category": ["<b>x</b>"], "Value": ["1.0%"]}))
+def test_html_table_escapes_aligns_and_marks_headers():
+    page = html_table(pd.DataFrame({"Category": ["<b>x</b>"], "Value": ["1.0%"]}), "Shares <by> category")
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>" not in page
-    assert '<td style="text-align: left">&lt;b&gt;' in page and '<td style="text-align: right">1.0%' in page
+    assert '<th scope="row" class="text">&lt;b&gt;x&lt;/b&gt;</th>' in page and '<td class="num">1.0%</td>' in page
+    assert '<th scope="col" class="text">Category</th><th scope="col" class="num">Value</th>' in page
+    assert "<caption>Shares &lt;by&gt; category</caption>" in page
+    assert 'role="region" tabindex="0" aria-label="Shares &lt;by&gt; category"' in page
+    # Two leading word columns name the row; without a caption the table is no tab stop.
+    two = html_table(pd.DataFrame({"Breakdown": ["a"], "Category": ["b"], "Count": ["12"]}))
+    assert two.count('scope="row"') == 2 and "tabindex" not in two and "<caption>" not in two
 
 
 def test_value_kind_reads_the_method():
