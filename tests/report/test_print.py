@@ -67,8 +67,8 @@ def test_every_printed_page_is_marked_synthetic_numbered_titled_and_dated(printe
     assert abs(width - A4_POINTS[0]) < 2 and abs(height - A4_POINTS[1]) < 2, "A4, not US Letter"
     pages = pdf_pages(pdf)
     assert len(pages) >= 5, "a multi-page report (the check must see pages after the first)"
-    title_end = "National findings" if unit == "national" else f"({HOSTILE_FORCE}): force report"
-    assert unmarked_pages(pages, ("SYNTHETIC DATA: not real police data", title_end, "Generated 20")) == []
+    title_end = "National findings" if unit == "national" else "force report"
+    assert unmarked_pages(pages, ("SYNTHETIC DATA", title_end, "Generated 20")) == []
 
 
 def test_negative_control_a_banner_only_at_the_top_leaves_pages_unmarked(browser, tmp_path):
