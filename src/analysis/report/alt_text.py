@@ -130,7 +130,8 @@ def curve_table(table: pd.DataFrame, *, curve: str = "curve", days: tuple[int, .
 def funnel(units: pd.DataFrame, *, subject: str, indicator_id: str, target: float, denominator: str,
            percent: bool = True, high: list[str] | tuple[str, ...] = (), low: list[str] | tuple[str, ...] = ()) -> str:
     """'Funnel plot of <subject> (<id>) for 43 forces against 4 to 2,541 <denominator>; national value x;
-    SYN09 above and SYN15 below the 99.8% limits' (or 'no force outside the 99.8% limits')."""
+    SYN09 above and SYN15 below the 99.8% limits' (or 'no force outside the 99.8% limits'), then forces
+    between the 95% and 99.8% limits ('SYN02 above the 95% limits only'), from `units`' band_od column."""
     shown = units if "suppressed" not in units else units[~units["suppressed"].astype(bool)]
     n = len(shown)
     if n:
@@ -145,7 +146,14 @@ def funnel(units: pd.DataFrame, *, subject: str, indicator_id: str, target: floa
         where = f"{', '.join(low)} below the 99.8% limits"
     else:
         where = "no force outside the 99.8% limits"
+    # Between the 95% and 99.8% limits (the dashed lines): named too, as a sighted reader sees them.
+    between = []
+    if "band_od" in shown:
+        for side in ("above", "below"):
+            names = shown.loc[shown["band_od"] == f"{side} 95%", "unit"].astype(str).tolist()
+            if names:
+                between.append(f"{', '.join(names)} {side} the 95% limits only")
     hidden = len(units) - n
     return (f"Funnel plot of {subject} ({indicator_id}) for {n} force{'s' if n != 1 else ''} against {span} "
             f"{denominator.lower()}; national value {_value(target, percent, 1 if percent else 2)}; {where}"
-            f"{_withheld_clause(hidden)}.")
+            f"{''.join('; ' + b for b in between)}{_withheld_clause(hidden)}.")
