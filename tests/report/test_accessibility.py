@@ -177,9 +177,6 @@ def test_line_series_are_drawn_with_distinct_markers_and_styles():
     lines = [line for line in fig.axes[0].get_lines() if line.get_label() in {"a", "b", "c"}]
     assert len({line.get_marker() for line in lines}) == 3
     assert len({str(line.get_linestyle()) for line in lines}) == 3
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
 
 
 @pytest.mark.parametrize("name", ["index", "national", REPORTED[1]])

@@ -230,10 +230,7 @@ def test_figure_text_is_never_mathtext(tmp_path):
 
 
 def test_negative_control_mathtext_fails_on_the_same_title(tmp_path):
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()
+    fig, ax = figures.new_figure()
     ax.set_title("$\\undefinedcmd{x}$")
     with pytest.raises(ValueError, match="undefinedcmd"):
         fig.savefig(tmp_path / "fails.png")
-    plt.close(fig)
