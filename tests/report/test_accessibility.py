@@ -203,3 +203,18 @@ def test_reflow_at_320_px_and_anchor_clear_of_the_banner(browser, reports, name)
             scrolled: window.scrollY})), 300));
     })()""", width=1280).value)
     assert landed["scrolled"] > 0 and landed["top"] >= landed["banner"], landed
+
+
+def test_statement_follows_the_model_and_says_what_was_tested(trees):
+    from analysis.report.statement import AXE_CORE_VERSION
+
+    tree = trees["statement"]
+    headings = [h.get_text(" ", strip=True) for h in tree.find_all(["h2", "h3"])]
+    for section in ("How accessible these pages are", "Feedback and contact information", "Enforcement procedure",
+                    "Technical information about these pages' accessibility", "Compliance status",
+                    "Non-accessible content", "What we tested and how", "Preparation of this accessibility statement"):
+        assert section in headings, section
+    text = " ".join(tree.get_text(" ").split())
+    assert f"axe-core {AXE_CORE_VERSION}" in text and "Web Content Accessibility Guidelines version 2.2" in text
+    assert re.search(r"This statement was prepared on \d{4}-\d\d-\d\d", text)
+    assert "synthetic data" in text
