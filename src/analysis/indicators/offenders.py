@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import reference
 from analysis.contract import ETHNIC_GROUPS
 from analysis.indicators import rows
 from analysis.indicators.catalogue import indicator
@@ -84,19 +85,37 @@ def suspect_nationality(data: ForceData, force_code: str) -> pd.DataFrame:
     numerator="Suspects whose two ethnicity records fall in the same ONS group",
     denominator="Suspects with both a stated self-defined and a known officer-defined ethnicity",
     basis="suspects with both ethnicity records",
-    method="Cohen's kappa over the 5 ONS groups with 95% interval; raw agreement with Wilson 95% interval",
-    caveat="Officer-defined ethnicity is a perception and maps to ONS groups only approximately.",
+    method="Cohen's kappa over the 5 ONS groups with 95% interval (not estimated when one record puts every suspect in one group, where kappa is 0 by construction); raw agreement with Wilson 95% interval",
+    caveat="Officer-defined ethnicity is a perception and maps to ONS groups only approximately; its codes have no Mixed group, so suspects who self-define as Mixed can never agree.",
 )
 def ethnicity_agreement(data: ForceData, force_code: str) -> pd.DataFrame:
     entry = ethnicity_agreement.indicator
     s = data.suspects
     both = s[(s["ethnic_group"] != NOT_RECORDED) & (s["ethnic_group_ode"] != NOT_RECORDED)]
     agree = int((both["ethnic_group"] == both["ethnic_group_ode"]).sum())
-    raw = rows.proportions(entry, force_code, "agreement", ["same ONS group"], [agree], [len(both)])
+    unreachable = officer_unreachable_groups()
+    caveat = (f"officer-defined codes have no '{' or '.join(unreachable)}' group, so suspects who self-define "
+              f"as {' or '.join(unreachable)} can never agree: they count as disagreeing") if unreachable else ""
+    raw = rows.proportions(entry, force_code, "agreement", ["same ONS group"], [agree], [len(both)], note=caveat)
     kappa = cohens_kappa(both["ethnic_group"], both["ethnic_group_ode"], categories=list(ETHNIC_GROUPS))
+    status = {"no_variation": KAPPA_NO_VARIATION, "interval_not_estimable": KAPPA_PERFECT,
+              "insufficient_data": "not estimated: no suspect with both ethnicity records"}.get(kappa.status, "")
     k = rows.estimates(entry, force_code, "agreement", ["Cohen's kappa"], kappa.value, kappa.lower, kappa.upper,
-                       kappa.method, numerator=agree, denominator=len(both), note=kappa.note)
+                       kappa.method, numerator=agree, denominator=len(both),
+                       note="; ".join(x for x in (status, caveat) if x))
     return rows.stack([raw, k])
+
+
+KAPPA_NO_VARIATION = ("not estimated: one of the two records puts every suspect in the same group, so kappa would "
+                      "be 0 whatever the agreement; the share in the same group (row above) is still given")
+KAPPA_PERFECT = "perfect agreement: kappa is 1 and no interval can be estimated"
+
+
+def officer_unreachable_groups() -> list[str]:
+    """ONS groups that no officer-defined code maps to (params/reference/ethnicity_ode.csv): a suspect who
+    self-defines in one of them can never agree with the officer's record."""
+    reachable = set(reference.load("ethnicity_ode")["ons_group"].dropna())
+    return [g for g in ETHNIC_GROUPS if g not in reachable]
 
 
 def disproportionality(counts: pd.Series, missing: int, population: pd.Series, level: float = 0.95) -> pd.DataFrame:

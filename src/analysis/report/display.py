@@ -154,6 +154,16 @@ def _note(text) -> str:
     return "" if text.strip().lower() == "ok" else text
 
 
+def interval_text(lower: str, upper: str) -> str:
+    """Two formatted limits as one text; a limit that could not be estimated is left open ('at least 463' when
+    only the lower limit exists, 'at most 0.9' when only the upper does), never shown as 'to'."""
+    if lower and upper:
+        return f"{lower} to {upper}"
+    if lower:
+        return f"at least {lower} (upper limit not reached)"
+    return f"at most {upper} (lower limit not estimable)" if upper else ""
+
+
 def format_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Results rows as a reader's table: words for codes, percentages for shares, [c] for withheld cells.
 
@@ -175,7 +185,7 @@ def format_table(rows: pd.DataFrame) -> pd.DataFrame:
             "Category": readable(str(r["category"]), r["indicator_id"], str(r["breakdown"])),
             "Basis": r["basis"],
             "Value": SUPPRESSED_SYMBOL if withheld else format_value(r["value"], kind, method=method),
-            "Interval or range": SUPPRESSED_SYMBOL if withheld else (f"{lower} to {upper}" if lower or upper else ""),
+            "Interval or range": SUPPRESSED_SYMBOL if withheld else interval_text(lower, upper),
             "Numerator": SUPPRESSED_SYMBOL if withheld else format_value(r["numerator"], "count"),
             "Denominator": SUPPRESSED_SYMBOL if withheld else format_value(r["denominator"], "count"),
             "Note": _note(r["note"]),
