@@ -116,8 +116,8 @@ def value_kind(row: pd.Series) -> str:
         return "whole" if str(row["category"]).startswith("months") else "fact"
     if _COUNT.search(method):
         return "count"
-    if method.startswith("median"):
-        return "median"
+    if method.startswith("median") or (method.startswith("Kaplan-Meier") and breakdown.startswith("median")):
+        return "median"  # quartiles of days, and Kaplan-Meier median days (whole days)
     if ("Wilson score" in method or "Wilson-equivalent" in method or "Aalen-Johansen" in method
             or (method.startswith("Kaplan-Meier") and not breakdown.startswith("median"))
             or breakdown == "model"):
