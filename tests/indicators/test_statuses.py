@@ -126,11 +126,13 @@ def test_outside_table_puts_interval_and_control_limits_in_named_columns():
 
     frame = pd.DataFrame({
         "force_code": ["SYN01", "SYN02"], "suppressed": [False, True], "value": [0.25, np.nan],
-        "lower": [0.2, np.nan], "upper": [0.31, np.nan], "control_lower_998": [0.05, np.nan],
+        "lower": [0.2, np.nan], "upper": [0.31, np.nan], "control_lower_95": [0.08, np.nan],
+        "control_upper_95": [0.16, np.nan], "control_lower_998": [0.05, np.nan],
         "control_upper_998": [0.19, np.nan], "z_score": [3.4567, np.nan], "q_value": [0.000123456, np.nan]})
     table = outside_table(frame, percent=True)
     assert table.to_dict("records") == [
         {"Force": "SYN01", "Value": "25.0%", "95% confidence interval": "20.0% to 31.0%",
-         "99.8% control limits": "5.0% to 19.0%", "z": "3.46", "q": "0.000123"},
-        {"Force": "SYN02", "Value": "[c]", "95% confidence interval": "[c]", "99.8% control limits": "[c]",
-         "z": "[c]", "q": "[c]"}]
+         "95% control limits": "8.0% to 16.0%", "99.8% control limits": "5.0% to 19.0%", "z": "3.46",
+         "q": "0.000123"},
+        {"Force": "SYN02", "Value": "[c]", "95% confidence interval": "[c]", "95% control limits": "[c]",
+         "99.8% control limits": "[c]", "z": "[c]", "q": "[c]"}]

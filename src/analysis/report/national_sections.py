@@ -110,16 +110,16 @@ def funnels(ctx: NationalContext) -> None:
                     f"99.8% limits {adjustment}; labelled forces lie outside the 99.8% limits.")
         outside = rows[rows["note"].str.startswith(("above", "below"))]
         if len(outside):
-            show_plain_table(outside_table(outside, percent), f"Forces outside the 99.8% limits: {key.name}",
+            show_plain_table(outside_table(outside, percent), f"Forces outside the 95% or 99.8% limits: {key.name}",
                              f"*Value* is the force's figure with its own 95% confidence interval; the *control limits* "
-                             f"are the funnel's 99.8% limits at the force's denominator, {adjustment}; *z* is the "
+                             f"are the funnel's 95% and 99.8% limits at the force's denominator, {adjustment}; *z* is the "
                              "force's z-score against the national value and *q* its Benjamini-Hochberg false "
                              f"discovery rate across forces. {SUPPRESSED_SYMBOL} = withheld by disclosure control.")
 
 
 def outside_table(rows: pd.DataFrame, percent: bool) -> pd.DataFrame:
-    """A reader's table of published NA01 rows: force, value with its 95% interval, the 99.8% control limits at
-    its denominator, z-score and q-value, each in its own column (withheld rows show [c])."""
+    """A reader's table of published NA01 rows: force, value with its 95% interval, the 95% and 99.8% control
+    limits at its denominator, z-score and q-value, each in its own column (withheld rows show [c])."""
     from analysis.report.display import format_value, interval_text
 
     kind = "percent" if percent else "number"
@@ -127,12 +127,15 @@ def outside_table(rows: pd.DataFrame, percent: bool) -> pd.DataFrame:
     for _, r in rows.iterrows():
         if bool(r["suppressed"]):
             out.append({"Force": r["force_code"], **dict.fromkeys(
-                ["Value", "95% confidence interval", "99.8% control limits", "z", "q"], SUPPRESSED_SYMBOL)})
+                ["Value", "95% confidence interval", "95% control limits", "99.8% control limits", "z", "q"],
+                SUPPRESSED_SYMBOL)})
             continue
         out.append({
             "Force": r["force_code"],
             "Value": format_value(r["value"], kind),
             "95% confidence interval": interval_text(format_value(r["lower"], kind), format_value(r["upper"], kind)),
+            "95% control limits": interval_text(format_value(r["control_lower_95"], kind),
+                                                format_value(r["control_upper_95"], kind)),
             "99.8% control limits": interval_text(format_value(r["control_lower_998"], kind),
                                                   format_value(r["control_upper_998"], kind)),
             "z": narrative.number(r["z_score"], 2),
