@@ -145,13 +145,27 @@ def disproportionality(counts: pd.Series, missing: int, population: pd.Series, l
     )
 
 
-def goodness_of_fit(counts: pd.Series, population: pd.Series) -> float:
-    """p-value of the chi-square goodness-of-fit test of recorded suspects' groups against the population mix."""
+MIN_EXPECTED = 5  # Cochran (1954): the chi-square approximation needs every expected count of at least 5
+GOF_NO_RECORDS = "not estimated: no suspect has a stated ethnicity"
+GOF_SMALL_EXPECTED = ("not estimated: some groups expect fewer than 5 suspects from the population mix, so the "
+                      "chi-square approximation does not hold (Cochran's rule)")
+
+
+def goodness_of_fit(counts: pd.Series, population: pd.Series) -> tuple[float, str]:
+    """Chi-square goodness-of-fit test of recorded suspects' groups against the population mix.
+
+    counts: suspects per group (same index as population); population: residents per group.
+    Returns (p-value, status note). The p-value is NaN with a note in words when no suspect has a stated
+    ethnicity, or when any group's expected count is below MIN_EXPECTED (Cochran 1954; the rule behind R's
+    chisq.test warning "Chi-squared approximation may be incorrect"): there the data cannot support the test.
+    """
     n = counts.sum()
     if n == 0:
-        return np.nan
+        return np.nan, GOF_NO_RECORDS
     expected = population / population.sum() * n
-    return float(stats.chisquare(counts.to_numpy(dtype=float), expected.to_numpy(dtype=float)).pvalue)
+    if (expected < MIN_EXPECTED).any():
+        return np.nan, GOF_SMALL_EXPECTED
+    return float(stats.chisquare(counts.to_numpy(dtype=float), expected.to_numpy(dtype=float)).pvalue), ""
 
 
 @indicator(
@@ -181,9 +195,9 @@ def ethnicity_vs_population(data: ForceData, force_code: str) -> pd.DataFrame:
                             "ratio if none (lower) or all (upper) of the unrecorded suspects were in the group",
                             numerator=table["count"], denominator=counts.sum() + missing,
                             basis="all suspects incl. not recorded", note=note)
-    p = goodness_of_fit(counts, population)
+    p, status = goodness_of_fit(counts, population)
     test = rows.estimates(entry, force_code, "goodness of fit", ["chi-square p-value"], p, np.nan, np.nan,
                           "chi-square goodness of fit of recorded groups to the adult population mix",
                           numerator=counts.sum(), denominator=counts.sum() + missing,
-                          basis="suspects with a stated ethnicity", note=note)
+                          basis="suspects with a stated ethnicity", note="; ".join(x for x in (status, note) if x))
     return rows.stack([ratio, bounds, test])
