@@ -19,8 +19,8 @@ from analysis.contract import SYNTHETIC_FORCE_CODE_PATTERN
 from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.catalogue import CATALOGUE, entries
 from analysis.report import figures
-from analysis.report.display import SUPPRESSION_NOTE, html_table, published, readable, readable_breakdown,
-                                   show_table, value_kind
+from analysis.report.display import (SUPPRESSION_NOTE, html_table, published, readable, readable_breakdown,
+                                    show_table, value_kind)
 from analysis.results import RESULT_COLUMNS
 
 #: Columns of a comparison (explore.compare) that identify a row rather than report a number about the force.
