@@ -22,12 +22,12 @@ from analysis import paths
 from analysis.explore.data import data_path, describe_columns, describe_tables, forces, load
 from analysis.explore.indicators import compare, force_indicator_ids, funnel_figure, indicator, key_indicator, key_results
 from analysis.explore.picker import Picker, pick
-from analysis.explore.show import catalogue, disclosure, plot, publishable, show
+from analysis.explore.show import catalogue, disclosure, plot, publishable, readable, show
 from analysis.explore.sql import connect, sql
 
 __all__ = ["Picker", "catalogue", "compare", "connect", "data_path", "describe_columns", "describe_tables",
            "disclosure", "force_indicator_ids", "forces", "funnel_figure", "indicator", "key_indicator", "key_results",
-           "load", "pick", "plot", "publishable", "scratch_dir", "show", "sql"]
+           "load", "pick", "plot", "publishable", "readable", "scratch_dir", "show", "sql"]
 
 
 def scratch_dir(*parts: str) -> Path:

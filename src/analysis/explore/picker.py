@@ -75,14 +75,19 @@ class Picker:
     def draw(self) -> None:
         """Show the view under the widgets (first call) or replace it in place (later calls)."""
         outputs = self.outputs()
-        if not self.handles:
+        if not self.handles or None in self.handles:  # first call, or outside IPython (no display handles)
             self.handles = [display(o, raw=True, display_id=True) for o in outputs]
             return
         for handle, output in zip(self.handles, outputs, strict=False):
             handle.update(output, raw=True)
 
     def select(self, force_code: str | None = None, indicator_id: str | None = None) -> None:
-        """Change the selection (as the dropdowns do) and redraw."""
+        """Change the selection (as the dropdowns do) and redraw; ValueError for a force or indicator the
+        picker does not offer."""
+        if force_code is not None and force_code not in self.data.force_codes:
+            raise ValueError(f"force '{force_code}' is not in the data (it holds {self.data.force_codes})")
+        if indicator_id is not None and indicator_id not in force_indicator_ids():
+            raise ValueError(f"'{indicator_id}' is not a force indicator; they are {force_indicator_ids()}")
         self.force_code = force_code or self.force_code
         self.indicator_id = indicator_id or self.indicator_id
         self.draw()

@@ -19,8 +19,9 @@ from analysis.contract import SYNTHETIC_FORCE_CODE_PATTERN
 from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.catalogue import CATALOGUE, entries
 from analysis.report import figures
-from analysis.report.display import (SUPPRESSION_NOTE, html_table, published, readable, readable_breakdown,
-                                    show_table, value_kind)
+from analysis.report.display import (SUPPRESSION_NOTE, html_table, published, readable_breakdown, show_table,
+                                    value_kind)
+from analysis.report.display import readable as readable_code
 from analysis.results import RESULT_COLUMNS
 
 #: Columns of a comparison (explore.compare) that identify a row rather than report a number about the force.
@@ -44,6 +45,14 @@ def catalogue(scope: str | None = "force") -> pd.DataFrame:
     return pd.DataFrame([{"id": e.id, "strand": e.strand, "title": e.title, "numerator": e.numerator,
                           "denominator": e.denominator, "basis": e.basis, "method": e.method, "caveat": e.caveat}
                          for e in entries(scope)])
+
+
+def readable(frame: pd.DataFrame):
+    """A DataFrame shown with its full text (no cut at pandas' 50 characters), left-aligned, without the
+    index: a pandas Styler, for descriptions such as `catalogue()` and `describe_columns()`."""
+    return (frame.style.hide(axis="index")
+            .set_properties(**{"text-align": "left", "white-space": "pre-wrap"})
+            .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
 
 
 def _is_results(rows: pd.DataFrame) -> bool:
@@ -151,7 +160,7 @@ def plot(rows: pd.DataFrame, *, breakdown: str | None = None, basis: str | None 
     if not part["value"].notna().any():
         return None
     kind = value_kind(part.iloc[int(np.flatnonzero(part["value"].notna())[0])])
-    part = part.assign(category=[readable(str(c), indicator_id, breakdown) for c in part["category"]])
+    part = part.assign(category=[readable_code(str(c), indicator_id, breakdown) for c in part["category"]])
     forces = list(dict.fromkeys(part["force_code"]))
     entry = CATALOGUE[indicator_id]
     synthetic = all(re.match(SYNTHETIC_FORCE_CODE_PATTERN, str(f)) for f in forces)  # SYNnn: never a real force

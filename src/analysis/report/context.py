@@ -14,12 +14,9 @@ import pandas as pd
 
 from analysis import paths, results, returns_io, settings
 from analysis.indicators import ForceData, compute_force
+from analysis.report.parameters import ParameterError  # defined there (a light module); raised and imported here too
 
 log = logging.getLogger(__name__)
-
-
-class ParameterError(ValueError):
-    """A notebook parameter is wrong: the message says which and how to fix it."""
 
 
 def resolve_dir(value: str | Path | None, default: Path) -> Path:

@@ -21,7 +21,8 @@ code cell after the parameters calls `check_parameters(globals())`, which
   wrong type, and listing the parameters the notebook accepts.
 
 The same check applies in JupyterLab when someone edits the parameters cell (a path set to a number is
-refused before anything is read or written).
+refused before anything is read or written). This module imports nothing heavy, so a wrong parameter is
+reported within a second of the kernel starting.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from analysis.report.context import ParameterError
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is wrong: the message says which and how to fix it."""
+
 
 #: The first line of the cell papermill injects (papermill.translators.PythonTranslator, comment "Parameters").
 PAPERMILL_MARKER = "# Parameters"
