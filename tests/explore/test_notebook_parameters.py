@@ -80,12 +80,7 @@ def _papermill(notebook: Path, output: Path, *arguments: str) -> subprocess.Comp
      f"ParameterError: unknown parameter 'forcecode' (did you mean 'force_code'?). {ACCEPTS}"),
     ("force_report", ["-p", "data_dir", "2024"],
      "ParameterError: parameter 'data_dir' must be text (a string), but it is the int 2024"),
-    ("national_findings", ["-p", "output_dir", "7"],
-     "ParameterError: parameter 'output_dir' must be text (a string), but it is the int 7"),
-    ("explore", ["-p", "indicator", "RI02"],
-     "ParameterError: unknown parameter 'indicator' (did you mean 'indicator_id'?). This notebook accepts: "
-     "force_code (str), indicator_id (str), data_dir (str)"),
-], ids=["force-unknown", "force-number-path", "national-number-path", "explore-unknown"])
+], ids=["force-unknown", "force-number-path"])
 def test_papermill_refuses_bad_parameters(tmp_path, notebook, arguments, message):
     other = "data_dir" if "data_dir" not in arguments else "params_file"  # a valid-looking value, never read
     done = _papermill(NOTEBOOKS / f"{notebook}.ipynb", tmp_path / "out.ipynb", *arguments,
@@ -93,3 +88,20 @@ def test_papermill_refuses_bad_parameters(tmp_path, notebook, arguments, message
     assert done.returncode != 0
     assert message in done.stdout + done.stderr
     assert list(tmp_path.iterdir()) == [tmp_path / "out.ipynb"]  # nothing else written
+
+
+@pytest.mark.parametrize("name", ["force_report", "national_findings", "explore"])
+def test_every_notebook_checks_its_typed_parameters_first(name):
+    """The same check guards every notebook: typed parameters cell, and the first code cell after it (where
+    papermill's cell goes) calls check_parameters(globals()) before anything else runs."""
+    import ast
+
+    import nbformat
+
+    cells = [c for c in nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4).cells if c.cell_type == "code"]
+    assert "parameters" in cells[0].metadata.get("tags", [])
+    statements = ast.parse(cells[0].source).body
+    assert statements and all(isinstance(s, ast.AnnAssign) and isinstance(s.annotation, ast.Name) for s in statements)
+    first = ast.parse(cells[1].source).body
+    assert ast.unparse(first[0]) == "from analysis.report.parameters import check_parameters"
+    assert ast.unparse(first[1]) == "check_parameters(globals())"
