@@ -33,7 +33,7 @@ def style() -> None:
     """Apply the report style (called once per notebook)."""
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
     matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "figure.figsize": (8, 4.2),
-                         "axes.titlesize": 12, "axes.titleweight": "bold"})
+                                "axes.titlesize": 12, "axes.titleweight": "bold"})
 
 
 class ReportFigure(Figure):
