@@ -36,6 +36,12 @@ def test_unknown_injected_parameter_is_refused_with_the_nearest_name():
     assert str(caught.value) == f"unknown parameter 'forcecode' (did you mean 'force_code'?). {ACCEPTS}"
 
 
+def test_papermills_own_path_parameters_are_accepted():
+    history = [PARAMETERS_CELL, '# Parameters\nPAPERMILL_INPUT_PATH = "a.ipynb"\nPAPERMILL_OUTPUT_PATH = "b.ipynb"\n',
+               "check_parameters(globals())"]
+    assert check_parameters(_namespace(PAPERMILL_INPUT_PATH="a.ipynb", PAPERMILL_OUTPUT_PATH="b.ipynb"), history=history)
+
+
 def test_every_problem_is_named_at_once():
     history = [PARAMETERS_CELL, '# Parameters\ndata_dir = 2024\nzzz = 1\n', "check_parameters(globals())"]
     with pytest.raises(ParameterError) as caught:

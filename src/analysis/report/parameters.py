@@ -42,6 +42,9 @@ class ParameterError(ValueError):
 #: The first line of the cell papermill injects (papermill.translators.PythonTranslator, comment "Parameters").
 PAPERMILL_MARKER = "# Parameters"
 
+#: What papermill itself may inject (`--inject-paths` and friends): accepted in every notebook.
+PAPERMILL_OWN = ("PAPERMILL_INPUT_PATH", "PAPERMILL_OUTPUT_PATH")
+
 _TYPE_WORDS = {str: "text (a string)", int: "a whole number", float: "a number", bool: "true or false"}
 
 
@@ -126,7 +129,7 @@ def check_parameters(namespace: Mapping[str, Any], history: list[str] | None = N
     injected = injected_names(source) if source else []
     problems = []
     for name in injected:
-        if name not in declared:
+        if name not in declared and name not in PAPERMILL_OWN:
             near = difflib.get_close_matches(name, declared, n=1)
             problems.append(f"unknown parameter '{name}'" + (f" (did you mean '{near[0]}'?)" if near else ""))
     for name, kind in declared.items():
