@@ -117,8 +117,8 @@ def value_kind(row: pd.Series) -> str:
         return "whole" if str(row["category"]).startswith("months") else "fact"
     if _COUNT.search(method):
         return "count"
-    if method.startswith("median"):
-        return "median"
+    if method.startswith("median") or (method.startswith("Kaplan-Meier") and breakdown.startswith("median")):
+        return "median"  # quartiles of days, and Kaplan-Meier median days (whole days)
     if ("Wilson score" in method or "Wilson-equivalent" in method or "Aalen-Johansen" in method
             or (method.startswith("Kaplan-Meier") and not breakdown.startswith("median"))
             or breakdown == "model"):
@@ -155,6 +155,16 @@ def _note(text) -> str:
     return "" if text.strip().lower() == "ok" else text
 
 
+def interval_text(lower: str, upper: str) -> str:
+    """Two formatted limits as one text; a limit that could not be estimated is left open ('at least 463' when
+    only the lower limit exists, 'at most 0.9' when only the upper does), never shown as 'to'."""
+    if lower and upper:
+        return f"{lower} to {upper}"
+    if lower:
+        return f"at least {lower} (upper limit not reached)"
+    return f"at most {upper} (lower limit not estimable)" if upper else ""
+
+
 def format_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Results rows as a reader's table: words for codes, percentages for shares, [c] for withheld cells.
 
@@ -176,7 +186,7 @@ def format_table(rows: pd.DataFrame) -> pd.DataFrame:
             "Category": readable(str(r["category"]), r["indicator_id"], str(r["breakdown"])),
             "Basis": r["basis"],
             "Value": SUPPRESSED_SYMBOL if withheld else format_value(r["value"], kind, method=method),
-            "Interval or range": SUPPRESSED_SYMBOL if withheld else (f"{lower} to {upper}" if lower or upper else ""),
+            "Interval or range": SUPPRESSED_SYMBOL if withheld else interval_text(lower, upper),
             "Numerator": SUPPRESSED_SYMBOL if withheld else format_value(r["numerator"], "count"),
             "Denominator": SUPPRESSED_SYMBOL if withheld else format_value(r["denominator"], "count"),
             "Note": _note(r["note"]),
