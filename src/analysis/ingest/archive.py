@@ -10,7 +10,10 @@ reads it, every part is decompressed once as a stream, in chunks, never held who
   transfer has no central directory or ends inside a part: both are `damaged`, with a message asking the force to
   send the file again (never "not a spreadsheet" nor "a fault in the software");
 - worksheet parts are searched for formula elements (`<f>`) on the way, so that formulas are looked for only in
-  workbooks that have them.
+  workbooks that have them;
+- a part holding a document type or entity declaration (`<!DOCTYPE`, `<!ENTITY`) is refused: Excel never writes
+  one, and entities are how XML "billion laughs" and external-entity attacks work, so the sheet parser
+  (`analysis.ingest.read`, the standard library's expat) never meets one.
 
 OWASP's "Denial of Service via XML/zip" guidance (file upload cheat sheet) is the basis of the checks.
 """
@@ -28,6 +31,7 @@ from analysis.ingest.limits import Limits, megabytes
 
 CHUNK = 1024 * 1024
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 #: The first bytes of a zip archive (local file header, or an empty archive's end record).
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
@@ -80,6 +84,7 @@ def check_archive(path: Path, limits: Limits) -> ArchiveCheck:
             if info.is_dir():
                 continue
             scan = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+            markup = info.filename.endswith((".xml", ".rels", ".vml"))
             size = 0
             tail = b""
             try:
@@ -95,6 +100,10 @@ def check_archive(path: Path, limits: Limits) -> ArchiveCheck:
                                             f"over {megabytes(limits.max_total_bytes)}", megabytes(limits.max_total_bytes), "max_total_mb")
                         if scan and info.filename not in found.formula_parts and _FORMULA.search(tail + chunk):
                             found.formula_parts.add(info.filename)
+                        if markup and _DECLARATION.search(tail + chunk):
+                            raise ReadError("unreadable", f"{path.name}: the part {info.filename} holds a document type or "
+                                                          "entity declaration (<!DOCTYPE or <!ENTITY), which Excel never writes; "
+                                                          "the file was not read. Save it again from Excel as 'Excel Workbook (.xlsx)'.")
                         tail = chunk[-16:]
             except zipfile.BadZipFile as error:
                 raise damaged(path, f"the part {info.filename} fails its check: {error}") from None

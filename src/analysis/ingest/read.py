@@ -135,20 +135,198 @@ def _cell_issue(sheet: str, number: int, header: list[object], index: int, value
                  "with the value (paste values, not formulas).")
 
 
-def _parsed_rows(ws, data_only: bool):
-    """(spreadsheet row, [cell dicts]) for every row the sheet's XML holds, streamed (openpyxl's own parser).
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_SHEET_DATA, _ROW, _V, _F, _IS, _T, _R = (_MAIN + tag for tag in ("sheetData", "row", "v", "f", "is", "t", "r"))
+_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]+)")
+#: A formula cell that has no saved result (its `kind`; see `_cells`).
+UNCALCULATED = "formula"
 
-    Only rows present in the file are produced, and each row only with the cells present, so a sheet whose used
-    range is the whole grid (a stray cell in XFD1048576) costs what its cells cost, not 17 billion cells. The
-    `<dimension>` a sheet declares is ignored.
+
+def _column_index(letters: str, cache: dict[str, int]) -> int:
+    """1-based column number of column letters (A = 1, XFD = 16,384), cached: a sheet repeats a few letters."""
+    index = cache.get(letters)
+    if index is None:
+        index = 0
+        for letter in letters:
+            index = index * 26 + ord(letter) - 64
+        cache[letters] = index
+    return index
+
+
+def _text_of(element) -> str:
+    """The text of a string item (`<si>` or `<is>`): its `<t>` plus the `<t>` of each rich-text run `<r>`, as
+    openpyxl's `Text.content`; phonetic guides (`<rPh>`) are not part of the value."""
+    parts = []
+    for child in element:
+        if child.tag == _T:
+            parts.append(child.text or "")
+        elif child.tag == _R:
+            run = child.find(_T)
+            if run is not None and run.text:
+                parts.append(run.text)
+    return "".join(parts)
+
+
+def _shared_strings(source) -> list[str]:
+    """The shared-string table (xl/sharedStrings.xml) as a list, read once with the C ElementTree parser.
+
+    Same values as openpyxl's `read_string_table`, including its removal of `x005F_` (the escape of an
+    underscore before an `_xHHHH_` sequence, ECMA-376 Part 1, 22.9.2.19).
     """
-    from openpyxl.worksheet._reader import WorkSheetParser
+    import xml.etree.ElementTree as ET
 
-    wb = ws.parent
+    strings: list[str] = []
+    si = _MAIN + "si"
+    parent = None
+    for event, element in ET.iterparse(source, events=("start", "end")):
+        if event == "start":
+            if parent is None:
+                parent = element
+            continue
+        if element.tag == si:
+            strings.append(_text_of(element).replace("x005F_", ""))
+            parent.remove(element)
+    return strings
+
+
+def _number(text: str) -> int | float:
+    """A cell's stored number as openpyxl casts it: int unless it has a point or exponent."""
+    if "." in text or "E" in text or "e" in text:
+        return float(text)
+    return int(text)
+
+
+def _cells(source, shared: list[str], epoch: dt.datetime, date_formats, timedelta_formats, formulas: bool = True):
+    """(spreadsheet row, [(column, kind, value)]) for every row a worksheet's XML holds, streamed.
+
+    A sheet is parsed as a stream of `<row>` elements (ECMA-376 Part 1, 18.3.1.73) with the C ElementTree
+    parser; each row is dropped as soon as it has been read, so memory is one row. Only rows and cells present in
+    the file are produced, so a stray cell in XFD1048576 costs one cell, not 17 billion; the `<dimension>` a sheet
+    declares is ignored. Cell values are those openpyxl gives in read-only, data-only mode (18.3.1.4, `t`):
+    numbers int or float; a number in a date or time style is converted with `from_excel` in the workbook's
+    date system (1900 or 1904), a time-span style giving a timedelta, and a serial beyond the dates Python can
+    hold becomes the error `#VALUE!`; shared (`s`) and inline (`inlineStr`) strings; `b` True/False; `d` ISO 8601
+    dates; `str` a formula's text result; `e` the error text (#N/A, #REF!, ...). `kind` is "e" for an error,
+    `UNCALCULATED` for a formula with no saved result (value: the formula text), otherwise "v". A formula's saved
+    result is its value; `formulas` (the archive check found `<f>` in the part) makes shared formulas be followed
+    so that a cell without a saved result can be named with its formula. Raises ValueError naming the place when
+    a row number, cell reference, stored value or shared-string index is not valid.
+    """
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.utils.datetime import from_ISO8601, from_excel
+
+    cache: dict[str, int] = {}
+    shared_formulas: dict[str, tuple[str, str]] = {}
+    sheet_data = None
+    number = 0
+    for event, element in ET.iterparse(source, events=("start", "end")):
+        if event == "start":
+            if element.tag == _SHEET_DATA:
+                sheet_data = element
+            continue
+        if element.tag != _ROW:
+            continue
+        r = element.get("r")
+        if r is None:
+            number += 1
+        else:
+            try:
+                number = int(r)
+            except ValueError:
+                try:
+                    as_float = float(r)
+                except ValueError:
+                    as_float = 0.5
+                if not as_float.is_integer() or as_float < 1:
+                    raise ValueError(f"a row numbered {r[:20]!r}, which is not a row number") from None
+                number = int(as_float)
+        column = 0
+        cells = []
+        for cell in element:
+            reference = cell.get("r")
+            if reference is None:
+                column += 1
+            else:
+                match = _REFERENCE.fullmatch(reference)
+                if match is None:
+                    raise ValueError(f"a cell reference {reference[:20]!r} on row {number}")
+                column = _column_index(match.group(1), cache)
+            kind = cell.get("t", "n")
+            value: object
+            if kind == "inlineStr":
+                string = cell.find(_IS)
+                cells.append((column, "v", None if string is None else _text_of(string)))
+                continue
+            text = cell.findtext(_V) or None
+            if formulas and text is not None:  # a shared formula's first cell, kept to name the cells that share it
+                formula = cell.find(_F)
+                if formula is not None:
+                    _formula_text(formula, reference, shared_formulas)
+            if text is None:
+                formula = cell.find(_F)
+                if formula is None:
+                    cells.append((column, "v", None))
+                else:
+                    cells.append((column, UNCALCULATED, _formula_text(formula, reference, shared_formulas)))
+                continue
+            try:
+                if kind == "n":
+                    value = _number(text)
+                    style = cell.get("s")
+                    if style and int(style) in date_formats:
+                        try:
+                            value = from_excel(value, epoch, timedelta=int(style) in timedelta_formats)
+                        except (OverflowError, ValueError):
+                            cells.append((column, "e", "#VALUE!"))
+                            continue
+                elif kind == "s":
+                    value = shared[int(text)]
+                elif kind == "b":
+                    value = bool(int(text))
+                elif kind == "d":
+                    value = from_ISO8601(text)
+                elif kind == "e":
+                    cells.append((column, "e", text))
+                    continue
+                else:  # "str" (a formula's text result) and anything else: the text as stored
+                    value = text
+            except (ValueError, IndexError, TypeError):
+                where = f"{get_column_letter(min(column, 18278))}{number}"
+                what = ("refers to a shared string the workbook does not have" if kind == "s"
+                        else f"holds a stored value that is not valid for its type ({kind[:10]!r})")
+                raise ValueError(f"a cell {where} that {what}") from None
+            cells.append((column, "v", value))
+        if sheet_data is not None:
+            sheet_data.remove(element)
+        else:
+            element.clear()
+        yield number, cells
+
+
+def _formula_text(formula, reference: str | None, shared_formulas: dict[str, tuple[str, str]]) -> str:
+    """A formula as Excel shows it (`=...`), for the message about a formula with no saved result. A shared
+    formula (18.17.5.2) is given as its first cell's text translated to this cell, as openpyxl does."""
+    text = "=" + (formula.text or "")
+    if formula.get("t") == "shared":
+        index = formula.get("si")
+        if index in shared_formulas and text == "=" and reference:
+            from openpyxl.formula.translate import Translator
+
+            master, origin = shared_formulas[index]
+            try:
+                return Translator(master, origin).translate_formula(reference)
+            except Exception:  # a formula Translator cannot parse: say what the first cell holds
+                return master
+        if text != "=" and reference:
+            shared_formulas.setdefault(index, (text, reference))
+    return text
+
+
+def _parsed_rows(wb, ws, formulas: bool):
+    """`_cells` for a read-only openpyxl worksheet `ws` of workbook `wb` (its part, strings, styles, epoch)."""
     with ws._get_source() as source:
-        parser = WorkSheetParser(source, ws._shared_strings, data_only=data_only, epoch=wb.epoch,
-                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-        yield from parser.parse()
+        yield from _cells(source, ws._shared_strings, wb.epoch, wb._date_formats, wb._timedelta_formats, formulas)
 
 
 def _check_text(path: Path, where: str, value: object, limits: Limits) -> None:
@@ -156,18 +334,6 @@ def _check_text(path: Path, where: str, value: object, limits: Limits) -> None:
         raise ReadError("too_large", f"{path.name}: {where} holds a value of {len(value):,} characters, more than the "
                                      f"limit of {limits.max_cell_chars:,} (ingest.max_cell_chars in params/pipeline.yaml); "
                                      "the file was not read. Check that the cell holds what was meant.")
-
-
-def _formula_cells(ws, limits: Limits) -> dict[tuple[int, int], str]:
-    """{(row, column index): formula} for every formula cell of a sheet (read only when its part has formulas)."""
-    found = {}
-    for number, cells in _parsed_rows(ws, data_only=False):
-        if number > limits.max_rows:
-            break
-        for cell in cells:
-            if cell["data_type"] == "f":
-                found[(number, cell["column"] - 1)] = str(cell["value"])[: 200]
-    return found
 
 
 def _refuse(path: Path, sheet: str, number: int, column: int, value: object, limits: Limits) -> None:
@@ -184,8 +350,7 @@ def _refuse(path: Path, sheet: str, number: int, column: int, value: object, lim
     _check_text(path, ref, value, limits)
 
 
-def _sheet_rows(path: Path, ws, formulas: dict[tuple[int, int], str], limits: Limits
-                ) -> tuple[list[object], list[list[object]], list[int], list[Issue]]:
+def _sheet_rows(path: Path, wb, ws, limits: Limits, formulas: bool = True) -> tuple[list[object], list[list[object]], list[int], list[Issue]]:
     """Header, records and row numbers of one worksheet, streamed within `limits`.
 
     Excel error cells (#REF!, #N/A, ...) and formulas whose result was never saved (a workbook written by a
@@ -197,22 +362,22 @@ def _sheet_rows(path: Path, ws, formulas: dict[tuple[int, int], str], limits: Li
     rows: list[list[object]] = []
     numbers: list[int] = []
     issues: list[Issue] = []
-    for number, cells in _parsed_rows(ws, data_only=True):
-        values: dict[int, tuple[dict, object]] = {}
-        for cell in cells:
-            value = cell["value"]
-            index = cell["column"] - 1
-            if cell["data_type"] != "e":  # an error cell is kept (and reported) whatever it shows
+    max_rows, max_columns, max_chars = limits.max_rows, limits.max_columns, limits.max_cell_chars
+    for number, cells in _parsed_rows(wb, ws, formulas):
+        values: dict[int, tuple[str, object]] = {}
+        for column, kind, value in cells:
+            if kind == "v":
                 if value is None:
-                    if not formulas or (number, index) not in formulas:
-                        continue
-                elif value.__class__ is str and (not value or value.isspace()):
                     continue
-            if index >= limits.max_columns or number > limits.max_rows or (isinstance(value, str) and len(value) > limits.max_cell_chars):
-                _refuse(path, ws.title, number, cell["column"], value, limits)
-            values[index] = (cell, value)
+                if value.__class__ is str and (not value or value.isspace()):
+                    continue
+            index = column - 1
+            if index >= max_columns or number > max_rows or (value.__class__ is str and len(value) > max_chars):
+                _refuse(path, ws.title, number, column, value, limits)
+            values[index] = (kind, value)
         if number == 1:
-            header = _header_of(tuple(values[i][1] if i in values else None for i in range(max(values, default=-1) + 1)))
+            header = _header_of(tuple(values[i][1] if i in values and values[i][0] != UNCALCULATED else None
+                                      for i in range(max(values, default=-1) + 1)))
             continue
         if not values:
             continue  # an empty row is stored only when a row with values follows it (below)
@@ -221,11 +386,11 @@ def _sheet_rows(path: Path, ws, formulas: dict[tuple[int, int], str], limits: Li
             rows.append([])
             numbers.append(gap)
         row: list[object] = [None] * (max(values) + 1)
-        for index, (cell, value) in values.items():
-            if cell["data_type"] == "e":
-                issues.append(_cell_issue(ws.title, number, header, index, str(cell["value"]), f"the Excel error {cell['value']}"))
-            elif value is None and (number, index) in formulas:
-                formula = formulas[(number, index)]
+        for index, (kind, value) in values.items():
+            if kind == "e":
+                issues.append(_cell_issue(ws.title, number, header, index, str(value), f"the Excel error {value}"))
+            elif kind == UNCALCULATED:
+                formula = str(value)[:200]
                 issues.append(_cell_issue(ws.title, number, header, index, formula,
                                           f"the formula {formula} whose result was never calculated and saved"))
             else:
@@ -235,13 +400,30 @@ def _sheet_rows(path: Path, ws, formulas: dict[tuple[int, int], str], limits: Li
     return header or [], rows, numbers, issues
 
 
+def _load(path: Path):
+    """The workbook's structure from openpyxl in read-only mode (sheets and their parts, date system, styles),
+    with the shared-string table read once by `_shared_strings` instead of openpyxl's slower reader."""
+    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                with self.archive.open(part.PartName[1:]) as source:
+                    self.shared_strings = _shared_strings(source)
+
+    reader = Reader(path, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
 def read_workbook(path: Path, limits: Limits | None = None) -> list[RawSheet]:
     """Every table sheet of a workbook (the template's instruction, dictionary and list sheets are skipped).
 
     The archive is checked first (`archive.check_archive`: complete, undamaged, within `limits`), then each
-    sheet is streamed row by row (`_sheet_rows`). Raises ReadError (rules `unreadable`, `damaged`, `too_large`).
+    sheet is streamed row by row (`_cells`, `_sheet_rows`). Raises ReadError (rules `unreadable`, `damaged`,
+    `too_large`).
     """
-    from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     path = Path(path)
@@ -253,7 +435,7 @@ def read_workbook(path: Path, limits: Limits | None = None) -> list[RawSheet]:
             # openpyxl warns about formatting extensions it does not keep (e.g. slicers, some validation
             # extensions); they never affect cell values, which is all ingestion reads.
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-            wb = load_workbook(path, read_only=True, data_only=True)
+            wb = _load(path)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as error:
         raise ReadError("unreadable", f"{path.name} is a zip archive but not a readable Excel workbook ({type(error).__name__}: "
                                       f"{str(error)[:200]}): save it again from Excel as 'Excel Workbook (.xlsx)'.") from None
@@ -262,13 +444,14 @@ def read_workbook(path: Path, limits: Limits | None = None) -> list[RawSheet]:
         for ws in wb.worksheets:
             if ws.title.strip().casefold() in _IGNORED_SHEET_KEYS:
                 continue
-            formulas = _formula_cells(ws, limits) if _part_of(ws) in checked.formula_parts else {}
             try:
-                header, rows, numbers, issues = _sheet_rows(path, ws, formulas, limits)
-            except (zipfile.BadZipFile, EOFError) as error:
+                header, rows, numbers, issues = _sheet_rows(path, wb, ws, limits, _part_of(ws) in checked.formula_parts)
+            except (zipfile.BadZipFile, EOFError, KeyError) as error:
                 raise damaged(path, f"the sheet {ws.title} cannot be read: {error}") from None
-            except SyntaxError as error:  # lxml / ElementTree: XML cut short or not well formed
+            except SyntaxError as error:  # ElementTree: XML cut short or not well formed
                 raise damaged(path, f"the sheet {ws.title} is not well-formed XML: {str(error)[:200]}") from None
+            except ValueError as error:  # a row number, cell reference or string index that is not valid
+                raise damaged(path, f"the sheet {ws.title} has {str(error)[:200]}") from None
             issues = [Issue(str(path), i.sheet, i.row, i.column, i.value, i.rule, i.message) for i in issues]
             width = max([len(header)] + [len(r) for r in rows]) if rows else len(header)
             rows = [r + [None] * (width - len(r)) for r in rows]
