@@ -8,7 +8,8 @@ getrusage of the child) is its own:
 1. the reader before issue 18 (openpyxl `iter_rows` over each sheet's declared used range; CSV read whole with
    the default field limit), taken from the commit named below with `git show`, reading every sheet or file;
 2. the new reader (`analysis.ingest.read`: archive checked part by part while streaming, sheets streamed from
-   their XML row by row within the limits of params/pipeline.yaml);
+   their XML row by row with the standard library's C ElementTree parser, within the limits of
+   params/pipeline.yaml);
 3. the whole `ingest` of the return with the new reader (read, normalise, validate, type, verify, write
    Parquet, report);
 4. a workbook with one space in cell XFD1048576 of its offences sheet (the issue's stray cell), read by both
@@ -22,6 +23,7 @@ Usage: python benchmarks/ingest_speed.py [--offences 100000] [--victims 20000] [
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import subprocess
@@ -131,12 +133,17 @@ def _high_water_kib(pid: int) -> int:
     return 0
 
 
+def _load(averages: tuple[float, float, float]) -> str:
+    return " / ".join(f"{a:.1f}" for a in averages)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offences", type=int, default=100_000)
     parser.add_argument("--victims", type=int, default=20_000)
     parser.add_argument("--baseline", default=BASELINE)
     args = parser.parse_args()
+    load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         step = time.perf_counter()
@@ -162,14 +169,16 @@ def main() -> None:
         for label, head in (("before issue 18", old), ("new (streaming, bounded)", new)):
             rows.append(("read stray-cell xlsx under 2 GiB", label,
                          measure(f"{head}\n{read_xlsx.format(path=str(stray_book))}", limit_memory=True, timeout=90)))
+        load_end = os.getloadavg()
         sizes = {"xlsx": workbook.stat().st_size, "CSV": sum(p.stat().st_size for p in csv_folder.glob("*.csv"))}
     lines = [
         "# Ingest: reading a large return (benchmarks/ingest_speed.py)",
         "",
         f"Return: {args.offences:,} offences, {args.victims:,} victims (other tables from the test fixture); workbook "
         f"{sizes['xlsx'] / 1024**2:.1f} MiB, CSV files {sizes['CSV'] / 1024**2:.1f} MiB; built in {built:.0f} s.",
-        f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, 2 cores shared "
-        "with other work while this ran (load average about 10). Each row is a separate process; peak memory is its own high-water resident set (VmHWM, polled every 50 ms).",
+        f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} "
+        f"cores shared with other work while this ran (load average over 1/5/15 min: {_load(load_start)} at the start, "
+        f"{_load(load_end)} at the end). Each row is a separate process; peak memory is its own high-water resident set (VmHWM, polled every 50 ms).",
         f"'Before issue 18' is `src/analysis/ingest/read.py` at commit {args.baseline}.",
         "",
         "| task | reader | seconds | peak memory (MiB) | outcome |",
