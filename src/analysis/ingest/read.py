@@ -248,15 +248,20 @@ def _cells(source, shared: list[str], epoch: dt.datetime, date_formats, timedelt
             if reference is None:
                 column += 1
             else:
-                match = _REFERENCE.fullmatch(reference)
-                if match is None:
-                    raise ValueError(f"a cell reference {reference[:20]!r} on row {number}")
-                column = _column_index(match.group(1), cache)
+                letters = reference.rstrip("0123456789")
+                column = cache.get(letters)
+                if column is None or len(letters) == len(reference):
+                    if _REFERENCE.fullmatch(reference) is None:
+                        raise ValueError(f"a cell reference {reference[:20]!r} on row {number}")
+                    column = _column_index(letters, cache)
             kind = cell.get("t", "n")
             value: object
             if kind == "inlineStr":
                 string = cell.find(_IS)
-                cells.append((column, "v", None if string is None else _text_of(string)))
+                if string is not None and len(string) == 1 and string[0].tag == _T:  # plain text, the usual case
+                    cells.append((column, "v", string[0].text or ""))
+                else:
+                    cells.append((column, "v", None if string is None else _text_of(string)))
                 continue
             text = cell.findtext(_V) or None
             if formulas and text is not None:  # a shared formula's first cell, kept to name the cells that share it
