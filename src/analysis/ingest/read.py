@@ -2,8 +2,10 @@
 
 Two forms are accepted (DESIGN.md section 3, `analysis.returns_io`): a workbook `FORCE.xlsx` with one sheet per
 table, and a folder `FORCE/` with one CSV file per table. Nothing is interpreted here beyond what the file format
-itself says: workbook cells keep the Python value openpyxl gives (str, int, float, bool, datetime), CSV cells are
-text. `analysis.ingest.normalise` turns them into the text the contract checks.
+itself says: workbook cells keep the Python value openpyxl's read-only reader gives (str, int, float, bool,
+datetime), CSV cells are text. openpyxl reads a workbook's structure, styles and date system; its sheets and
+shared strings are parsed here (`_cells`, `_shared_strings`) with the standard library's C ElementTree parser,
+several times faster than openpyxl's worksheet parser, giving the same values. `analysis.ingest.normalise` turns them into the text the contract checks.
 
 CSV text encoding is detected, never guessed: UTF-8 (with or without a byte order mark) and UTF-16 with a byte
 order mark (Excel's "Unicode text") can be told for certain. A file that is not valid UTF-8 is in an 8-bit
