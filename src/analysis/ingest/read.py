@@ -304,9 +304,9 @@ def _cells(source, shared: list[str], epoch: dt.datetime, date_formats, timedelt
                         else f"holds a stored value that is not valid for its type ({kind[:10]!r})")
                 raise ValueError(f"a cell {where} that {what}") from None
             cells.append((column, "v", value))
-        if sheet_data is not None:
-            sheet_data.remove(element)
-        else:
+        try:
+            sheet_data.remove(element)  # the row is done: drop it, so memory holds one row
+        except (AttributeError, ValueError):  # a row outside <sheetData> (not valid, but harmless): empty it
             element.clear()
         yield number, cells
 
