@@ -48,8 +48,18 @@ class Executor(ABC):
         return {"kind": self.kind, "workers": self.workers}
 
 
+class WorkerDied(RuntimeError):
+    """The worker process running a task ended before the task did (killed, out of memory, crashed)."""
+
+
 class LocalExecutor(Executor):
-    """A pool of `jobs` worker processes (default: os.cpu_count()).
+    """A pool of `jobs` worker processes (default: os.cpu_count()), each running one task at a time.
+
+    Each worker is its own single-process ProcessPoolExecutor (a "slot") and is given a task only when it is
+    idle, so the task a worker holds is always known: when a worker process dies (kill -9, the out-of-memory
+    killer), only that task fails (WorkerDied, naming the signal) and the slot is rebuilt with a fresh worker
+    for the tasks still queued; the other workers are not touched. (One shared ProcessPoolExecutor would fail
+    every queued task with BrokenProcessPool and terminate the other workers.)
 
     `prewarm` (kernel name, start timeout, warm-up imports): each worker starts its kernel as soon as the
     worker starts, so kernel start-up overlaps the worker's own imports and its first validation.
@@ -58,21 +68,83 @@ class LocalExecutor(Executor):
     kind = "local"
 
     def __init__(self, jobs: int | None = None, prewarm: tuple[str, float, tuple[str, ...]] | None = None):
+        import threading
+
+        self.workers = max(1, int(jobs or os.cpu_count() or 1))
+        self._prewarm = prewarm
+        self._lock = threading.RLock()
+        self._queue: list[tuple[Any, Callable, tuple]] = []  # (outer future, fn, args) waiting for a worker
+        self._slots: list[dict[str, Any]] = [self._new_slot() for _ in range(self.workers)]
+        self._closed = False
+
+    def _new_slot(self) -> dict[str, Any]:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         from analysis.pipeline.run_force import init_local_worker
 
-        self.workers = max(1, int(jobs or os.cpu_count() or 1))
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_local_worker,
-            initargs=(prewarm,),
-        )
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=init_local_worker, initargs=(self._prewarm,))
+        return {"pool": pool, "busy": None, "process": None}
 
     def submit(self, fn, /, *args):
-        return self._pool.submit(fn, *args)
+        from concurrent.futures import Future
+
+        outer: Future = Future()
+        with self._lock:
+            self._queue.append((outer, fn, args))
+            self._dispatch()
+        return outer
+
+    def _dispatch(self) -> None:
+        """Give queued tasks to idle workers (called with the lock held)."""
+        if self._closed:
+            return
+        for index, slot in enumerate(self._slots):
+            if slot["busy"] is not None:
+                continue
+            while self._queue and not self._queue[0][0].set_running_or_notify_cancel():
+                self._queue.pop(0)  # cancelled while queued
+            if not self._queue:
+                return
+            outer, fn, args = self._queue.pop(0)
+            slot["busy"] = outer
+            inner = slot["pool"].submit(fn, *args)
+            processes = list(getattr(slot["pool"], "_processes", {}).values())
+            slot["process"] = processes[0] if processes else slot["process"]
+            inner.add_done_callback(lambda done, i=index, o=outer: self._finished(i, o, done))
+
+    def _finished(self, index: int, outer, inner) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        with self._lock:
+            slot = self._slots[index]
+            error = inner.exception() if not inner.cancelled() else None
+            if isinstance(error, BrokenProcessPool):
+                process = slot["process"]
+                if process is not None:
+                    process.join(timeout=5)
+                code = getattr(process, "exitcode", None)
+                error = WorkerDied(worker_death_reason(code))
+                slot["pool"].shutdown(wait=False, cancel_futures=True)
+                if not self._closed:
+                    self._slots[index] = slot = self._new_slot()
+            slot["busy"] = None
+            if inner.cancelled():
+                outer.cancel()
+            elif error is not None:
+                outer.set_exception(error)
+            else:
+                outer.set_result(inner.result())
+            self._dispatch()
+
+    def processes(self) -> list[Any]:
+        """The live worker processes (multiprocessing.Process), for signalling them."""
+        found = []
+        with self._lock:
+            for slot in self._slots:
+                found += list(getattr(slot["pool"], "_processes", {}).values())
+        return found
 
     def as_completed(self, futures):
         from concurrent.futures import as_completed
@@ -80,8 +152,13 @@ class LocalExecutor(Executor):
         return as_completed(list(futures))
 
     def interrupt(self) -> None:
+        with self._lock:
+            self._closed = True
+            for outer, _, _ in self._queue:
+                outer.cancel()
+            self._queue.clear()
         # ProcessPoolExecutor has no public way to stop running work: signal its worker processes.
-        processes = list(getattr(self._pool, "_processes", {}).values())
+        processes = self.processes()
         for process in processes:
             if process.is_alive():
                 try:
@@ -90,10 +167,30 @@ class LocalExecutor(Executor):
                     pass
         for process in processes:
             process.join(timeout=10)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for slot in self._slots:
+            slot["pool"].shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            slots = list(self._slots)
+        for slot in slots:
+            slot["pool"].shutdown(wait=True, cancel_futures=True)
+
+
+def worker_death_reason(exitcode: int | None) -> str:
+    """Words for how a worker process ended (exitcode negative: the signal that killed it)."""
+    if exitcode is not None and exitcode < 0:
+        number = -exitcode
+        if number == signal.SIGKILL:
+            return f"worker process died: signal {number}, possibly out of memory"
+        try:
+            return f"worker process died: signal {number} ({signal.Signals(number).name})"
+        except ValueError:
+            return f"worker process died: signal {number}"
+    if exitcode is None:
+        return "worker process died"
+    return f"worker process died: it exited with code {exitcode}"
 
 
 class DaskExecutor(Executor):

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 PRELUDE_TAG = "analysis-pipeline-prelude"
 
 _PRELUDE = """\
+__import__("os").chdir({workdir})
 get_ipython().run_line_magic("reset", "-f")
 import os as _os, sys as _sys
 _state = _sys.modules.get("_analysis_kernel_state")
@@ -118,12 +119,46 @@ def engine_name() -> str:
     return ENGINE
 
 
-class WarmKernel:
-    """A started kernel and its client, handed to papermill (engine arguments `km` and `kc`)."""
+class KernelDied(RuntimeError):
+    """The kernel running a notebook died or stopped answering; the message says how (e.g. "kernel died:
+    signal 9, possibly out of memory")."""
 
-    def __init__(self, kernel_name: str = "python3", startup_timeout: float = 60.0):
+
+#: Seconds between two checks of the kernel while the worker waits for one of its messages.
+POLL_SECONDS = 0.5
+
+
+def death_reason(returncode: int | None) -> str:
+    """Words for how a kernel (or worker) process ended, from its return code (negative: killed by a signal)."""
+    if returncode is None:
+        return "kernel died"
+    if returncode < 0:
+        number = -returncode
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        if number == signal.SIGKILL:  # what the out-of-memory killer sends
+            return f"kernel died: signal {number}, possibly out of memory"
+        return f"kernel died: signal {number} ({name})"
+    return f"kernel died: it exited with code {returncode}"
+
+
+class WarmKernel:
+    """A started kernel and its client, handed to papermill (engine arguments `km` and `kc`).
+
+    The client is watched: while the worker waits for a message from the kernel it checks, every
+    POLL_SECONDS, that the kernel process is alive and that its heartbeat answered within `silent_limit`
+    seconds; otherwise it raises KernelDied (killing a kernel that stopped answering), so a dead kernel fails
+    its notebook in bounded time instead of leaving the worker waiting for ever (nbclient's own liveness
+    check cannot run while a blocking client waits).
+    """
+
+    def __init__(self, kernel_name: str = "python3", startup_timeout: float = 60.0, silent_limit: float = 60.0):
         self.kernel_name = kernel_name
         self.startup_timeout = startup_timeout
+        self.silent_limit = silent_limit
+        self._silent_since: float | None = None
         self.km = None
         self.kc = None
         self.start_seconds = 0.0
@@ -149,8 +184,48 @@ class WarmKernel:
         self.kc = self.km.client()
         self.kc.allow_stdin = False
         self.kc.start_channels()
+        for channel in (self.kc.shell_channel, self.kc.iopub_channel):
+            channel.get_msg = self._watched(channel.get_msg)
         with _lock:
             _all.append(self)
+
+    def _watched(self, get_msg):
+        """`get_msg` waiting in slices of POLL_SECONDS, checking the kernel between them (see check)."""
+        from queue import Empty
+
+        def get(timeout: float | None = None, *args, **kwargs):
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                step = POLL_SECONDS if deadline is None else max(0.0, min(POLL_SECONDS, deadline - time.monotonic()))
+                try:
+                    return get_msg(step, *args, **kwargs)
+                except Empty:
+                    self.check()
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise
+
+        return get
+
+    def check(self) -> None:
+        """Raise KernelDied if the kernel process has ended, or if its heartbeat has not answered for
+        `silent_limit` seconds (then the kernel is killed first)."""
+        km, kc = self.km, self.kc
+        if km is None:
+            raise KernelDied("kernel died: it was shut down by the run")
+        if not km.is_alive():
+            process = getattr(getattr(km, "provisioner", None), "process", None)
+            raise KernelDied(death_reason(getattr(process, "returncode", None)))
+        hb = getattr(kc, "_hb_channel", None)
+        if hb is None or hb.is_beating():
+            self._silent_since = None
+            return
+        now = time.monotonic()
+        if self._silent_since is None:
+            self._silent_since = now
+        elif now - self._silent_since > self.silent_limit:
+            self.kill()
+            raise KernelDied(f"kernel stopped answering: no heartbeat for {self.silent_limit:g} s "
+                             "(pipeline.kernel_silent_limit); it was killed")
 
     def start(self, cwd: str | None = None) -> None:
         """Start the kernel and wait until it answers."""
@@ -176,6 +251,8 @@ class WarmKernel:
         while self.pending is not None:
             try:
                 msg = self.kc.get_shell_msg(timeout=0.5)
+            except KernelDied as died:
+                raise RuntimeError(f"the kernel died while importing its warm-up modules ({died})") from None
             except Empty:
                 if not self.km.is_alive():
                     raise RuntimeError("the kernel died while importing its warm-up modules") from None
@@ -187,7 +264,7 @@ class WarmKernel:
         while True:  # the warm-up's status messages; papermill's client would ignore them, but leave none
             try:
                 self.kc.get_iopub_msg(timeout=0.05)
-            except Empty:
+            except (Empty, KernelDied):
                 break
         self.start_seconds = time.perf_counter() - self._began
 
@@ -236,11 +313,12 @@ _all: list[WarmKernel] = []
 _lock = threading.Lock()
 
 
-def acquire(kernel_name: str, startup_timeout: float = 60.0) -> tuple[WarmKernel, bool]:
+def acquire(kernel_name: str, startup_timeout: float = 60.0, silent_limit: float = 60.0) -> tuple[WarmKernel, bool]:
     """This thread's warm kernel, started if needed; the flag says whether it was started (or finished its
     pre-warm) for this call, i.e. whether the caller waited for a kernel."""
     kernel = getattr(_local, "kernel", None)
     if kernel is not None and kernel.kernel_name == kernel_name and kernel.alive:
+        kernel.silent_limit = silent_limit
         if kernel.pending is None:
             return kernel, False
         try:
@@ -250,7 +328,7 @@ def acquire(kernel_name: str, startup_timeout: float = 60.0) -> tuple[WarmKernel
             log.warning("the pre-warmed kernel failed; starting another", exc_info=True)
     if kernel is not None:
         kernel.shutdown()
-    kernel = WarmKernel(kernel_name, startup_timeout)
+    kernel = WarmKernel(kernel_name, startup_timeout, silent_limit)
     kernel.start()
     _local.kernel = kernel
     return kernel, True
