@@ -79,8 +79,46 @@ def key_counts(force_results: pd.DataFrame, key: KeyIndicator) -> pd.DataFrame:
     return out.sort_values("force_code").reset_index(drop=True)
 
 
+class NotComparable(ValueError):
+    """Forces cannot be compared on a key indicator; the message says why, as one sentence's clause."""
+
+
+def not_comparable(force_results: pd.DataFrame, key: KeyIndicator) -> str:
+    """Why forces cannot be compared on `key` with a funnel ("" when they can): no denominator anywhere, or
+    a share that is 0% or 100% in every force (no variation: the national value is 0 or 1, around which no
+    control limits exist)."""
+    counts = key_counts(force_results, key)
+    x, n = float(counts["numerator"].sum()), float(counts["denominator"].sum())
+    forces = len(counts)  # counts of forces, not of people or records: published as they are
+    if not n > 0:
+        return f"no force has any {key.basis} to count"
+    if key.kind == "proportion" and x == 0:
+        return (f"it is 0% in every one of the {forces} forces, so there is no variation between forces to compare")
+    if key.kind == "proportion" and x == n:
+        return (f"it is 100% in every one of the {forces} forces, so there is no variation between forces to compare")
+    if key.kind == "rate" and x == 0:
+        return f"none of the {forces} forces recorded any, so there is no variation between forces to compare"
+    return ""
+
+
+def comparable_keys(force_results: pd.DataFrame, entry, parts: list[pd.DataFrame]):
+    """The key indicators forces can be compared on; for each of the others a status row is added to `parts`
+    (category "not compared", the reason in its note) instead of a comparison."""
+    for key in KEY_INDICATORS:
+        reason = not_comparable(force_results, key)
+        if not reason:
+            yield key
+            continue
+        parts.append(rows.estimates(entry, NATIONAL, key.name, ["not compared"], np.nan, np.nan, np.nan,
+                                    "not computed", basis=key.basis, note=f"not compared: {reason}"))
+
+
 def funnel(force_results: pd.DataFrame, key: KeyIndicator) -> UnitComparison:
-    """Compare every force with the pooled national value for one key indicator."""
+    """Compare every force with the pooled national value for one key indicator (NotComparable when the
+    data cannot support a comparison: see not_comparable)."""
+    reason = not_comparable(force_results, key)
+    if reason:
+        raise NotComparable(f"forces cannot be compared on {key.name}: {reason}")
     counts = key_counts(force_results, key)
     return compare_units(counts["numerator"], counts["denominator"], units=counts["force_code"], kind=key.kind,
                          per=key.per, levels=(INNER, OUTER))
@@ -113,7 +151,7 @@ def _position_note(band: str, q: float, adjusted: bool) -> str:
 def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
     entry = funnel_comparisons.indicator
     parts = []
-    for key in KEY_INDICATORS:
+    for key in comparable_keys(force_results, entry, parts):
         comparison = funnel(force_results, key)
         t = comparison.table
         denominators = t["denominator"].clip(lower=1).to_numpy()
@@ -187,6 +225,13 @@ def recommendation_tracker(force_results: pd.DataFrame, data: ForceData) -> pd.D
                                       [float(met.notna().sum())]))
         parts.append(rows.estimates(entry, list(met.index), label, ["meets the recommendation"] * len(met),
                                     met.to_numpy(), np.nan, np.nan, "as returned (1 = met, 0 = not met)"))
+    reason = not_comparable(force_results, LANGUAGE_KEY)
+    if reason:  # no comparison: the row says why
+        parts.append(rows.estimates(entry, NATIONAL, "recommendation", ["victim-blaming language above the national limits"],
+                                    np.nan, np.nan, np.nan, "not computed",
+                                    denominator=float(len(key_counts(force_results, LANGUAGE_KEY))),
+                                    note=f"not compared: {reason}"))
+        return rows.stack(parts)
     language = funnel(force_results, LANGUAGE_KEY).table
     high = language.loc[language["band_od"].str.startswith("above"), "unit"].astype(str).tolist()
     parts.append(rows.estimates(entry, NATIONAL, "recommendation", ["victim-blaming language above the national limits"],

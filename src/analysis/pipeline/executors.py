@@ -19,6 +19,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from analysis.pipeline.plan import PlanError
+
 log = logging.getLogger(__name__)
 
 
@@ -194,21 +196,63 @@ def worker_death_reason(exitcode: int | None) -> str:
 
 
 class DaskExecutor(Executor):
-    """Runs tasks on an existing Dask cluster: `address` of its scheduler, or a ready `client`."""
+    """Runs tasks on an existing Dask cluster: `address` of its scheduler, or a ready `client`.
+
+    Everything goes through this executor's own client (never Dask's default client, which a command-line
+    run does not have). On start it checks that every worker runs the same project as this machine
+    (`worker_identity`: analysis version and the digest of its source, Python, core packages) and refuses
+    the cluster otherwise (ClusterMismatch). Tasks carry `run_id`; when the run ends, however it ends,
+    `close` shuts down the kernels of this run on every worker and marks the run closed there, so a task
+    still running cannot start another (analysis.pipeline.kernels.close_run).
+    """
 
     kind = "dask"
 
     def __init__(self, address: str | None = None, *, client: Any = None):
+        import uuid
+
         from distributed import Client
 
         if client is None and not address:
             raise ValueError("the dask executor needs a scheduler address (--scheduler tcp://host:8786)")
         self._own_client = client is None
-        self.client = client if client is not None else Client(address, set_as_default=False)
+        try:
+            self.client = client if client is not None else Client(address, set_as_default=False, timeout="20s")
+        except OSError as error:
+            raise ClusterMismatch(f"cannot reach the Dask scheduler at {address}: {error}. Start it with "
+                                  "`dask scheduler` and its workers with `dask worker ADDRESS` (docs/pipeline.md)") from None
         self.address = address or getattr(getattr(self.client, "scheduler", None), "address", "")
+        self.run_id = uuid.uuid4().hex
         info = self.client.scheduler_info()
+        if not info.get("workers"):
+            self.client.wait_for_workers(1, timeout=30)
+            info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
         self._futures: list[Any] = []
+        try:
+            self.check_workers()
+        except BaseException:
+            if self._own_client:
+                self.client.close()
+            raise
+
+    def check_workers(self) -> None:
+        """Raise ClusterMismatch unless every worker runs the project as this machine does."""
+        here = worker_identity()
+        try:
+            theirs = self.client.run(worker_identity)
+        except Exception as error:  # noqa: BLE001 - a worker without the project cannot import it
+            raise ClusterMismatch(f"the Dask workers at {self.address} could not report their environment "
+                                  f"({type(error).__name__}: {error}): every worker needs this project's environment "
+                                  "(docs/pipeline.md, 'Same environment')") from None
+        for worker, identity in sorted(theirs.items()):
+            differences = [f"{key} {identity.get(key)!r} (here {value!r})" for key, value in here.items()
+                           if identity.get(key) != value]
+            if differences:
+                raise ClusterMismatch(
+                    f"Dask worker {worker} runs a different version of the project: {'; '.join(differences)}. "
+                    "Install the same version and environment on every worker, from the same shared project "
+                    "folder (docs/pipeline.md, 'Same environment'), and restart the workers")
 
     def submit(self, fn, /, *args):
         future = self.client.submit(fn, *args, pure=False)
@@ -218,25 +262,39 @@ class DaskExecutor(Executor):
     def as_completed(self, futures):
         from distributed import as_completed
 
-        return iter(as_completed(list(futures)))
+        return iter(as_completed(list(futures), loop=self.client.loop))
 
     def interrupt(self) -> None:
         if self._futures:
             self.client.cancel(self._futures, force=True)
 
     def close(self) -> None:
-        from analysis.pipeline.kernels import shutdown_all
+        from analysis.pipeline.kernels import close_run
 
         try:
-            self.client.run(shutdown_all)
+            self.client.run(close_run, self.run_id)
         except Exception:  # noqa: BLE001 - workers may be gone; their kernels exit with them
-            log.debug("could not shut down kernels on the dask workers", exc_info=True)
+            log.warning("could not shut down this run's kernels on the Dask workers", exc_info=True)
         self._futures.clear()
         if self._own_client:
             self.client.close()
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "workers": self.workers, "scheduler": self.address}
+
+
+class ClusterMismatch(PlanError):
+    """The Dask cluster cannot run this project's notebooks (unreachable, or workers on another version)."""
+
+
+def worker_identity() -> dict[str, str]:
+    """What must match between this machine and every worker: the analysis package's version and the digest
+    of its source (the "package" input of every unit), Python's version and the core packages' versions."""
+    import analysis
+    from analysis.pipeline.hashing import package_digest
+    from analysis.pipeline.manifest import package_versions
+
+    return {"analysis": analysis.__version__, "analysis source": package_digest()[:16], **package_versions()}
 
 
 def make_executor(kind: str, *, jobs: int | None = None, scheduler: str | None = None,

@@ -98,6 +98,18 @@ def _reason(state: UnitState | None) -> str:
     return ""
 
 
+PARTIAL = "partial"
+
+
+def not_collated(national: UnitState | None, forces: list[str]) -> list[str]:
+    """Forces in the data whose results the national report did not collate (its run's "results" input lists
+    the forces it collated): failed, invalid or not run."""
+    if national is None:
+        return []
+    collated = set((national.components or {}).get("results", {}))
+    return sorted(set(forces) - collated)
+
+
 def write_site_index(out_dir: Path, forces: list[str], states: dict[str, UnitState], national: UnitState | None,
                      *, synthetic: bool, provenance: dict[str, Any]) -> Path:
     """OUT/index.html: every force in the data with its status and link, and the national report."""
@@ -122,8 +134,14 @@ def write_site_index(out_dir: Path, forces: list[str], states: dict[str, UnitSta
     national_entry = None
     if national is not None:
         linked = national.status == OK and (layout.national_dir(out_dir) / layout.HTML).is_file()
-        national_entry = IndexEntry(NATIONAL, national.info.get("title") or "National findings", national.status,
-                                    _reason(national), f"{layout.NATIONAL_DIR}/{layout.HTML}" if linked else None)
+        status, reason = national.status, _reason(national)
+        missing = not_collated(national, forces)
+        if national.status == OK and missing:
+            status = PARTIAL
+            reason = (f"collated from {len(forces) - len(missing)} of the {len(forces)} forces in the data; not "
+                      f"included: {', '.join(missing)}")
+        national_entry = IndexEntry(NATIONAL, national.info.get("title") or "National findings", status,
+                                    reason, f"{layout.NATIONAL_DIR}/{layout.HTML}" if linked else None)
     return write_index(Path(out_dir) / layout.INDEX, national=national_entry, forces=entries, synthetic=synthetic,
                        provenance=provenance)
 

@@ -142,6 +142,7 @@ def _run_locked(config: RunConfig, settings: dict, out: Path, params_file: Path,
     report.timings["plan"] = round(time.perf_counter() - step, 3)
 
     run = _Session(config, settings, out, data_dir, params_file, git, executor, echo, export_code)
+    run.forces_in_data = forces
     with interrupt_signals():
         try:
             step = time.perf_counter()
@@ -239,6 +240,7 @@ class _Session:
         self.progress = sys.stderr.isatty() if config.progress is None else config.progress
         self._pages = None  # a one-thread pool rendering pages (created with the first page)
         self.replaced: dict[str, tuple[Path | None, Path | None]] = {}  # unit -> previous folder, state kept aside
+        self.forces_in_data: list[str] = []
         self._page_futures: dict[str, Any] = {}
 
     @property
@@ -267,7 +269,8 @@ class _Session:
             provenance=provenance, kernel_name=s["kernel_name"],
             reuse_kernel=s["reuse_kernels"], warm_imports=tuple(s["warm_imports"]),
             start_timeout=float(s["start_timeout"]), cell_timeout=s["cell_timeout"],
-            kernel_silent_limit=float(s["kernel_silent_limit"]), **extra)
+            kernel_silent_limit=float(s["kernel_silent_limit"]), run_id=getattr(self.executor, "run_id", ""),
+            **extra)
 
     def forces(self, due: list[UnitPlan], notebook: Path) -> dict[str, NotebookOutcome]:
         executor = self.executor
@@ -311,7 +314,7 @@ class _Session:
         if not plan.reasons:
             previous = plan.previous
             return UnitResult(NATIONAL, CURRENT if previous.status == OK else previous.status,
-                              failure=_failure_text(previous))
+                              failure=_failure_text(previous) or _partial_text(previous, self.forces_in_data))
         self.echo(f"run national: {'; '.join(plan.reasons)}")
         staging = layout.new_staging(self.out, NATIONAL)
         parameters = {"results_dir": str(self.out / layout.FORCES), "data_dir": str(self.data_dir),
@@ -330,7 +333,8 @@ class _Session:
             self.render_page(state)
         self.finish_pages()
         state = cache.load(self.out, NATIONAL) or state
-        return UnitResult(NATIONAL, outcome.status, outcome.seconds, "; ".join(plan.reasons), _failure_text(state))
+        return UnitResult(NATIONAL, outcome.status, outcome.seconds, "; ".join(plan.reasons),
+                          _failure_text(state) or _partial_text(state, self.forces_in_data))
 
     def commit(self, plan: UnitPlan, outcome: NotebookOutcome) -> UnitState:
         """Move a finished run into place and record its state (see layout.commit).
@@ -495,6 +499,14 @@ def _keep_only(folder: Path, names: set[str]) -> None:
     for path in folder.iterdir():
         if path.name not in names:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def _partial_text(state: UnitState | None, forces: list[str]) -> str:
+    """The summary's note for a national report collated from fewer forces than the data holds."""
+    missing = publish.not_collated(state, forces) if state is not None and state.status == OK else []
+    if not missing:
+        return ""
+    return f"partial: collated from {len(forces) - len(missing)} of {len(forces)} forces; not included: {', '.join(missing)}"
 
 
 def _failure_text(state: UnitState | NotebookOutcome | None) -> str:

@@ -48,6 +48,7 @@ class NotebookTask:
     start_timeout: float = 60.0
     cell_timeout: float | None = None
     kernel_silent_limit: float = 60.0
+    run_id: str = ""  # Dask runs: kernels belong to the run and are shut down when it ends
 
 
 @dataclass
@@ -149,13 +150,17 @@ def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict
     step = time.perf_counter()
     try:
         if task.reuse_kernel:
-            kernel, started = kernels.acquire(task.kernel_name, task.start_timeout, task.kernel_silent_limit)
+            kernel, started = kernels.acquire(task.kernel_name, task.start_timeout, task.kernel_silent_limit,
+                                              task.run_id)
             nb.cells.insert(0, kernels.prelude_cell(str(output.parent), task.warm_imports))
         else:
             # A fresh kernel started in the run's folder (papermill's own `cwd` would chdir this whole process,
             # which is unsafe in a threaded Dask worker).
             kernel, started = kernels.WarmKernel(task.kernel_name, task.start_timeout, task.kernel_silent_limit), True
+            kernel.run_id = task.run_id
             kernel.start(cwd=str(output.parent))
+    except kernels.RunClosed:
+        return failure_record("internal", "RunClosed", "the run ended before this notebook started")
     except Exception as failure:  # noqa: BLE001 - no kernel: this run fails, the worker goes on
         kernels.discard()
         return internal_error("the notebook's kernel could not be started", failure,
@@ -177,7 +182,7 @@ def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict
             execution_timeout=task.cell_timeout,
             engine_name=kernels.engine_name(),
             km=kernel.km,
-            kc=kernel.kc,
+            kc=kernel.watched_client(),
         )
     except PapermillExecutionError as failure:
         if task.reuse_kernel and failure.cell_index == 0:  # the pipeline's prelude, not a cell of the notebook
@@ -187,19 +192,21 @@ def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict
                                   "pipeline.reuse_kernels: false and report the error",
                                   detail=f"{failure.ename}: {str(failure.evalue).strip()}")
         return cell_error(failure, output, 1 if task.reuse_kernel else 0)
-    except kernels.KernelDied as died:
+    except Exception as failure:  # noqa: BLE001 - a dead kernel, a timeout or the machinery's own failure: this run only
+        name = type(failure).__name__
+        if isinstance(failure, kernels.KernelDied) or name == "DeadKernelError":
+            reason = str(failure) if isinstance(failure, kernels.KernelDied) else kernel.death_reason()
+            if task.reuse_kernel:
+                kernels.discard()
+            else:
+                kernel.shutdown()
+            return failure_record("kernel", "KernelDied", reason, running_cell(failure, output))
         if task.reuse_kernel:
             kernels.discard()
-        else:
-            kernel.shutdown()
-        return failure_record("kernel", "KernelDied", str(died), running_cell(output, task.reuse_kernel))
-    except Exception as failure:  # noqa: BLE001 - a timeout or the machinery's own failure fails this run only
-        if task.reuse_kernel:
-            kernels.discard()
-        if type(failure).__name__ == "CellTimeoutError":
+        if name == "CellTimeoutError":
             return failure_record("timeout", "CellTimeoutError",
                                   f"cell timed out: it ran longer than pipeline.cell_timeout ({task.cell_timeout:g} s); "
-                                  "the kernel was stopped", running_cell(output, task.reuse_kernel))
+                                  "the kernel was stopped", running_cell(failure, output))
         return internal_error("executing the notebook failed in the pipeline's machinery", failure,
                               "run again; if it fails again, report the error with this force's error.txt")
     finally:
@@ -209,16 +216,18 @@ def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict
     return None
 
 
-def running_cell(output: Path, prelude: bool) -> str:
-    """The cell that was running when execution stopped (the last cell papermill recorded a start time for in
-    the notebook it saves), as `In [n]: first line` (n counted as the executed notebook numbers its cells); "" when unknown
-    or when it was the pipeline's hidden prelude."""
-    try:
-        import nbformat
+def running_cell(error: BaseException, output: Path) -> str:
+    """The cell that was running when execution stopped (the last cell papermill recorded a start time for, in
+    the notebook the engine attached to the error or saved at `output`), as `In [n]: first line` (n counted
+    as the executed notebook numbers its cells); "" when unknown or when it was the pipeline's hidden prelude."""
+    nb = getattr(error, "notebook", None)
+    if nb is None:
+        try:
+            import nbformat
 
-        nb = nbformat.read(output, as_version=4)
-    except Exception:  # noqa: BLE001 - the error report must not fail
-        return ""
+            nb = nbformat.read(output, as_version=4)
+        except Exception:  # noqa: BLE001 - the error report must not fail
+            return ""
     count, last = 0, ""
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
@@ -416,6 +425,7 @@ def init_local_worker(prewarm: tuple[str, float, tuple[str, ...]] | None = None)
         os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_term)
+    watch_parent()
     from multiprocessing import util
 
     util.Finalize(None, kernels.shutdown_all, exitpriority=10)
@@ -426,3 +436,20 @@ def init_local_worker(prewarm: tuple[str, float, tuple[str, ...]] | None = None)
             log.warning("could not pre-start this worker's kernel; it will be started for the first notebook",
                         exc_info=True)
             kernels.discard()
+
+
+def watch_parent(interval: float = 1.0) -> None:
+    """End this worker (and its kernels) when the process that started it dies, e.g. a run killed with
+    signal 9: a pool worker would otherwise wait for ever for work, or finish a notebook nobody collects."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                kernels.kill_all()
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()

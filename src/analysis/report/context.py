@@ -114,6 +114,22 @@ class NationalContext(_Report):
     output_dir: Path
     failed_forces: list[str]
     disclosure: dict = field(default_factory=settings.disclosure_settings)
+    data_forces: list[str] = field(default_factory=list)  # every force in the data folder
+
+    @property
+    def reported(self) -> list[str]:
+        """The forces whose results the report collates."""
+        return sorted(self.force_results["force_code"].unique())
+
+    @property
+    def missing(self) -> list[str]:
+        """Forces in the data (or with a failed run) whose results are not collated: failed, invalid, not run."""
+        return sorted((set(self.data_forces) | set(self.failed_forces)) - set(self.reported))
+
+    @property
+    def partial(self) -> bool:
+        """True when the report collates fewer forces than the data holds."""
+        return bool(self.missing)
 
 
 def read_force_results(results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -150,4 +166,9 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     table = compute_national(force_results, data, disclosure["threshold"])
     out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "national")
     results.write(table, out / "results.parquet")
-    return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure)
+    try:
+        data_forces = returns_io.list_forces(data_path)
+    except ValueError:
+        data_forces = forces
+    return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure,
+                           data_forces=list(data_forces))

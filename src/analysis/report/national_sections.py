@@ -34,16 +34,30 @@ FUNNEL_DENOMINATORS = {
 
 def header(ctx: NationalContext) -> None:
     """The report's title (its only h1: the page header shows it only as a breadcrumb) and what it collates."""
-    forces = sorted(ctx.force_results["force_code"].unique())
-    lines = ["# Group-based CSE: national findings",
-             f"**Collated from the results of {len(forces)} forces:** {', '.join(forces)}."]
+    forces = ctx.reported
+    lines = ["# Group-based CSE: national findings"]
+    if ctx.partial:
+        total = len(set(ctx.data_forces) | set(forces) | set(ctx.missing))
+        lines.append(f"**Partial report: collated from {len(forces)} of the {total} forces in the data.** Not "
+                     f"included (failed, data failed validation, or not run): {', '.join(ctx.missing)}. Every national "
+                     f"figure below covers only the {len(forces)} forces reported.")
+    lines.append(f"**Collated from the results of {len(forces)} forces:** {', '.join(forces)}.")
     if ctx.synthetic:
         lines.append("**These findings come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
-    if ctx.failed_forces:
-        lines.append(f"**Forces without results (failed or not run): {', '.join(ctx.failed_forces)}.** They are left "
-                     "out of every national figure below.")
     display(Markdown("\n\n".join(lines)))
+
+
+def scope(ctx: NationalContext) -> str:
+    """How a national finding starts: "Nationally", or "In the 41 forces reported" when the report is partial."""
+    return f"In the {len(ctx.reported)} forces reported" if ctx.partial else "Nationally"
+
+
+def not_compared(ctx: NationalContext, name: str) -> str:
+    """Why forces are not compared on key indicator `name` ("" when they are), from its NA01 status row."""
+    rows = ctx.results[(ctx.results["indicator_id"] == "NA01") & (ctx.results["breakdown"] == name)
+                       & (ctx.results["category"] == "not compared")]
+    return str(rows["note"].iloc[0]).removeprefix("not compared: ") if len(rows) else ""
 
 
 def _national(ctx: NationalContext, name: str) -> pd.Series:
@@ -63,18 +77,21 @@ def key_findings(ctx: NationalContext) -> None:
     items = []
     for key in KEY_INDICATORS:
         row = _national(ctx, key.name)
+        where = scope(ctx)
         if key.kind == "proportion":
-            sentence = narrative.share_sentence(row, f"Nationally, {key.name}")
+            sentence = narrative.share_sentence(row, f"{where}, {key.name}")
         else:
-            sentence = narrative.rate_sentence(row, f"Nationally, {key.name.replace('per 10,000 children', '')}".strip(),
+            sentence = narrative.rate_sentence(row, f"{where}, {key.name.replace('per 10,000 children', '')}".strip(),
                                                "per 10,000 children a year")
         high, low = _outside(ctx, key.name)
-        items.append(f"- {sentence} {narrative.outliers_sentence(high, low)} *Caveat:* {CATALOGUE[key.indicator_id].caveat}")
+        reason = not_compared(ctx, key.name)
+        position = (f"Forces are not compared on it: {reason}." if reason else narrative.outliers_sentence(high, low))
+        items.append(f"- {sentence} {position} *Caveat:* {CATALOGUE[key.indicator_id].caveat}")
     unreliable = ctx.force_results[(ctx.force_results["indicator_id"] == "OC06")
                                    & (ctx.force_results["breakdown"] == "goodness of fit")
                                    & ctx.force_results["note"].str.contains("not reliable")]
     items.append(f"- Suspect ethnicity was recorded for fewer than half of suspects in {len(unreliable)} of "
-                 f"{ctx.force_results['force_code'].nunique()} forces, so comparisons with the population are not "
+                 f"the {ctx.force_results['force_code'].nunique()} forces reported, so comparisons with the population are not "
                  "reliable there. *Caveat:* recorded ethnicity may not represent all suspects; no value is imputed.")
     models = ctx.published("NA05")
     charge = models[models["breakdown"] == "odds of charge"]
@@ -87,6 +104,10 @@ def key_findings(ctx: NationalContext) -> None:
 
 def funnels(ctx: NationalContext) -> None:
     for i, key in enumerate(KEY_INDICATORS):
+        reason = not_compared(ctx, key.name)
+        if reason:  # one sentence instead of a funnel the data cannot support
+            display(Markdown(f"**{key.name.capitalize()}: forces are not compared.** {reason[:1].upper()}{reason[1:]}."))
+            continue
         comparison = funnel(ctx.force_results, key)
         units = comparison.table
         grid = np.unique(np.geomspace(max(units["denominator"].min() * 0.8, 1), units["denominator"].max() * 1.2, 80))
