@@ -48,22 +48,14 @@ def _published(out) -> dict[str, bytes]:
 
 
 def _fill(folder) -> None:
-    """Write a file until the file system is full (ENOSPC)."""
-    chunk = b"\0" * (256 * 1024)
-    with open(folder / "filler", "wb") as stream:
-        try:
-            while True:
-                stream.write(chunk)
-                stream.flush()
-        except OSError as error:
-            assert error.errno == errno.ENOSPC
-    with open(folder / "filler-tail", "wb") as stream:  # the last bytes the big write could not take
-        try:
-            while True:
-                stream.write(b"\0" * 512)
-                stream.flush()
-        except OSError as error:
-            assert error.errno == errno.ENOSPC
+    """Write a file until the file system is full (ENOSPC), down to its last byte."""
+    with open(folder / "filler", "wb", buffering=0) as stream:
+        for size in (256 * 1024, 4096, 1):
+            try:
+                while True:
+                    stream.write(b"\0" * size)
+            except OSError as error:
+                assert error.errno == errno.ENOSPC
 
 
 def test_a_full_disk_stops_the_run_and_leaves_published_outputs_byte_identical(workspace, executor, small_disk):
@@ -94,7 +86,6 @@ def test_a_full_disk_stops_the_run_and_leaves_published_outputs_byte_identical(w
     assert _published(ws["out"]) == before  # byte for byte: nothing lost, nothing half-replaced
 
     (small_disk / "filler").unlink()
-    (small_disk / "filler-tail").unlink()
     again = run_pipeline(make_config(ws), executor=executor, echo=lambda line: None)
     assert again.exit_code == 0, format_summary(again)
     assert sorted(again.ran()) == ["NATIONAL", "SYN01", "SYN02", "SYN03"]
