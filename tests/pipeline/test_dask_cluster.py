@@ -83,15 +83,18 @@ def _wait_workers(address: str, n: int) -> None:
 def cluster(tmp_path_factory):
     """1 scheduler + 2 workers (one thread each), started as their command lines, stopped at the end."""
     logs = tmp_path_factory.mktemp("dask-logs")
+    markers = tmp_path_factory.mktemp("dask-markers")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     scheduler = _start([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                        logs / "scheduler.log")
+    # kernels inherit the workers' environment: forces SYN08 and SYN09 sleep (the interruption test uses them)
+    env = {"PIPELINE_FIXTURE_SLEEP": "SYN08=600,SYN09=600", "PIPELINE_FIXTURE_MARKERS": str(markers)}
     workers = [_start([str(DASK), "worker", address, "--nthreads", "1", "--no-dashboard", "--name", f"w{i}"],
-                      logs / f"worker{i}.log") for i in (1, 2)]
+                      logs / f"worker{i}.log", env) for i in (1, 2)]
     try:
         _wait_workers(address, 2)
-        yield {"address": address, "workers": workers, "logs": logs}
+        yield {"address": address, "workers": workers, "logs": logs, "markers": markers}
     finally:
         for process in [*workers, scheduler]:
             _stop(process)
@@ -132,14 +135,16 @@ def test_a_cluster_from_the_command_lines_runs_forces_and_national_and_keeps_no_
     assert _kernels_under(cluster["workers"]) == []
 
     # interrupted while both workers run a notebook: no kernel of it is left either
-    markers = ws["tmp"] / "markers"
-    markers.mkdir()
-    running = _run(ws["data"], ws["tmp"] / "out2", address, "--params", str(ws["params"]), wait=False,
-                   env={"PIPELINE_FIXTURE_SLEEP": "SYN01=600,SYN02=600", "PIPELINE_FIXTURE_MARKERS": str(markers)})
+    markers, sleepy = cluster["markers"], ws["tmp"] / "sleepy"
+    for code in ("SYN08", "SYN09"):
+        write_force(sleepy, code)
+    running = _run(sleepy, ws["tmp"] / "out2", address, "--params", str(ws["params"]), wait=False)
     try:
         deadline = time.monotonic() + HANG
-        while len(list(markers.glob("*.kernel-pid"))) < 2 and time.monotonic() < deadline and running.poll() is None:
+        while (not all((markers / f"{c}.kernel-pid").is_file() for c in ("SYN08", "SYN09"))
+               and time.monotonic() < deadline and running.poll() is None):
             time.sleep(0.2)
+        assert running.poll() is None, running.communicate()
         assert len(_kernels_under(cluster["workers"])) == 2
         running.send_signal(signal.SIGTERM)
         stdout, stderr = running.communicate(timeout=HANG)

@@ -411,13 +411,23 @@ _closed_runs: set[str] = set()
 
 
 def close_run(run_id: str) -> int:
-    """Shut down every kernel of run `run_id` in this process and refuse it new ones (a Dask run's end, run
-    on every worker by Client.run); returns how many kernels were shut down."""
+    """Kill every kernel of run `run_id` in this process and refuse it new ones (a Dask run's end, run on every
+    worker by Client.run, in the worker's event-loop thread); returns how many kernels were killed.
+
+    The kernels are killed and reaped directly (no kernel manager call, which could block the worker's event
+    loop or race with the task thread using the same manager); a task still waiting on one of them sees it
+    dead within POLL_SECONDS and ends, and its thread discards the manager."""
     with _lock:
         _closed_runs.add(run_id)
         kernels = [k for k in _all if k.run_id == run_id]
     for kernel in kernels:
-        kernel.shutdown()
+        kernel.kill()
+        process = getattr(getattr(kernel.km, "provisioner", None), "process", None)
+        if process is not None:
+            try:
+                process.wait(timeout=10)
+            except Exception:  # noqa: BLE001 - best effort: the kill was sent
+                log.debug("kernel %s not reaped", getattr(process, "pid", "?"), exc_info=True)
     return len(kernels)
 
 
