@@ -294,7 +294,7 @@ def worker_identity() -> dict[str, str]:
     from analysis.pipeline.hashing import package_digest
     from analysis.pipeline.manifest import package_versions
 
-    return {"analysis": analysis.__version__, "analysis source": package_digest()[:16], **package_versions()}
+    return {**package_versions(), "analysis": analysis.__version__, "analysis source": package_digest()[:16]}
 
 
 def make_executor(kind: str, *, jobs: int | None = None, scheduler: str | None = None,
