@@ -83,6 +83,12 @@ def test_killed_kernel_and_killed_worker_fail_only_their_forces(workspace, execu
     row = re.search(r"<tr>\s*<td>SYN01</td>.*?</tr>", index, re.DOTALL).group(0)
     assert 'class="status-failed">failed<' in row and "kernel died: signal 9, possibly out of memory" in row
     assert cache.load(out, "SYN02").error["kind"] == "worker"
+    # the national report collated SYN03 only: partial, in the summary and on the index
+    assert re.search(r"NATIONAL\s+ok\s+[\d.]+\s+never run\s+partial: collated from 1 of 3 forces; not included: "
+                     r"SYN01, SYN02", stdout), stdout
+    row = re.search(r'<a href="national/report.html">.*?</tr>', index, re.DOTALL).group(0)
+    assert 'class="status-partial">partial<' in row
+    assert "collated from 1 of the 3 forces in the data; not included: SYN01, SYN02" in row
     # SYN03 ran after both deaths: on the worker whose kernel was replaced, or on the rebuilt worker
     kernel_03 = int((markers / "SYN03.kernel-pid").read_text())
     assert kernel_03 not in (kernel_01, kernel_02)
