@@ -91,3 +91,20 @@ def test_a_failing_hidden_prelude_is_an_internal_error_with_its_cause(workspace,
                              "report the error")
     assert "In [" not in (layout.force_dir(workspace["out"], "SYN02") / "error.txt").read_text()
     assert report.unit("SYN03").status == "ok"  # on a fresh kernel
+
+
+def test_a_previous_folder_kept_aside_is_not_among_the_units(tmp_path):
+    """While a new force folder waits for its page, the previous one is kept aside in the staging area, not
+    beside the forces (the national notebook collates every folder under forces/: it would count it twice)."""
+    out = tmp_path / "out"
+    final = layout.force_dir(out, "SYN01")
+    final.mkdir(parents=True)
+    (final / "results.parquet").write_bytes(b"previous")
+    staging = layout.new_staging(out, "SYN01")
+    staging.mkdir(parents=True)
+    (staging / "results.parquet").write_bytes(b"new")
+    aside = layout.commit(staging, final, keep_previous=True)
+    assert aside.parent == out / layout.STAGING
+    assert sorted(p.name for p in (out / layout.FORCES).iterdir()) == ["SYN01"]
+    layout.restore(aside, final)
+    assert (final / "results.parquet").read_bytes() == b"previous" and not aside.exists()

@@ -55,11 +55,13 @@ def commit(staging: Path, final: Path, *, keep_previous: bool = False) -> Path |
 
     The previous folder is removed, or with `keep_previous` left aside and returned (None when there was
     none), so that the caller can `restore` it if the new run's publication cannot be completed, or `discard`
-    it when it is. An interrupted run's folders left aside are removed by `clean_leftovers`."""
+    it when it is. Folders are set aside in the staging area (OUT/.staging/, same file system), never beside
+    the units: the national notebook collates every folder under OUT/forces/ while pages are still being
+    rendered. An interrupted run's folders left aside are removed by `clean_leftovers`."""
     final.parent.mkdir(parents=True, exist_ok=True)
     aside = None
     if final.exists():
-        aside = final.parent / f"{_ASIDE}{final.name}-{uuid.uuid4().hex[:8]}"
+        aside = staging.parent / f"{_ASIDE}{final.name}-{uuid.uuid4().hex[:8]}"
         os.replace(final, aside)
     os.replace(staging, final)
     if aside is not None and not keep_previous:
