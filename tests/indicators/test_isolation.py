@@ -36,3 +36,18 @@ def test_an_indicator_that_raises_becomes_a_status_row_and_the_rest_is_unchanged
 def test_without_a_failure_no_status_row_is_added(syn01):
     table = compute_force("SYN01", syn01, threshold=10)
     assert not (table["breakdown"] == "indicator status").any()  # negative control
+
+
+def test_funnel_limits_for_a_target_of_0_or_1_are_a_status_not_an_error():
+    import pytest
+
+    from analysis.stats.funnel import proportion_funnel_limits
+
+    for target in (0.0, 1.0):
+        limits = proportion_funnel_limits(target, [10, 200], levels=(0.95, 0.998))
+        assert (limits["lower"] == target).all() and (limits["upper"] == target).all()
+        assert len(limits) == 4 and limits["method"].str.startswith(
+            f"not computed: the target proportion is {target:.0%}, so every unit equals it").all()
+    with pytest.raises(ValueError, match=r"^target must lie between 0 and 1, got 1\.2$"):
+        proportion_funnel_limits(1.2, [10])
+    assert not proportion_funnel_limits(0.3, [10])["method"].str.startswith("not computed").any()

@@ -225,6 +225,7 @@ class WarmKernel:
         self.silent_limit = silent_limit
         self._silent_since: float | None = None
         self.run_id = ""  # the Dask run this kernel serves ("" for a local worker's)
+        self.killed_because = ""  # set when the worker kills a kernel that stopped answering
         self.km = None
         self.kc = None
         self.start_seconds = 0.0
@@ -259,7 +260,10 @@ class WarmKernel:
         return WatchedClient(self)
 
     def death_reason(self) -> str:
-        """How the kernel process ended, in words (see `death_reason`)."""
+        """How the kernel process ended, in words (see `death_reason`); why it was killed, when the worker
+        killed it for not answering."""
+        if self.killed_because:
+            return self.killed_because
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         if process is not None:
             process.poll()
@@ -281,9 +285,10 @@ class WarmKernel:
         if self._silent_since is None:
             self._silent_since = now
         elif now - self._silent_since > self.silent_limit:
+            self.killed_because = (f"kernel stopped answering: no heartbeat for {self.silent_limit:g} s "
+                                   "(pipeline.kernel_silent_limit); it was killed")
             self.kill()
-            raise KernelDied(f"kernel stopped answering: no heartbeat for {self.silent_limit:g} s "
-                             "(pipeline.kernel_silent_limit); it was killed")
+            raise KernelDied(self.killed_because)
 
     def start(self, cwd: str | None = None) -> None:
         """Start the kernel and wait until it answers."""
@@ -428,6 +433,9 @@ def close_run(run_id: str) -> int:
                 process.wait(timeout=10)
             except Exception:  # noqa: BLE001 - best effort: the kill was sent
                 log.debug("kernel %s not reaped", getattr(process, "pid", "?"), exc_info=True)
+        with _lock:
+            if kernel in _all:
+                _all.remove(kernel)
     return len(kernels)
 
 
