@@ -80,7 +80,7 @@ def test_killed_kernel_and_killed_worker_fail_only_their_forces(workspace, execu
     assert (layout.force_dir(out, "SYN02") / "error.txt").read_text() == (
         "SYN02: worker process died: signal 9, possibly out of memory\n")
     index = (out / "index.html").read_text()
-    row = re.search(r"<tr>\s*<td>SYN01</td>.*?</tr>", index, re.DOTALL).group(0)
+    row = re.search(r"<tr>\s*<t[hd][^>]*>SYN01</t[hd]>.*?</tr>", index, re.DOTALL).group(0)
     assert 'class="status-failed">failed<' in row and "kernel died: signal 9, possibly out of memory" in row
     assert cache.load(out, "SYN02").error["kind"] == "worker"
     # the national report collated SYN03 only: partial, in the summary and on the index
