@@ -130,7 +130,7 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
             f"value with the 99.8% limits adjusted for overdispersion at its denominator; {comparison.method}",
             numerator=t["numerator"].to_numpy(dtype=float, na_value=np.nan),
             denominator=t["denominator"].to_numpy(dtype=float, na_value=np.nan),
-            basis=key.basis, note=notes))
+            basis=key.basis, note=notes, interval_type="control_limits_99.8"))
         od = comparison.overdispersion
         parts.append(rows.estimates(
             entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan, comparison.method,
@@ -174,7 +174,7 @@ TRACKER = {
 @indicator(
     id="NA03", strand="national", scope="national", title="Recommendation tracker",
     numerator="Forces meeting the recommendation", denominator="Forces with a return",
-    basis="forces with a return", method="Share with Wilson score 95% interval; per-force status in the force rows",
+    basis="forces with a return", method="Share of all forces with a return (a census of forces: no interval); per-force status in the force rows",
     caveat="Self-reported by forces; language is tracked by the share of case notes with victim-blaming phrases.",
 )
 def recommendation_tracker(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
@@ -183,8 +183,8 @@ def recommendation_tracker(force_results: pd.DataFrame, data: ForceData) -> pd.D
     parts = []
     for fact, label in TRACKER.items():
         met = r[r["category"] == fact].set_index("force_code")["value"].astype("float64")
-        parts.append(rows.proportions(entry, NATIONAL, "recommendation", [label], [float((met == 1).sum())],
-                                      [float(met.notna().sum())]))
+        parts.append(rows.shares_of_census(entry, NATIONAL, "recommendation", [label], [float((met == 1).sum())],
+                                           [float(met.notna().sum())]))
         parts.append(rows.estimates(entry, list(met.index), label, ["meets the recommendation"] * len(met),
                                     met.to_numpy(), np.nan, np.nan, "as returned (1 = met, 0 = not met)"))
     language = funnel(force_results, LANGUAGE_KEY).table
@@ -242,7 +242,7 @@ def _model_rows(entry, name: str, fit, labels: dict[str, str], keep: list[str], 
     table = fit.table.set_index("term").loc[keep]
     part = rows.estimates(entry, NATIONAL, name, [labels[t] for t in keep], table["value"], table["lower"],
                           table["upper"], fit.method, numerator=events, denominator=n,
-                          note=f"{fit.n_clusters} forces as clusters; {n:,} records; {events:,} events")
+                          note=f"{fit.n_clusters} forces as clusters; {n:,} records; {events:,} events", interval_type="ci95")
     return gate_model_rows(part, fit.df_resid)
 
 

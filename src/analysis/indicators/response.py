@@ -116,7 +116,7 @@ def time_to_outcome(data: ForceData, force_code: str) -> pd.DataFrame:
         beyond = np.where(np.isnan(value), "beyond the longest follow-up: not estimated" if n else "no offences", "")
         parts.append(rows.estimates(entry, force_code, f"cumulative incidence: {label}",
                                     [f"{t} days" for t in OUTCOME_HORIZONS], value, lower, upper, fit.method,
-                                    numerator=events_by, denominator=n, note=beyond))
+                                    numerator=events_by, denominator=n, note=beyond, interval_type="ci95"))
     followed = (days_between(o["recorded_date"], o["extraction_date"]) >= OPEN_AFTER_DAYS).fillna(False)
     took = days_between_outcome(o)
     still_open = followed & (~o["assigned"] | (took > OPEN_AFTER_DAYS).fillna(False))
@@ -200,7 +200,7 @@ def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
     table = fit.table.set_index("term").loc[varying]
     hr = rows.estimates(entry, force_code, "hazard ratio", [labels[c] for c in varying], table["value"],
                         table["lower"], table["upper"], fit.method, numerator=design[varying].sum().to_numpy(),
-                        denominator=n, note=note)
+                        denominator=n, note=note, interval_type="ci95")
     model = rows.estimates(entry, force_code, "model", ["offences charged"], events / n, np.nan, np.nan, fit.method,
                            numerator=events, denominator=n, note=note or "ok")
     return rows.stack([hr, model])
