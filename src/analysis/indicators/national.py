@@ -127,13 +127,15 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
         parts.append(rows.estimates(  # one row per force, built as one block
             entry, [str(u) for u in t["unit"]], key.name, ["force vs adjusted 99.8% limits"] * len(t),
             t["value"].to_numpy(dtype=float, na_value=np.nan), lower, upper,
-            f"value with the 99.8% limits adjusted for overdispersion at its denominator; {comparison.method}",
+            f"value with the 99.8% limits adjusted for overdispersion at its denominator; {comparison.method}"
+            + (f"; rate per {key.per:,.0f}" if key.kind == "rate" else ""),
             numerator=t["numerator"].to_numpy(dtype=float, na_value=np.nan),
             denominator=t["denominator"].to_numpy(dtype=float, na_value=np.nan),
             basis=key.basis, note=notes, interval_type="control_limits_99.8"))
         od = comparison.overdispersion
         parts.append(rows.estimates(
-            entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan, comparison.method,
+            entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan,
+            comparison.method + (f"; rate per {key.per:,.0f}" if key.kind == "rate" else ""),
             numerator=t["numerator"].sum(), denominator=t["denominator"].sum(), basis=key.basis,
             note=f"overdispersion phi = {od.phi:.2f}, tau^2 = {od.tau2:.3g} ({od.status})"))
     return rows.stack(parts)

@@ -85,6 +85,7 @@ class ForceContext(_Report):
     results: pd.DataFrame
     output_dir: Path
     disclosure: dict = field(default_factory=settings.disclosure_settings)
+    params_file: Path | None = None  # the settings file the notebook was given (None: params/pipeline.yaml)
 
 
 def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str | Path | None,
@@ -100,7 +101,7 @@ def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str 
     results.write(table, out / "results.parquet")
     profile = tables["force_profile"].iloc[0]
     return ForceContext(force_code, str(profile["force_name"]), str(profile["region"]), bool(profile["is_synthetic"]),
-                        data, table, out, disclosure)
+                        data, table, out, disclosure, params_path(params_file))
 
 
 @dataclass
@@ -114,6 +115,7 @@ class NationalContext(_Report):
     output_dir: Path
     failed_forces: list[str]
     disclosure: dict = field(default_factory=settings.disclosure_settings)
+    params_file: Path | None = None  # the settings file the notebook was given (None: params/pipeline.yaml)
 
 
 def read_force_results(results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -150,4 +152,5 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     table = compute_national(force_results, data, disclosure["threshold"])
     out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "national")
     results.write(table, out / "results.parquet")
-    return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure)
+    return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure,
+                           params_path(params_file))

@@ -27,8 +27,8 @@ class Term:
 
 
 def _words(*words: str, case: bool = False) -> tuple[str, ...]:
-    flags = "" if case else "(?i)"
-    return tuple(flags + r"(?<![\w\-])" + re.escape(w) + r"(?![\w])" for w in words)
+    body = [r"(?<![\w\-])" + re.escape(w) + r"(?![\w])" for w in words]
+    return tuple(b if case else f"(?i:{b})" for b in body)
 
 
 TERMS: tuple[Term, ...] = (

@@ -30,11 +30,13 @@ class IndexEntry:
     reason: str = ""
     href: str | None = None
     region: str = ""
+    downloads: tuple[tuple[str, str], ...] = ()  # (label, href relative to the index) of the report's tables
 
 
 def render_index(*, national: IndexEntry | None, forces: list[IndexEntry], synthetic: bool,
-                 provenance: dict[str, Any], title: str = "Group-based CSE inspection: analysis reports") -> str:
-    """The index page as text."""
+                 provenance: dict[str, Any], title: str = "Group-based CSE inspection: analysis reports",
+                 publication: list[tuple[str, str]] | None = None) -> str:
+    """The index page as text; `publication` the (label, value) rows of the publication metadata."""
     import jinja2
 
     environment = jinja2.Environment(
@@ -52,6 +54,7 @@ def render_index(*, national: IndexEntry | None, forces: list[IndexEntry], synth
         counts=ordered,
         synthetic=synthetic,
         provenance={**provenance, "synthetic": synthetic, "exported_at": _now()},
+        publication=publication or [],
     )
     requests = find_network_requests(page)
     if requests:
@@ -60,7 +63,7 @@ def render_index(*, national: IndexEntry | None, forces: list[IndexEntry], synth
 
 
 def write_index(path: str | Path, *, national: IndexEntry | None, forces: list[IndexEntry], synthetic: bool,
-                provenance: dict[str, Any]) -> Path:
+                provenance: dict[str, Any], publication: list[tuple[str, str]] | None = None) -> Path:
     """Write the index page atomically and return its path."""
     return write_text_atomic(Path(path), render_index(national=national, forces=forces, synthetic=synthetic,
-                                                      provenance=provenance))
+                                                      provenance=provenance, publication=publication))

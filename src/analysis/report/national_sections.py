@@ -13,7 +13,7 @@ from IPython.display import Markdown, display
 from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.catalogue import CATALOGUE
 from analysis.indicators.national import KEY_INDICATORS, funnel, funnel_limits
-from analysis.report import figures, narrative
+from analysis.report import figures, narrative, publication
 from analysis.report.context import NationalContext, prepare_national
 from analysis.report.display import show_figure, show_plain_table, show_table
 from analysis.results import NATIONAL
@@ -44,6 +44,8 @@ def header(ctx: NationalContext) -> None:
         lines.append(f"**Forces without results (failed or not run): {', '.join(ctx.failed_forces)}.** They are left "
                      "out of every national figure below.")
     display(Markdown("\n\n".join(lines)))
+    info = publication.build("Group-based CSE: national findings", ctx.data.profile, ctx.synthetic, ctx.params_file)
+    publication.show_metadata(info, ctx.output_dir)
 
 
 def _national(ctx: NationalContext, name: str) -> pd.Series:
@@ -106,9 +108,15 @@ def funnels(ctx: NationalContext) -> None:
         show_figure(fig, ctx.figures_dir / f"funnel_{i + 1}.png",
                     f"each dot is a force; a higher value means {key.higher_is}. Dashed lines are 95% and solid lines "
                     f"99.8% limits {adjustment}; labelled forces lie outside the 99.8% limits.")
-        outside = rows[rows["note"].str.startswith(("above", "below"))]
-        if len(outside):
-            show_table(outside, "NA01", title=f"Forces outside the adjusted limits: {key.name}")
+        outer = rows["note"].str.startswith(("above the 99.8%", "below the 99.8%"))
+        inner = rows["note"].str.startswith(("above the 95%", "below the 95%"))
+        if outer.any():
+            show_table(rows[outer], "NA01", title=f"Forces outside the 99.8% limits adjusted for overdispersion: {key.name}")
+        else:
+            display(Markdown(f"No force lies outside the 99.8% limits adjusted for overdispersion for {key.name}."))
+        if inner.any():
+            show_table(rows[inner], "NA01",
+                       title=f"Forces outside the 95% but inside the 99.8% limits adjusted for overdispersion: {key.name}")
 
 
 def regions(ctx: NationalContext) -> None:
