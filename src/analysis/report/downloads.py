@@ -168,7 +168,8 @@ def write_xlsx(path: Path, tables: list[PageTable], pub: Publication) -> Path:
     intro, about = _cover_lines(pub, len(tables))
     cover = gpt.Cover(cover_label="Cover", title=_plain(pub.title), intro=intro, about=about, contact=[pub.contact])
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # gptables warns when notes are not referenced as $$note$$
+        # gptables warns when notes are not referenced as $$note$$, and about pandas deprecations of its own code.
+        warnings.simplefilter("ignore")
         return _atomic(Path(path), lambda tmp: gpt.write_workbook(
             filename=tmp, sheets=sheets, cover=cover, contentsheet_label="Contents",
             notes_table=notes_frame(tables), auto_width=True))

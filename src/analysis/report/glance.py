@@ -123,7 +123,9 @@ def glance_table(national_published: pd.DataFrame, force_code: str) -> pd.DataFr
             row["Denominator"] = f"{float(force['denominator']):,.0f}"
             row["What the q-value means"] = significance_reading(p.q, adjusted=True) if not np.isnan(p.q) else ""
         lines.append(row)
-    return pd.DataFrame(lines)
+    table = pd.DataFrame(lines)
+    empty = [c for c in ("q-value", "What the q-value means") if c in table and (table[c] == "").all()]
+    return table.drop(columns=empty)
 
 
 def glance_sentences(national_published: pd.DataFrame, force_code: str, force_name: str) -> list[str]:

@@ -199,7 +199,7 @@ def augment(nb, *, out_dir: Path, unit: str, folder: Path, title: str, synthetic
         anchor = next((i for i, c in enumerate(nb.cells) if c.get("outputs")), -1)
     info = publication.read(folder)
     if unit != NATIONAL:
-        force_name = (info.title if info else title).split(" (")[0]
+        force_name = (info.title if info else title).split(f" ({unit})")[0]
         nb.cells.insert(anchor + 1, glance_cell(out_dir, unit, force_name, synthetic, disclosure))
     tables = page_tables(nb)
     downloads = None
