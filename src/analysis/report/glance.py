@@ -67,6 +67,23 @@ def position(note: str) -> Position:
     return Position("not assessed", "", q, adjusted)
 
 
+def control_limits(row: pd.Series) -> tuple[float, float]:
+    """The force's 99.8% control limits from its NA01 row: the control_lower_998 / control_upper_998 columns
+    when the results have them, else lower/upper when the row's interval_type says they hold the limits."""
+    if "control_lower_998" in row.index and not (pd.isna(row["control_lower_998"]) and pd.isna(row["control_upper_998"])):
+        return row["control_lower_998"], row["control_upper_998"]
+    if str(row.get("interval_type", "control_limits_99.8")) == "control_limits_99.8":
+        return row["lower"], row["upper"]
+    return float("nan"), float("nan")
+
+
+def q_value(row: pd.Series, p: Position) -> float:
+    """The force's FDR q-value: the q_value column when the results have one, else the one in the note."""
+    if "q_value" in row.index and not pd.isna(row["q_value"]):
+        return float(row["q_value"])
+    return p.q
+
+
 def _format(value, key: KeyIndicator) -> str:
     if value is None or pd.isna(value):
         return ""
@@ -115,13 +132,15 @@ def glance_table(national_published: pd.DataFrame, force_code: str) -> pd.DataFr
             row.update({LIMITS_COLUMN: SUPPRESSED_SYMBOL, "Position": SUPPRESSED_SYMBOL, "q-value": SUPPRESSED_SYMBOL,
                         "Numerator": SUPPRESSED_SYMBOL, "Denominator": SUPPRESSED_SYMBOL, "What the q-value means": ""})
         else:
-            lower, upper = _format(force["lower"], key), _format(force["upper"], key)
-            row[LIMITS_COLUMN] = f"{lower} to {upper}" if lower or upper else ""
+            limits = control_limits(force)
+            lower, upper = _format(limits[0], key), _format(limits[1], key)
+            row[LIMITS_COLUMN] = f"{lower} to {upper}" if lower and upper else ""
             row["Position"] = p.words
-            row["q-value"] = "" if np.isnan(p.q) else ("< 0.001" if p.q < 0.001 else f"{p.q:.3f}")
+            q = q_value(force, p)
+            row["q-value"] = "" if np.isnan(q) else ("< 0.001" if q < 0.001 else f"{q:.3f}")
             row["Numerator"] = f"{float(force['numerator']):,.0f}"
             row["Denominator"] = f"{float(force['denominator']):,.0f}"
-            row["What the q-value means"] = significance_reading(p.q, adjusted=True) if not np.isnan(p.q) else ""
+            row["What the q-value means"] = significance_reading(q, adjusted=True) if not np.isnan(q) else ""
         lines.append(row)
     table = pd.DataFrame(lines)
     empty = [c for c in ("q-value", "What the q-value means") if c in table and (table[c] == "").all()]
@@ -147,7 +166,8 @@ def glance_sentences(national_published: pd.DataFrame, force_code: str, force_na
                   ("within the limits adjusted for overdispersion" if p.where == "within" else "not assessed"))
         if where and p.level == "95%":
             stands += " (but inside the 99.8% limits)"
-        q = "" if np.isnan(p.q) or not where else (f" (q < 0.001)" if p.q < 0.001 else f" (q = {p.q:.3f})")
+        qv = q_value(force, p)
+        q = "" if np.isnan(qv) or not where else (" (q < 0.001)" if qv < 0.001 else f" (q = {qv:.3f})")
         out.append(f"{name}: {_format(force['value'], key)}{_unit(key)} in {force_name} "
                    f"({float(force['numerator']):,.0f} of {float(force['denominator']):,.0f}{' ' + key.basis if key.kind == 'proportion' else ' ' + key.basis}) "
                    f"against {national}{_unit(key)} in England and Wales: {stands}{q}.")
@@ -185,8 +205,9 @@ def glance_figure(national_published: pd.DataFrame, force_code: str, force_name:
                     transform=ax.transAxes, ha="right", fontsize=8)
         else:
             p = position(force["note"])
-            if not pd.isna(force["lower"]) and not pd.isna(force["upper"]):
-                ax.axvspan(float(force["lower"]) * scale, float(force["upper"]) * scale, color=PALETTE[0], alpha=0.15,
+            lower, upper = control_limits(force)
+            if not pd.isna(lower) and not pd.isna(upper):
+                ax.axvspan(float(lower) * scale, float(upper) * scale, color=PALETTE[0], alpha=0.15,
                            zorder=1, label="99.8% control limits for this force")
             marker, colour = {"above": ("^", PALETTE[3]), "below": ("v", PALETTE[1])}.get(
                 p.where if p.level == "99.8%" else "", ("o", PALETTE[0]))
