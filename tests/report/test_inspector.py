@@ -365,3 +365,45 @@ def test_every_page_and_the_index_carry_publication_metadata(reports):
         assert list(rows) == ["Reference period", "Date produced", "Producer", "Status", "Contact"]
         assert re.fullmatch(r"\d{1,2} \w+ \d{4} to \d{1,2} \w+ \d{4}", rows["Reference period"])
         assert rows["Status"].startswith("Synthetic data")
+
+
+# ------------------------------------------------------------------------------------------------
+# Incremental pages
+
+
+def _national_rows(charge_syn01: float, model_or: float) -> pd.DataFrame:
+    base = {"domain": "national", "basis": "b", "method": "m"}
+    return results.make_rows([
+        {**base, "force_code": "SYN01", "indicator_id": "NA01", "breakdown": "charge rate", "category": "force",
+         "numerator": 20.0, "denominator": 100.0, "value": charge_syn01, "note": "within the limits adjusted for overdispersion"},
+        {**base, "force_code": results.NATIONAL, "indicator_id": "NA01", "breakdown": "charge rate",
+         "category": "national target", "numerator": 200.0, "denominator": 1000.0, "value": 0.2},
+        {**base, "force_code": results.NATIONAL, "indicator_id": "NA05", "breakdown": "odds of charge",
+         "category": "victim withdrew", "numerator": 50.0, "denominator": 1000.0, "value": model_or,
+         "lower": model_or / 2, "upper": model_or * 2, "interval_type": "ci95"},
+    ])
+
+
+def test_a_national_change_re_renders_only_the_force_pages_it_affects(tmp_path):
+    from analysis.pipeline import publish
+    from analysis.pipeline.cache import UnitState
+    from analysis.report.inspector import _national_published, context_digest
+
+    disclosure = {"threshold": 10, "round_counts": False, "rounding_base": 5, "min_model_df": 10}
+    path = tmp_path / "national" / "results.parquet"
+    absent = context_digest(tmp_path, "SYN01", disclosure)
+    results.write(_national_rows(0.2, 0.5), path)
+    _national_published.cache_clear()
+    first = context_digest(tmp_path, "SYN01", disclosure)
+    assert first != absent  # the national report arriving changes the section
+    results.write(_national_rows(0.2, 0.9), path)  # only a national model changed
+    _national_published.cache_clear()
+    assert context_digest(tmp_path, "SYN01", disclosure) == first
+    results.write(_national_rows(0.25, 0.9), path)  # what the section shows changed
+    _national_published.cache_clear()
+    assert context_digest(tmp_path, "SYN01", disclosure) != first
+    assert context_digest(tmp_path, results.NATIONAL, disclosure) == ""  # the national page shows no context
+    # The page digest carries the context: a page rendered before the change is stale after it.
+    state = UnitState("SYN01", "ok", {}, "run-digest", "now", html_digest=publish.page_digest("export", UnitState(
+        "SYN01", "ok", {}, "run-digest", "now"), first))
+    assert state.html_digest != publish.page_digest("export", state, context_digest(tmp_path, "SYN01", disclosure))

@@ -241,11 +241,16 @@ def glance_alt_text(table: pd.DataFrame, force_name: str) -> str:
 
 
 def glance_digest(national_published: pd.DataFrame | None, force_code: str) -> str:
-    """Digest of everything a force's at-a-glance section shows (its NA01 rows, the national rows and every
-    force's published values drawn in the chart): a national run that leaves it unchanged leaves the force's
-    page current."""
+    """Digest of what a force's at-a-glance section shows: its table's text (the force, England and Wales, the
+    limits, position, q and counts as printed) and the chart's points at the precision drawn (every force's
+    published value to 3 significant figures, and how many were withheld). A national run that leaves these
+    as they were leaves the force's page current; one that moves anything shown re-renders it."""
     if national_published is None:
         return "no national results"
-    rows = national_published[national_published["indicator_id"] == INDICATOR]
-    payload = rows.astype(str).to_json(orient="values")
-    return hashlib.sha256(json.dumps([force_code, payload]).encode()).hexdigest()
+    table = glance_table(national_published, force_code)
+    points = []
+    for key, _, _, every in key_rows(national_published, force_code):
+        shown = every[~every["suppressed"].to_numpy(bool) & every["value"].notna().to_numpy()]
+        points.append([key.name, sorted(float(f"{float(v):.3g}") for v in shown["value"]), len(every) - len(shown)])
+    payload = json.dumps([force_code, table.to_dict("split"), points], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
