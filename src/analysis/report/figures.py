@@ -3,6 +3,11 @@
 Every figure has a title, axis labels, the colour-blind-safe palette and, when the data are synthetic,
 "SYNTHETIC DATA" in its title. Rows withheld by disclosure control are never drawn: their category is
 kept on the axis and marked "[c]" so the reader sees that something was withheld.
+
+Figures are drawn on explicit `matplotlib.figure.Figure` objects, never through pyplot's global state,
+and nothing here selects a backend: saving a Figure to PNG uses Agg whatever backend the process has, so
+importing this module leaves a JupyterLab kernel's inline plots (or a script's GUI backend) as they were,
+and a report figure is never shown twice nor left open in pyplot's figure list.
 """
 
 from __future__ import annotations
@@ -11,16 +16,13 @@ import textwrap
 from pathlib import Path
 
 import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")  # reports are rendered headless (papermill, CI)
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from analysis.disclosure import SUPPRESSED_SYMBOL  # noqa: E402
+from analysis.disclosure import SUPPRESSED_SYMBOL
 
 PALETTE = sns.color_palette("colorblind")
 SYNTHETIC_PREFIX = "SYNTHETIC DATA: "
@@ -29,8 +31,18 @@ SYNTHETIC_PREFIX = "SYNTHETIC DATA: "
 def style() -> None:
     """Apply the report style (called once per notebook)."""
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "figure.figsize": (8, 4.2),
+    matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "figure.figsize": (8, 4.2),
                          "axes.titlesize": 12, "axes.titleweight": "bold"})
+
+
+def new_figure(figsize: tuple[float, float] | None = None) -> tuple[Figure, "matplotlib.axes.Axes"]:
+    """A new Figure with one Axes, outside pyplot (figsize in inches; default rcParams["figure.figsize"]).
+
+    Not registered with pyplot, so no backend is involved until it is saved or displayed, and it is freed
+    when no longer referenced (no `plt.close` needed).
+    """
+    fig = Figure(figsize=figsize)
+    return fig, fig.add_subplot()
 
 
 def titled(title: str, synthetic: bool, width: int = 70) -> str:
@@ -69,7 +81,7 @@ def bar_with_intervals(table: pd.DataFrame, *, title: str, xlabel: str, ylabel: 
         # Room for each category: its wrapped label (about 0.22 inch a line) or its bars, whichever is taller.
         per_bar = 0.42 if hue is None else 0.3 * len(groups)
         room = sum(max(0.22 * (label.count("\n") + 1) + 0.15, per_bar) for label in labels)
-        fig, ax = plt.subplots(figsize=(8, max(2.5, room + 1.4 + (0.5 if hue else 0))))
+        fig, ax = new_figure((8, max(2.5, room + 1.4 + (0.5 if hue else 0))))
     else:
         fig = ax.figure
     scale = 100.0 if percent else 1.0
@@ -104,7 +116,7 @@ def bar_with_intervals(table: pd.DataFrame, *, title: str, xlabel: str, ylabel: 
 
 def line_by_year(table: pd.DataFrame, *, title: str, ylabel: str, synthetic: bool, series: str = "breakdown"):
     """Lines of `value` by financial year (category), one per `series`, with interval bands; withheld points omitted."""
-    fig, ax = plt.subplots()
+    fig, ax = new_figure()
     for i, (name, part) in enumerate(table.groupby(series, sort=False)):
         part = part.copy()
         keep = ~_withheld(part)
@@ -136,7 +148,7 @@ def funnel_plot(units: pd.DataFrame, limits: pd.DataFrame, *, target: float, tit
     `limits` has denominator, level, lower, upper. Forces in `label_bands` are labelled.
     """
     scale = 100.0 if percent else 1.0
-    fig, ax = plt.subplots(figsize=(8, 5.2))
+    fig, ax = new_figure((8, 5.2))
     styles = {0.95: ("--", "95% limits"), 0.998: ("-", "99.8% limits")}
     for level, part in limits.groupby("level"):
         ls, label = styles.get(round(level, 3), (":", f"{level:.1%} limits"))
@@ -172,7 +184,7 @@ def step_curves(curves: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, s
 
     `curves` has columns time, estimate, optional lower/upper, and `curve` naming each line.
     """
-    fig, ax = plt.subplots()
+    fig, ax = new_figure()
     for i, (name, part) in enumerate(curves.groupby(curve, sort=False)):
         colour = PALETTE[i % len(PALETTE)]
         ax.step(part["time"], part["estimate"], where="post", color=colour, label=str(name))
@@ -200,7 +212,7 @@ def figure_text(fig) -> dict[str, str]:
 
 
 def save(fig, path: Path) -> Path:
-    """Save a figure as PNG (creating the folder) and close it.
+    """Save a figure as PNG (creating the folder); a figure made with pyplot is also closed there.
 
     The drawn title and axis labels are also written into the PNG's text chunks (keys Title, XLabel,
     YLabel; the PNG specification's tEXt), so anyone holding the image (or the report that embeds it)
@@ -209,5 +221,15 @@ def save(fig, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, bbox_inches="tight", metadata=figure_text(fig))
-    plt.close(fig)
+    _close_if_pyplot(fig)
     return path
+
+
+def _close_if_pyplot(fig) -> None:
+    """Close `fig` in pyplot if pyplot manages it (a caller's own plt figure); never imports pyplot."""
+    import sys
+
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    manager = getattr(fig.canvas, "manager", None)
+    if pyplot is not None and manager is not None and pyplot.fignum_exists(manager.num):
+        pyplot.close(fig)
