@@ -183,8 +183,10 @@ def glance_figure(national_published: pd.DataFrame, force_code: str, force_name:
 
     from analysis.report.figures import PALETTE, titled
 
+    from analysis.report.figures import wrap
+
     rows = key_rows(national_published, force_code)
-    fig = Figure(figsize=(8.5, 1.15 * len(rows) + 1.3))
+    fig = Figure(figsize=(9, 1.25 * len(rows) + 1.3))
     axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
     left_out = 0
     for ax, (key, force, nat, every) in zip(axes, rows, strict=True):
@@ -193,11 +195,11 @@ def glance_figure(national_published: pd.DataFrame, force_code: str, force_name:
         left_out += len(every) - len(shown)
         ax.scatter(shown["value"].astype(float) * scale, np.zeros(len(shown)), s=18, color="#9a9a9a", marker="o",
                    alpha=0.8, zorder=2, label="other forces")
-        label = key.name[:1].upper() + key.name[1:] + (" (%)" if key.kind == "proportion" else " (per 10,000 children)")
         ax.set_yticks([0])
         ax.set_yticklabels([])
         ax.set_ylim(-1, 1)
-        ax.set_title(label, fontsize=9, loc="left", fontweight="bold")
+        ax.set_ylabel(wrap(key.name[:1].upper() + key.name[1:], 22), rotation=0, ha="right", va="center", fontsize=9)
+        ax.set_xlabel("Share (%)" if key.kind == "proportion" else "Offences per 10,000 children a year", fontsize=8)
         if nat is not None and not bool(nat["suppressed"]):
             ax.axvline(float(nat["value"]) * scale, color="black", linewidth=1.5, zorder=3, label="England and Wales")
         if force is None or bool(force["suppressed"]) or pd.isna(force["value"]):

@@ -116,14 +116,17 @@ def disclosure_of(nb) -> dict:
 
 
 def _png(fig) -> str:
+    from analysis.report.figures import figure_text
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata=figure_text(fig))
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def glance_cell(out_dir: Path, force_code: str, force_name: str, synthetic: bool, disclosure: dict):
+def glance_cell(out_dir: Path, force_code: str, force_name: str, synthetic: bool, disclosure: dict,
+                folder: Path | None = None):
     """The "Force at a glance" section as a notebook cell (HTML, a PNG with alt text, the table with its
-    download metadata)."""
+    download metadata); the chart is also saved as FOLDER/figures/at_a_glance.png (the bytes the page shows)."""
     from nbformat.v4 import new_output
 
     from analysis.report.display import html_table, table_metadata
@@ -144,7 +147,13 @@ def glance_cell(out_dir: Path, force_code: str, force_name: str, synthetic: bool
     table = glance_table(national, force_code)
     title = f"{force_name} at a glance: key indicators against England and Wales"
     fig = glance_figure(national, force_code, force_name, synthetic=synthetic)
-    image = new_output("display_data", data={"image/png": _png(fig)},
+    if folder is not None:
+        from analysis.report.figures import save
+
+        png = base64.b64encode(save(fig, Path(folder) / "figures" / "at_a_glance.png").read_bytes()).decode("ascii")
+    else:
+        png = _png(fig)
+    image = new_output("display_data", data={"image/png": png},
                        metadata={"image/png": {"alt": glance_alt_text(table, force_name)}})
     notes = ["The control limits are the 99.8% limits around the national value at this force's denominator, "
              "adjusted for overdispersion (Spiegelhalter 2005); q is the false-discovery-rate adjusted p-value "
@@ -200,7 +209,7 @@ def augment(nb, *, out_dir: Path, unit: str, folder: Path, title: str, synthetic
     info = publication.read(folder)
     if unit != NATIONAL:
         force_name = (info.title if info else title).split(f" ({unit})")[0]
-        nb.cells.insert(anchor + 1, glance_cell(out_dir, unit, force_name, synthetic, disclosure))
+        nb.cells.insert(anchor + 1, glance_cell(out_dir, unit, force_name, synthetic, disclosure, folder))
     tables = page_tables(nb)
     downloads = None
     if tables:
