@@ -1,5 +1,6 @@
 """Where the project's files live, so no module hard-codes a path relative to the working directory."""
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -7,6 +8,8 @@ PROJECT_ROOT = PACKAGE_DIR.parents[1]
 PARAMS_DIR = PROJECT_ROOT / "params"
 REFERENCE_DIR = PARAMS_DIR / "reference"
 SYNTHETIC_DIR = PROJECT_ROOT / "data" / "synthetic"
-OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+OUTPUTS_DIR = PROJECT_ROOT / "outputs"  # the published tree: only `analysis run` writes here
+# Where interactive and ad hoc runs write by default (git-ignored); ANALYSIS_SCRATCH moves it (e.g. per user).
+SCRATCH_DIR = PROJECT_ROOT / Path(os.environ.get("ANALYSIS_SCRATCH") or "scratch").expanduser()
 DOCS_DIR = PROJECT_ROOT / "docs"
 PIPELINE_YAML = PARAMS_DIR / "pipeline.yaml"  # run and disclosure settings (read by analysis.settings)

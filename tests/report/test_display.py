@@ -98,7 +98,7 @@ def test_value_kind_reads_the_method():
 
     assert kind("normal score test (Wilson-equivalent); adjusted") == "percent"
     assert kind("Aalen-Johansen cumulative incidence") == "percent"
-    assert kind("Kaplan-Meier, Brookmeyer-Crowley", breakdown="median days to withdrawal") == "number"
+    assert kind("Kaplan-Meier, Brookmeyer-Crowley", breakdown="median days to withdrawal") == "median"  # whole days
     assert kind("forces above the 95% limit adjusted for overdispersion (count)") == "count"
     assert kind("Byars 95%, rate per 10,000") == "number"
 

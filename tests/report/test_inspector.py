@@ -26,7 +26,7 @@ from analysis.report.glance import LIMITS_COLUMN
 
 FORCES = ("SYN01", "SYN02")
 entries()  # registers every indicator in the catalogue
-INTERVAL_HEADINGS = frozenset(INTERVAL_COLUMNS.values()) | {LIMITS_COLUMN}
+INTERVAL_HEADINGS = frozenset(INTERVAL_COLUMNS.values()) | {LIMITS_COLUMN, "95% control limits", "99.8% control limits"}
 
 
 def soup(path) -> BeautifulSoup:
@@ -270,9 +270,25 @@ def test_markdown_pages_escape_raw_html(tmp_path):
 
 
 def test_every_q_value_has_a_reading(reports):
-    page = soup(reports.pages["national"]).find("main").get_text(" ", strip=True)
-    for found in re.finditer(r"FDR q = [0-9.e+-]+\)", page):
-        assert re.match(r"\s*;\s*q [=<] [0-9.]+: ", page[found.end():]), page[found.start():found.end() + 80]
+    found = 0
+    for path in reports.pages.values():
+        page = soup(path)
+        for head, rows in page_tables(page):
+            for q_column, reading in (("q", "What q means"), ("q-value", "What the q-value means")):
+                if q_column not in head:
+                    continue
+                assert reading in head, head
+                for row in rows:
+                    cells = dict(zip(head, row))
+                    if re.fullmatch(r"<? ?[0-9.e+-]+", cells[q_column]):
+                        assert re.match(r"q [=<] [0-9.]+: ", cells[reading]), row
+                        found += 1
+        text = page.find("main").get_text(" ", strip=True)
+        for match in re.finditer(r"FDR q = [0-9.e+-]+\)", text):  # a q in a note is followed by its reading
+            assert re.match(r"\s*;\s*q [=<] [0-9.]+: ", text[match.end():]), text[match.start():match.end() + 80]
+    # p- and q-values in the notes of a table (ethnicity against the population) carry theirs too.
+    national = soup(reports.pages["national"]).find("main").get_text(" ", strip=True)
+    assert re.search(r"q = [0-9.]+: (no clear|some|strong|very strong) evidence", national)
 
 
 # ------------------------------------------------------------------------------------------------

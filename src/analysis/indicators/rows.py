@@ -24,7 +24,7 @@ LEVEL = 0.95
 
 def _frame(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], *, numerator,
            denominator, value, lower, upper, method, basis: str | None, note,
-           interval_type: str) -> pd.DataFrame:
+           interval_type: str, comparison: dict | None = None) -> pd.DataFrame:
     if isinstance(categories, str):
         raise TypeError(f"{entry.id}: categories must be a sequence of labels, got the string {categories!r}")
     n = len(categories)
@@ -57,6 +57,7 @@ def _frame(entry: Indicator, force_code: str | Sequence[str], breakdown: str, ca
             "basis": text(basis if basis is not None else entry.basis),
             "suppressed": np.zeros(n, dtype=bool),
             "note": text(note),
+            **{name: number((comparison or {}).get(name, np.nan)) for name in results.COMPARISON_COLUMNS},
         }
     )
 
@@ -112,12 +113,14 @@ def _blank(x) -> bool:
 
 def estimates(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], values, lower,
               upper, method, *, numerator=np.nan, denominator=np.nan, basis: str | None = None,
-              note="", interval_type: str | None = None) -> pd.DataFrame:
+              note="", interval_type: str | None = None, comparison: dict | None = None) -> pd.DataFrame:
     """Rows for estimates computed elsewhere (model coefficients, survival, medians, facts).
 
     `force_code` may be one code or one per category (national rows that list forces). `interval_type`
     (analysis.results.INTERVAL_TYPES) says what lower and upper are; it may be left out only when there is
     no interval (then "none"). Raises ValueError for an interval without a type or an unknown type.
+    `comparison`: values for the unit comparison columns (analysis.results.COMPARISON_COLUMNS), by name; the
+    others are blank.
     """
     if interval_type is None:
         if not (_blank(lower) and _blank(upper)):
@@ -126,9 +129,12 @@ def estimates(entry: Indicator, force_code: str | Sequence[str], breakdown: str,
         interval_type = "none"
     if interval_type not in results.INTERVAL_TYPES:
         raise ValueError(f"{entry.id} {breakdown}: unknown interval_type {interval_type!r}")
+    unknown = sorted(set(comparison or {}) - set(results.COMPARISON_COLUMNS))
+    if unknown:
+        raise ValueError(f"{entry.id}: unknown comparison columns {unknown}")
     return _frame(entry, force_code, breakdown, categories, numerator=numerator, denominator=denominator,
                   value=values, lower=lower, upper=upper, method=method, basis=basis, note=note,
-                  interval_type=interval_type)
+                  interval_type=interval_type, comparison=comparison)
 
 
 def quartiles(entry: Indicator, force_code: str, breakdown: str, category: str, days: pd.Series, *,

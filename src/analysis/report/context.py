@@ -14,12 +14,9 @@ import pandas as pd
 
 from analysis import paths, results, returns_io, settings
 from analysis.indicators import ForceData, compute_force
+from analysis.report.parameters import ParameterError  # defined there (a light module); raised and imported here too
 
 log = logging.getLogger(__name__)
-
-
-class ParameterError(ValueError):
-    """A notebook parameter is wrong: the message says which and how to fix it."""
 
 
 def resolve_dir(value: str | Path | None, default: Path) -> Path:
@@ -94,7 +91,7 @@ def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str 
     data_path = resolve_dir(data_dir, paths.SYNTHETIC_DIR)
     check_force(force_code, data_path)
     disclosure = settings.disclosure_settings(params_path(params_file))
-    out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "forces" / force_code)
+    out = resolve_dir(output_dir, paths.SCRATCH_DIR / "forces" / force_code)  # only `analysis run` writes outputs/
     tables = returns_io.read_force(data_path, force_code)
     data = ForceData(tables)
     table = compute_force(force_code, data, disclosure["threshold"])
@@ -150,7 +147,7 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     forces = sorted(force_results["force_code"].unique())
     data = ForceData(returns_io.read_all(data_path, forces, tables=NATIONAL_TABLES))
     table = compute_national(force_results, data, disclosure["threshold"])
-    out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "national")
+    out = resolve_dir(output_dir, paths.SCRATCH_DIR / "national")  # only `analysis run` writes outputs/
     results.write(table, out / "results.parquet")
     return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure,
                            params_path(params_file))

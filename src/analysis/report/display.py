@@ -183,8 +183,8 @@ def value_kind(row: pd.Series) -> str:
         return "whole" if str(row["category"]).startswith("months") else "fact"
     if _COUNT.search(method):
         return "count"
-    if method.startswith("median"):
-        return "median"
+    if method.startswith("median") or (method.startswith("Kaplan-Meier") and breakdown.startswith("median")):
+        return "median"  # quartiles of days, and Kaplan-Meier median days (whole days)
     if ("Wilson score" in method or "Wilson-equivalent" in method or "Aalen-Johansen" in method
             or (method.startswith("Kaplan-Meier") and not breakdown.startswith("median"))
             or breakdown == "model"):
@@ -221,6 +221,16 @@ def _note(text) -> str:
     return "" if text.strip().lower() == "ok" else text
 
 
+def interval_text(lower: str, upper: str) -> str:
+    """Two formatted limits as one text; a limit that could not be estimated is left open ('at least 463' when
+    only the lower limit exists, 'at most 0.9' when only the upper does), never shown as 'to'."""
+    if lower and upper:
+        return f"{lower} to {upper}"
+    if lower:
+        return f"at least {lower} (upper limit not reached)"
+    return f"at most {upper} (lower limit not estimable)" if upper else ""
+
+
 def format_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Results rows as a reader's table: words for codes, percentages for shares, [c] for withheld cells.
 
@@ -252,7 +262,7 @@ def format_table(rows: pd.DataFrame) -> pd.DataFrame:
         if heading:
             lower = format_value(r["lower"], kind, interval=True, method=method)
             upper = format_value(r["upper"], kind, interval=True, method=method)
-            row[heading] = SUPPRESSED_SYMBOL if withheld else (f"{lower} to {upper}" if lower or upper else "")
+            row[heading] = SUPPRESSED_SYMBOL if withheld else interval_text(lower, upper)
             interval_order.append(heading)
         numerator, denominator = count_columns(str(r["indicator_id"]), str(r["breakdown"]))
         row[numerator] = SUPPRESSED_SYMBOL if withheld else format_value(r["numerator"], "count")

@@ -12,6 +12,7 @@ and a report figure is never shown twice nor left open in pyplot's figure list.
 
 from __future__ import annotations
 
+import io
 import textwrap
 from pathlib import Path
 
@@ -32,7 +33,21 @@ def style() -> None:
     """Apply the report style (called once per notebook)."""
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
     matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "figure.figsize": (8, 4.2),
-                         "axes.titlesize": 12, "axes.titleweight": "bold"})
+                                "axes.titlesize": 12, "axes.titleweight": "bold"})
+
+
+class ReportFigure(Figure):
+    """A Figure that shows itself as PNG when it is a Jupyter cell's value, with or without pyplot.
+
+    IPython displays an object through its `_repr_png_`; pyplot's inline backend registers its own printer for
+    Figure only once pyplot has drawn something, so without this a figure returned before that would show only
+    as text. Either way it is shown once, as a PNG.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight", metadata=figure_text(self))
+        return buffer.getvalue()
 
 
 def new_figure(figsize: tuple[float, float] | None = None) -> tuple[Figure, "matplotlib.axes.Axes"]:
@@ -41,7 +56,7 @@ def new_figure(figsize: tuple[float, float] | None = None) -> tuple[Figure, "mat
     Not registered with pyplot, so no backend is involved until it is saved or displayed, and it is freed
     when no longer referenced (no `plt.close` needed).
     """
-    fig = Figure(figsize=figsize)
+    fig = ReportFigure(figsize=figsize)
     return fig, fig.add_subplot()
 
 

@@ -117,7 +117,7 @@ def glance_table(national_published: pd.DataFrame, force_code: str) -> pd.DataFr
 
     lines = []
     for key, force, nat, _ in key_rows(national_published, force_code):
-        row = {"Indicator": key.name[:1].upper() + key.name[1:] + _unit(key)}
+        row = {"Indicator": key.name[:1].upper() + key.name[1:] + ("" if key.kind == "proportion" else " a year")}
         if force is None or nat is None:
             row.update({"This force": "", "England and Wales": "", LIMITS_COLUMN: "", "Position": "not available",
                         "q-value": "", "Numerator": "", "Denominator": "",

@@ -98,6 +98,8 @@ def funnels(ctx: NationalContext) -> None:
         withheld = set(rows.loc[rows["suppressed"], "force_code"])
         units = units.assign(suppressed=units["unit"].isin(withheld))
         percent = key.kind == "proportion"
+        if comparison.overdispersion.status != "ok":  # the limits drawn are unadjusted: label by the same test
+            units = units.assign(band_od=units["band"])
         fig = figures.funnel_plot(units, limits, target=comparison.target, title=f"Funnel plot: {key.name}",
                                   ylabel=key.name.capitalize(), synthetic=ctx.synthetic, percent=percent,
                                   xlabel=FUNNEL_DENOMINATORS.get(key.name, "Denominator"))
@@ -110,13 +112,48 @@ def funnels(ctx: NationalContext) -> None:
                     f"99.8% limits {adjustment}; labelled forces lie outside the 99.8% limits.")
         outer = rows["note"].str.startswith(("above the 99.8%", "below the 99.8%"))
         inner = rows["note"].str.startswith(("above the 95%", "below the 95%"))
+        notes = (f"*Value* is the force's figure with its own 95% confidence interval; the *control limits* are the "
+                 f"funnel's 95% and 99.8% limits at the force's denominator, {adjustment}; *z* is the force's z-score "
+                 "against the national value and *q* its Benjamini-Hochberg false discovery rate across forces, with "
+                 f"what it means. {SUPPRESSED_SYMBOL} = withheld by disclosure control.")
         if outer.any():
-            show_table(rows[outer], "NA01", title=f"Forces outside the 99.8% limits adjusted for overdispersion: {key.name}")
+            show_plain_table(outside_table(rows[outer], percent),
+                             f"Forces outside the 99.8% limits adjusted for overdispersion: {key.name}", notes)
         else:
             display(Markdown(f"No force lies outside the 99.8% limits adjusted for overdispersion for {key.name}."))
         if inner.any():
-            show_table(rows[inner], "NA01",
-                       title=f"Forces outside the 95% but inside the 99.8% limits adjusted for overdispersion: {key.name}")
+            show_plain_table(outside_table(rows[inner], percent),
+                             f"Forces outside the 95% but inside the 99.8% limits adjusted for overdispersion: {key.name}",
+                             notes)
+
+
+def outside_table(rows: pd.DataFrame, percent: bool) -> pd.DataFrame:
+    """A reader's table of published NA01 rows: force, value with its 95% interval, the 95% and 99.8% control
+    limits at its denominator, z-score and q-value, each in its own column (withheld rows show [c])."""
+    from analysis.report.display import format_value, interval_text, significance_reading
+
+    kind = "percent" if percent else "number"
+    out = []
+    for _, r in rows.iterrows():
+        if bool(r["suppressed"]):
+            out.append({"Force": r["force_code"], **dict.fromkeys(
+                ["Value", "95% confidence interval", "95% control limits", "99.8% control limits", "z", "q",
+                 "What q means"],
+                SUPPRESSED_SYMBOL)})
+            continue
+        out.append({
+            "Force": r["force_code"],
+            "Value": format_value(r["value"], kind),
+            "95% confidence interval": interval_text(format_value(r["lower"], kind), format_value(r["upper"], kind)),
+            "95% control limits": interval_text(format_value(r["control_lower_95"], kind),
+                                                format_value(r["control_upper_95"], kind)),
+            "99.8% control limits": interval_text(format_value(r["control_lower_998"], kind),
+                                                  format_value(r["control_upper_998"], kind)),
+            "z": narrative.number(r["z_score"], 2),
+            "q": "not available" if pd.isna(r["q_value"]) else f"{float(r['q_value']):.3g}",
+            "What q means": "" if pd.isna(r["q_value"]) else significance_reading(float(r["q_value"]), adjusted=True),
+        })
+    return pd.DataFrame(out)
 
 
 def regions(ctx: NationalContext) -> None:
