@@ -17,7 +17,8 @@ Columns
   "ci95" a 95% confidence interval (a sampling or process-variation model: Wilson, Poisson exact/Byars,
   Kaplan-Meier log-log, Aalen-Johansen, model-based); "iqr" the lower and upper quartiles of observed
   values (a description of spread, not an interval estimate); "control_limits_99.8" the funnel plot's
-  99.8% control limits around the national value at the unit's denominator, adjusted for overdispersion;
+  99.8% control limits around the national value at the unit's denominator, adjusted for overdispersion
+  (reserved: NA01 now keeps its control limits in the control_* columns and its own 95% CI in lower/upper);
   "missing_bounds" the values the figure would take if none or all of the unrecorded records belonged to
   the category (what missing records allow, not a sampling interval)
 - basis: what the denominator is (e.g. "assigned outcomes", "all suspects incl. not recorded")
