@@ -145,7 +145,7 @@ def test_forces_outside_the_998_limits_table_lists_only_those(reports):
     national = results.read(reports.out_dir / "national" / "results.parquet")
     page = soup(reports.pages["national"])
     for title in page.find_all(string=re.compile("^Forces outside the 99.8% limits")):
-        key = title.split(": ", 1)[1]
+        key = title.rsplit(": ", 1)[1]
         table = title.find_next("table")
         heads = [th.get_text(strip=True) for th in table.select("thead th")]
         listed = [tr.find_all("td")[heads.index("Force")].get_text(strip=True) for tr in table.select("tbody tr")]

@@ -116,15 +116,16 @@ def funnels(ctx: NationalContext) -> None:
                  f"funnel's 95% and 99.8% limits at the force's denominator, {adjustment}; *z* is the force's z-score "
                  "against the national value and *q* its Benjamini-Hochberg false discovery rate across forces, with "
                  f"what it means. {SUPPRESSED_SYMBOL} = withheld by disclosure control.")
+        which = ("adjusted for overdispersion" if od.status == "ok"
+                 else "(not adjusted for overdispersion: too few forces to estimate it)")
         if outer.any():
-            show_plain_table(outside_table(rows[outer], percent),
-                             f"Forces outside the 99.8% limits adjusted for overdispersion: {key.name}", notes)
+            show_plain_table(outside_table(rows[outer], percent), f"Forces outside the 99.8% limits {which}: {key.name}",
+                             notes)
         else:
-            display(Markdown(f"No force lies outside the 99.8% limits adjusted for overdispersion for {key.name}."))
+            display(Markdown(f"No force lies outside the 99.8% limits {which} for {key.name}."))
         if inner.any():
             show_plain_table(outside_table(rows[inner], percent),
-                             f"Forces outside the 95% but inside the 99.8% limits adjusted for overdispersion: {key.name}",
-                             notes)
+                             f"Forces outside the 95% but inside the 99.8% limits {which}: {key.name}", notes)
 
 
 def outside_table(rows: pd.DataFrame, percent: bool) -> pd.DataFrame:
