@@ -10,7 +10,8 @@ ignore what does not change results:
 - parameters: params/pipeline.yaml parsed, without its `pipeline:` section (how to run, not what to compute),
   plus the code lists in params/reference/;
 - package: src/analysis source and data files, without the orchestration and export code (pipeline/,
-  commands/, cli.py, __main__.py, report/export.py, report/index.py, report/templates/): changing how runs
+  commands/, cli.py, __main__.py, report/export.py, report/index.py, report/statement.py, report/templates/):
+  changing how runs
   are scheduled or pages rendered does not change any result. Export code has its own digest (`export_digest`)
   so that pages are re-rendered, not notebooks re-run, when it changes.
 
@@ -32,8 +33,8 @@ LOCK_FILE = PROJECT_ROOT / "requirements.lock"
 #: Parts of the package that do not influence results (paths relative to the package folder).
 #: Page-rendering additions (issue 15): at-a-glance section, downloads, glossary links, reference pages.
 INSPECTOR_PAGES = ("report/inspector.py", "report/glance.py", "report/downloads.py", "report/glossary.py")
-NOT_ANALYSIS = ("pipeline/", "commands/", "cli.py", "__main__.py", "report/export.py", "report/index.py", "report/templates/",
-                *INSPECTOR_PAGES)
+NOT_ANALYSIS = ("pipeline/", "commands/", "cli.py", "__main__.py", "report/export.py", "report/index.py",
+                "report/statement.py", "report/templates/", *INSPECTOR_PAGES)
 #: Parts that shape the reviewer pages.
 EXPORT_CODE = ("report/export.py", "report/templates/", *INSPECTOR_PAGES)
 PACKAGE_SUFFIXES = {".py", ".json", ".yaml", ".yml", ".csv", ".txt", ".j2", ".css", ".html", ".md"}

@@ -174,6 +174,19 @@ def glance_sentences(national_published: pd.DataFrame, force_code: str, force_na
     return out
 
 
+def _literal(function):
+    """Draw under analysis.report.figures.literal_text (a force name is drawn as typed, never as mathtext)."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        from analysis.report.figures import literal_text
+
+        return literal_text(function)(*args, **kwargs)
+    return wrapper
+
+
+@_literal
 def glance_figure(national_published: pd.DataFrame, force_code: str, force_name: str, *, synthetic: bool):
     """A dot plot (one panel per key indicator) on an explicit matplotlib Figure (no pyplot state):
     every force's published value as a grey dot, England and Wales as a vertical line, the force's 99.8%

@@ -158,15 +158,13 @@ def glance_cell(out_dir: Path, force_code: str, force_name: str, synthetic: bool
     notes = ["The control limits are the 99.8% limits around the national value at this force's denominator, "
              "adjusted for overdispersion (Spiegelhalter 2005); q is the false-discovery-rate adjusted p-value "
              "(Benjamini-Hochberg across forces). Source: national findings report, indicator NA01."]
-    caption = f"<p><strong>{html.escape(title)}</strong></p>"
     return _cell([
         _html_output(heading + intro + f'<ul class="glance-headlines">{items}</ul>'),
         image,
         _html_output(f"<p><em>Reading the figure:</em> each grey dot is a force; the black line is England and Wales; "
                      "the shaded band is this force's 99.8% control limits; the large marker is this force (a triangle "
                      "pointing up or down when it lies above or below the 99.8% limits).</p>"),
-        _html_output(caption),
-        _html_output(html_table(table), table_metadata(table, title, notes, "NA01")),
+        _html_output(html_table(table, title), table_metadata(table, title, notes, "NA01")),
         _html_output(f"<p>{html.escape(notes[0])}</p>"),
     ])
 

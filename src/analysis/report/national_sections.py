@@ -13,9 +13,10 @@ from IPython.display import Markdown, display
 from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.catalogue import CATALOGUE
 from analysis.indicators.national import KEY_INDICATORS, funnel, funnel_limits
-from analysis.report import figures, narrative, publication
+from analysis.report import alt_text, figures, narrative, publication
 from analysis.report.context import NationalContext, prepare_national
-from analysis.report.display import show_figure, show_plain_table, show_table
+from analysis.report.display import format_table, region_label, show_figure, show_plain_table, show_table
+from analysis.report.safe_text import md_text
 from analysis.results import NATIONAL
 
 __all__ = ["prepare_national", "header", "key_findings", "funnels", "regions", "models", "ethnicity", "tracker",
@@ -36,12 +37,12 @@ def header(ctx: NationalContext) -> None:
     """The report's title (its only h1: the page header shows it only as a breadcrumb) and what it collates."""
     forces = sorted(ctx.force_results["force_code"].unique())
     lines = ["# Group-based CSE: national findings",
-             f"**Collated from the results of {len(forces)} forces:** {', '.join(forces)}."]
+             f"**Collated from the results of {len(forces)} forces:** {md_text(', '.join(forces))}."]
     if ctx.synthetic:
         lines.append("**These findings come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
     if ctx.failed_forces:
-        lines.append(f"**Forces without results (failed or not run): {', '.join(ctx.failed_forces)}.** They are left "
+        lines.append(f"**Forces without results (failed or not run): {md_text(', '.join(ctx.failed_forces))}.** They are left "
                      "out of every national figure below.")
     display(Markdown("\n\n".join(lines)))
     info = publication.build("Group-based CSE: national findings", ctx.data.profile, ctx.synthetic, ctx.params_file)
@@ -107,9 +108,14 @@ def funnels(ctx: NationalContext) -> None:
         adjustment = (f"adjusted for overdispersion (phi = {od.phi:.2f})" if od.status == "ok" else
                       f"NOT adjusted for overdispersion, which could not be estimated ({od.status.replace('_', ' ')}: "
                       "fewer than 3 forces), so they are too narrow if forces truly differ")
+        high, low = _outside(ctx, key.name)
         show_figure(fig, ctx.figures_dir / f"funnel_{i + 1}.png",
                     f"each dot is a force; a higher value means {key.higher_is}. Dashed lines are 95% and solid lines "
-                    f"99.8% limits {adjustment}; labelled forces lie outside the 99.8% limits.")
+                    f"99.8% limits {adjustment}; labelled forces lie outside the 99.8% limits.",
+                    alt=alt_text.funnel(units, subject=key.name, indicator_id="NA01", target=comparison.target,
+                                        denominator=FUNNEL_DENOMINATORS.get(key.name, "Denominator"),
+                                        percent=percent, high=high, low=low),
+                    data=format_table(rows), data_caption=f"{key.name} by force (NA01)")
         outer = rows["note"].str.startswith(("above the 99.8%", "below the 99.8%"))
         inner = rows["note"].str.startswith(("above the 95%", "below the 95%"))
         notes = (f"*Value* is the force's figure with its own 95% confidence interval; the *control limits* are the "
@@ -165,7 +171,10 @@ def regions(ctx: NationalContext) -> None:
         fig = figures.bar_with_intervals(part, title=f"{key.name.capitalize()} by region", xlabel=key.name.capitalize(),
                                          ylabel="Region", synthetic=ctx.synthetic, percent=True)
         show_figure(fig, ctx.figures_dir / f"region_{i + 1}.png",
-                    "each bar is a region's pooled value with its 95% interval; the first bar is England and Wales.")
+                    "each bar is a region's pooled value with its 95% interval; the first bar is England and Wales.",
+                    alt=alt_text.bars(part.assign(category=part["category"].map(region_label)),
+                                      subject=f"{key.name} by region", indicator_id="NA02", place="England and Wales"),
+                    data=format_table(part), data_caption=f"{key.name} by region (NA02)")
 
 
 def models(ctx: NationalContext) -> None:
