@@ -423,3 +423,25 @@ def test_a_national_change_re_renders_only_the_force_pages_it_affects(tmp_path):
     state = UnitState("SYN01", "ok", {}, "run-digest", "now", html_digest=publish.page_digest("export", UnitState(
         "SYN01", "ok", {}, "run-digest", "now"), first))
     assert state.html_digest != publish.page_digest("export", state, context_digest(tmp_path, "SYN01", disclosure))
+
+
+def test_returned_text_cannot_plant_a_link_or_formula_in_a_workbook(tmp_path):
+    import gptables as gpt
+    import openpyxl
+
+    from analysis.report.downloads import PageTable, Publication, write_xlsx
+
+    hostile = "Force [click](javascript:alert('x')) $$note$$"
+    table = PageTable(f"{hostile} at a glance", ["Force", "Value"], [["=1+1", "12.5%"], ["SYN01", "[c]"]], [hostile])
+    path = write_xlsx(tmp_path / "t.xlsx", [table], Publication(hostile, "p", "d", "producer", "s", hostile, True))
+    book = openpyxl.load_workbook(path)
+    links = [c.hyperlink.target for ws in book for row in ws.iter_rows() for c in row if c.hyperlink]
+    assert not any(link and "javascript" in link for link in links)
+    assert "javascript:alert('x')" in book["Cover"]["A1"].value  # shown as typed
+    cells = list(book["Table_1"].iter_rows(values_only=True))
+    assert ("=1+1", 0.125) in [tuple(r[:2]) for r in cells]  # text, not a formula
+    # Negative control: given to gptables as it is, the same text is taken for a link (here refused outright).
+    with pytest.raises(ValueError, match="Unknown URL type: javascript"):
+        gpt.write_workbook(filename=str(tmp_path / "raw.xlsx"), sheets={"T": gpt.GPTable(
+            table=pd.DataFrame({"a": [1]}), table_name="t", title=hostile, instructions="i", source="s", units=None,
+            table_notes=None, subtitles=[], scope=None)}, contentsheet_label="Contents")

@@ -93,9 +93,17 @@ def _sheet_name(i: int) -> str:
     return f"Table_{i}"
 
 
+#: Word joiner (U+2060): invisible, it breaks the markup gptables would otherwise act on in text it is given.
+_JOINER = "\u2060"
+
+
 def _plain(text: str) -> str:
-    """Markdown emphasis removed (notes are written for the page)."""
-    return re.sub(r"[*_`]", "", str(text)).strip()
+    """Text for a title, note or cover line: markdown emphasis removed (notes are written for the page), and
+    inert: gptables turns "[text](url)" into a hyperlink and "$$name$$" into a note reference in such text, so
+    a returned string (a force name) could plant a link; a word joiner between "]" and "(", and between "$"
+    and "$", keeps the characters as typed and stops both."""
+    text = re.sub(r"[*_`]", "", str(text)).strip()
+    return text.replace("](", f"]{_JOINER}(").replace("$$", f"${_JOINER}$")
 
 
 @dataclass
@@ -163,16 +171,19 @@ def write_xlsx(path: Path, tables: list[PageTable], pub: Publication) -> Path:
                        if t.notes else "This table has no notes of its own."]
             + (["SYNTHETIC DATA: not real police data."] if pub.synthetic else []),
             instructions="This worksheet contains one table. Some cells hold symbols: see the Notes sheet.",
-            source=f"Source: {pub.producer}", units=None, table_notes=None,
+            source=_plain(f"Source: {pub.producer}"), units=None, table_notes=None,
             additional_formatting=_percent_formats(t, frame))
     intro, about = _cover_lines(pub, len(tables))
-    cover = gpt.Cover(cover_label="Cover", title=_plain(pub.title), intro=intro, about=about, contact=[pub.contact])
+    cover = gpt.Cover(cover_label="Cover", title=_plain(pub.title), intro=[_plain(x) for x in intro],
+                      about=[_plain(x) for x in about], contact=[_plain(pub.contact)])
     with warnings.catch_warnings():
         # gptables warns when notes are not referenced as $$note$$, and about pandas deprecations of its own code.
         warnings.simplefilter("ignore")
         return _atomic(Path(path), lambda tmp: gpt.write_workbook(
             filename=tmp, sheets=sheets, cover=cover, contentsheet_label="Contents",
-            notes_table=notes_frame(tables), auto_width=True))
+            notes_table=notes_frame(tables), auto_width=True,
+            # Cells are text as shown on the page: never a formula or a link, whatever they begin with.
+            workbook_options={"strings_to_formulas": False, "strings_to_urls": False}))
 
 
 def _percent_formats(table: PageTable, frame: pd.DataFrame) -> list[dict]:
@@ -196,7 +207,7 @@ def write_ods(path: Path, tables: list[PageTable], pub: Publication) -> Path:
 
     def write(tmp: str) -> None:
         with pd.ExcelWriter(tmp, engine="odf") as writer:
-            cover = pd.DataFrame({_plain(pub.title): [*intro, *about, f"Contact: {pub.contact}"]})
+            cover = pd.DataFrame({_plain(pub.title): [_plain(x) for x in (*intro, *about, f"Contact: {pub.contact}")]})
             cover.to_excel(writer, sheet_name="Cover", index=False)
             contents = pd.DataFrame({"Sheet name": [_sheet_name(i) for i in range(1, len(tables) + 1)],
                                      "Table description": [_plain(t.title) for t in tables]})
