@@ -252,7 +252,28 @@ def glance_alt_text(table: pd.DataFrame, force_name: str) -> str:
     """The chart's text alternative, written from the table."""
     parts = [f"{r['Indicator']}: {r['This force'] or 'not available'} against {r['England and Wales'] or 'not available'}"
              f" nationally, {r['Position']}" for _, r in table.iterrows()]
-    return f"Dot plot of {force_name} against every force and England and Wales. " + "; ".join(parts) + "."
+    return (f"Dot plot of {force_name} against every force and England and Wales on the key indicators (NA01): "
+            + "; ".join(parts) + ".")
+
+
+def chart_points(national_published: pd.DataFrame) -> pd.DataFrame:
+    """What the dot plot draws, as a reader's table: one row per force (England and Wales first), one column
+    per key indicator, the published value (withheld: [c])."""
+    na01 = national_published[national_published["indicator_id"] == INDICATOR]
+    forces = [NATIONAL, *sorted(set(na01["force_code"]) - {NATIONAL})]
+    out = []
+    for code in forces:
+        row = {"Force": "England and Wales" if code == NATIONAL else code}
+        for key in KEY_INDICATORS:
+            hit = na01[(na01["force_code"] == code) & (na01["breakdown"] == key.name)]
+            name = key.name[:1].upper() + key.name[1:] + ("" if key.kind == "proportion" else " a year")
+            if hit.empty:
+                row[name] = ""
+            else:
+                r = hit.iloc[0]
+                row[name] = SUPPRESSED_SYMBOL if bool(r["suppressed"]) else _format(r["value"], key)
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def glance_digest(national_published: pd.DataFrame | None, force_code: str) -> str:

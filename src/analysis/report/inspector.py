@@ -129,8 +129,8 @@ def glance_cell(out_dir: Path, force_code: str, force_name: str, synthetic: bool
     download metadata); the chart is also saved as FOLDER/figures/at_a_glance.png (the bytes the page shows)."""
     from nbformat.v4 import new_output
 
-    from analysis.report.display import html_table, table_metadata
-    from analysis.report.glance import glance_alt_text, glance_figure, glance_sentences, glance_table
+    from analysis.report.display import chart_data, html_table, table_metadata
+    from analysis.report.glance import chart_points, glance_alt_text, glance_figure, glance_sentences, glance_table
 
     heading = f'<h2 id="{GLANCE_ID}">Force at a glance: {html.escape(force_name)} against England and Wales</h2>'
     national = national_published(out_dir, disclosure)
@@ -158,9 +158,13 @@ def glance_cell(out_dir: Path, force_code: str, force_name: str, synthetic: bool
     notes = ["The control limits are the 99.8% limits around the national value at this force's denominator, "
              "adjusted for overdispersion (Spiegelhalter 2005); q is the false-discovery-rate adjusted p-value "
              "(Benjamini-Hochberg across forces). Source: national findings report, indicator NA01."]
+    points = chart_points(national)
+    points_title = "Data behind the chart: key indicators of every force (NA01)"
     return _cell([
         _html_output(heading + intro + f'<ul class="glance-headlines">{items}</ul>'),
         image,
+        _html_output(chart_data(points, "key indicators of every force (NA01)"),
+                     table_metadata(points, points_title, ["Source: national findings report, indicator NA01."], "NA01")),
         _html_output(f"<p><em>Reading the figure:</em> each grey dot is a force; the black line is England and Wales; "
                      "the shaded band is this force's 99.8% control limits; the large marker is this force (a triangle "
                      "pointing up or down when it lies above or below the 99.8% limits).</p>"),
