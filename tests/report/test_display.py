@@ -157,4 +157,4 @@ def test_alt_text_is_written_from_the_rows_it_describes():
         "30 days, 90% at 90 days, 80% at 180 days, 80% at 365 days (drawn to day 400).")
     table = alt_text.curve_table(curve, series_title="Victims")
     assert table.to_dict("records")[2] == {"Victims": "still supporting", "Day": "180", "Value": "80%",
-                                           "Interval or range": "70% to 90%"}
+                                           "95% confidence interval": "70% to 90%"}

@@ -61,8 +61,10 @@ def test_every_force_page_opens_with_the_force_at_a_glance(reports):
         table = next(t for t in page.select("main table.results-table")
                      if "This force" in [th.get_text(strip=True) for th in t.select("thead th")])
         heads = [th.get_text(" ", strip=True) for th in table.select("thead th")]
-        rows = {tr.find_all("td")[0].get_text(strip=True): dict(zip(heads, [td.get_text(strip=True) for td in tr.find_all("td")]))
-                for tr in table.select("tbody tr")}
+        rows = {}
+        for tr in table.select("tbody tr"):
+            cells = [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+            rows[cells[0]] = dict(zip(heads, cells))
         assert len(rows) == 5
         charge = national[(national["indicator_id"] == "NA01") & (national["breakdown"] == "charge rate")]
         mine = charge[charge["force_code"] == code].iloc[0]
@@ -130,13 +132,13 @@ def test_a_census_of_forces_has_no_interval(reports):
     assert len(shares) and (shares["interval_type"] == "none").all()
     assert shares["lower"].isna().all() and shares["upper"].isna().all()
     page = soup(reports.pages["national"])
-    heading = page.find(string=re.compile("^Recommendation tracker$"))
+    heading = page.find("main").find("h2", string=re.compile("^Recommendation tracker"))
     table = heading.find_next("table")
     heads = [th.get_text(" ", strip=True) for th in table.select("thead th")]
     assert not INTERVAL_HEADINGS.intersection(heads)
     # X of Y forces, and the value is X / Y.
     for tr in table.select("tbody tr"):
-        cells = dict(zip(heads, [td.get_text(strip=True) for td in tr.find_all("td")]))
+        cells = dict(zip(heads, [td.get_text(strip=True) for td in tr.find_all(["th", "td"])]))
         if cells.get("Numerator") and cells.get("Denominator") and cells["Value"].endswith("%"):
             assert cells["Value"] == f"{100 * float(cells['Numerator']) / float(cells['Denominator']):.1f}%"
 
@@ -148,7 +150,7 @@ def test_forces_outside_the_998_limits_table_lists_only_those(reports):
         key = title.rsplit(": ", 1)[1]
         table = title.find_next("table")
         heads = [th.get_text(strip=True) for th in table.select("thead th")]
-        listed = [tr.find_all("td")[heads.index("Force")].get_text(strip=True) for tr in table.select("tbody tr")]
+        listed = [tr.find_all(["th", "td"])[heads.index("Force")].get_text(strip=True) for tr in table.select("tbody tr")]
         rows = national[(national["indicator_id"] == "NA01") & (national["breakdown"] == key)]
         outside = rows.loc[rows["note"].str.startswith(("above the 99.8%", "below the 99.8%")), "force_code"]
         assert listed == outside.tolist()
