@@ -180,9 +180,10 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
             [f"{m}; control limits {limits_text} in the control columns; {comparison.method}" for m in own["method"]],
             numerator=numerators, denominator=force_denominators, basis=key.basis, note=notes,
             comparison={**spread, **control, "z_score": zs.to_numpy(dtype=float, na_value=np.nan),
-                        "q_value": qs.to_numpy(dtype=float, na_value=np.nan)}))
+                        "q_value": qs.to_numpy(dtype=float, na_value=np.nan)}, interval_type="ci95"))
         parts.append(rows.estimates(
-            entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan, comparison.method,
+            entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan,
+            comparison.method + (f"; rate per {key.per:,.0f}" if key.kind == "rate" else ""),
             numerator=t["numerator"].sum(), denominator=t["denominator"].sum(), basis=key.basis,
             note=f"overdispersion phi = {od.phi:.2f}, tau^2 = {od.tau2:.3g} ({od.status.replace('_', ' ')})",
             comparison=spread))
@@ -224,7 +225,7 @@ TRACKER = {
 @indicator(
     id="NA03", strand="national", scope="national", title="Recommendation tracker",
     numerator="Forces meeting the recommendation", denominator="Forces with a return",
-    basis="forces with a return", method="Share with Wilson score 95% interval; per-force status in the force rows",
+    basis="forces with a return", method="Share of all forces with a return (a census of forces: no interval); per-force status in the force rows",
     caveat="Self-reported by forces; language is tracked by the share of case notes with victim-blaming phrases.",
 )
 def recommendation_tracker(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
@@ -233,8 +234,8 @@ def recommendation_tracker(force_results: pd.DataFrame, data: ForceData) -> pd.D
     parts = []
     for fact, label in TRACKER.items():
         met = r[r["category"] == fact].set_index("force_code")["value"].astype("float64")
-        parts.append(rows.proportions(entry, NATIONAL, "recommendation", [label], [float((met == 1).sum())],
-                                      [float(met.notna().sum())]))
+        parts.append(rows.shares_of_census(entry, NATIONAL, "recommendation", [label], [float((met == 1).sum())],
+                                           [float(met.notna().sum())]))
         parts.append(rows.estimates(entry, list(met.index), label, ["meets the recommendation"] * len(met),
                                     met.to_numpy(), np.nan, np.nan, "as returned (1 = met, 0 = not met)"))
     reason = not_comparable(force_results, LANGUAGE_KEY)
@@ -299,7 +300,7 @@ def _model_rows(entry, name: str, fit, labels: dict[str, str], keep: list[str], 
     table = fit.table.set_index("term").loc[keep]
     part = rows.estimates(entry, NATIONAL, name, [labels[t] for t in keep], table["value"], table["lower"],
                           table["upper"], fit.method, numerator=events, denominator=n,
-                          note=f"{fit.n_clusters} forces as clusters; {n:,} records; {events:,} events")
+                          note=f"{fit.n_clusters} forces as clusters; {n:,} records; {events:,} events", interval_type="ci95")
     return gate_model_rows(part, fit.df_resid)
 
 

@@ -5,10 +5,10 @@ last run, and why) -> fan out the force runs to the executor (each validates its
 notebook and checks its results table) -> the national notebook -> re-render pages whose export code changed
 -> OUT/index.html -> OUT/manifest.json -> a summary table.
 
-Reviewer pages are rendered by this process, in a background thread, as soon as a unit's run is committed:
-the workers' kernels go on to the next notebook meanwhile, and when one force changed, its page is rendered
-while the national notebook runs instead of before it (pages are not inputs of the national notebook). A
-page that fails to render fails its unit.
+Reviewer pages are rendered by this process, in a background thread: the national page as soon as its run is
+committed, and then the force pages, which show each force beside the national results (their "at a glance"
+section), so they are rendered after the national run: those whose run, or whose national context, changed.
+A page that fails to render fails its unit.
 
 A failing force does not stop the others: its failing cell and error are recorded, shown in the summary and
 on the index page, and the exit code is 1. A force whose data fail validation is skipped (exit code 1 too).
@@ -153,6 +153,11 @@ def _run_locked(config: RunConfig, settings: dict, out: Path, params_file: Path,
             national_result = run.national(national_nb, states, plans, shared)
             report.timings["national"] = round(time.perf_counter() - step, 3)
             step = time.perf_counter()
+            # Force pages show the force beside the national results (issue 15): rendered after the national run,
+            # those whose run or national context changed (publish.stale_pages).
+            for state in publish.stale_pages(out, list(cache.load_all(out).values()), export_code):
+                if state.unit in forces:
+                    run.render_page(state)
             run.finish_pages()
             report.timings["pages_wait"] = round(time.perf_counter() - step, 3)
         except Interrupted as stop:
@@ -290,9 +295,7 @@ class _Session:
         for future in executor.as_completed(futures):
             plan, task = futures[future]
             outcome = _outcome(future, task)
-            state = self.commit(plan, outcome)
-            if state.status == OK:
-                self.render_page(state)
+            self.commit(plan, outcome)  # its page is rendered after the national run (run_pipeline)
             pending -= 1
             failed += outcome.status != OK
             bar.update(1)

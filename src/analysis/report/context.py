@@ -82,6 +82,7 @@ class ForceContext(_Report):
     results: pd.DataFrame
     output_dir: Path
     disclosure: dict = field(default_factory=settings.disclosure_settings)
+    params_file: Path | None = None  # the settings file the notebook was given (None: params/pipeline.yaml)
 
 
 def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str | Path | None,
@@ -97,7 +98,7 @@ def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str 
     results.write(table, out / "results.parquet")
     profile = tables["force_profile"].iloc[0]
     return ForceContext(force_code, str(profile["force_name"]), str(profile["region"]), bool(profile["is_synthetic"]),
-                        data, table, out, disclosure)
+                        data, table, out, disclosure, params_path(params_file))
 
 
 @dataclass
@@ -111,6 +112,7 @@ class NationalContext(_Report):
     output_dir: Path
     failed_forces: list[str]
     disclosure: dict = field(default_factory=settings.disclosure_settings)
+    params_file: Path | None = None  # the settings file the notebook was given (None: params/pipeline.yaml)
     data_forces: list[str] = field(default_factory=list)  # every force in the data folder
 
     @property
@@ -168,4 +170,4 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     except ValueError:
         data_forces = forces
     return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure,
-                           data_forces=list(data_forces))
+                           params_file=params_path(params_file), data_forces=list(data_forces))

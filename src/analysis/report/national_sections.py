@@ -13,7 +13,7 @@ from IPython.display import Markdown, display
 from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.catalogue import CATALOGUE
 from analysis.indicators.national import KEY_INDICATORS, funnel, funnel_limits
-from analysis.report import alt_text, figures, narrative
+from analysis.report import alt_text, figures, narrative, publication
 from analysis.report.context import NationalContext, prepare_national
 from analysis.report.display import format_table, region_label, show_figure, show_plain_table, show_table
 from analysis.report.safe_text import md_text
@@ -47,6 +47,8 @@ def header(ctx: NationalContext) -> None:
         lines.append("**These findings come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
     display(Markdown("\n\n".join(lines)))
+    info = publication.build("Group-based CSE: national findings", ctx.data.profile, ctx.synthetic, ctx.params_file)
+    publication.show_metadata(info, ctx.output_dir)
 
 
 def scope(ctx: NationalContext) -> str:
@@ -135,26 +137,36 @@ def funnels(ctx: NationalContext) -> None:
                                         denominator=FUNNEL_DENOMINATORS.get(key.name, "Denominator"),
                                         percent=percent, high=high, low=low),
                     data=format_table(rows), data_caption=f"{key.name} by force (NA01)")
-        outside = rows[rows["note"].str.startswith(("above", "below"))]
-        if len(outside):
-            show_plain_table(outside_table(outside, percent), f"Forces outside the 95% or 99.8% limits: {key.name}",
-                             f"*Value* is the force's figure with its own 95% confidence interval; the *control limits* "
-                             f"are the funnel's 95% and 99.8% limits at the force's denominator, {adjustment}; *z* is the "
-                             "force's z-score against the national value and *q* its Benjamini-Hochberg false "
-                             f"discovery rate across forces. {SUPPRESSED_SYMBOL} = withheld by disclosure control.")
+        outer = rows["note"].str.startswith(("above the 99.8%", "below the 99.8%"))
+        inner = rows["note"].str.startswith(("above the 95%", "below the 95%"))
+        notes = (f"*Value* is the force's figure with its own 95% confidence interval; the *control limits* are the "
+                 f"funnel's 95% and 99.8% limits at the force's denominator, {adjustment}; *z* is the force's z-score "
+                 "against the national value and *q* its Benjamini-Hochberg false discovery rate across forces, with "
+                 f"what it means. {SUPPRESSED_SYMBOL} = withheld by disclosure control.")
+        which = ("adjusted for overdispersion" if od.status == "ok"
+                 else "(not adjusted for overdispersion: too few forces to estimate it)")
+        if outer.any():
+            show_plain_table(outside_table(rows[outer], percent), f"Forces outside the 99.8% limits {which}: {key.name}",
+                             notes)
+        else:
+            display(Markdown(f"No force lies outside the 99.8% limits {which} for {key.name}."))
+        if inner.any():
+            show_plain_table(outside_table(rows[inner], percent),
+                             f"Forces outside the 95% but inside the 99.8% limits {which}: {key.name}", notes)
 
 
 def outside_table(rows: pd.DataFrame, percent: bool) -> pd.DataFrame:
     """A reader's table of published NA01 rows: force, value with its 95% interval, the 95% and 99.8% control
     limits at its denominator, z-score and q-value, each in its own column (withheld rows show [c])."""
-    from analysis.report.display import format_value, interval_text
+    from analysis.report.display import format_value, interval_text, significance_reading
 
     kind = "percent" if percent else "number"
     out = []
     for _, r in rows.iterrows():
         if bool(r["suppressed"]):
             out.append({"Force": r["force_code"], **dict.fromkeys(
-                ["Value", "95% confidence interval", "95% control limits", "99.8% control limits", "z", "q"],
+                ["Value", "95% confidence interval", "95% control limits", "99.8% control limits", "z", "q",
+                 "What q means"],
                 SUPPRESSED_SYMBOL)})
             continue
         out.append({
@@ -167,6 +179,7 @@ def outside_table(rows: pd.DataFrame, percent: bool) -> pd.DataFrame:
                                                   format_value(r["control_upper_998"], kind)),
             "z": narrative.number(r["z_score"], 2),
             "q": "not available" if pd.isna(r["q_value"]) else f"{float(r['q_value']):.3g}",
+            "What q means": "" if pd.isna(r["q_value"]) else significance_reading(float(r["q_value"]), adjusted=True),
         })
     return pd.DataFrame(out)
 
