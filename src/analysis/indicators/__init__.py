@@ -101,17 +101,50 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
     return flagged
 
 
-def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame], threshold: int | None = None) -> pd.DataFrame:
-    """Every force-scope indicator for one force, as a validated results table with disclosure flags
-    (`threshold`: the disclosure threshold; default from params/pipeline.yaml)."""
+def protect_audited(table: pd.DataFrame, threshold: int | None = None, width: int | None = None,
+                    frozen=None) -> pd.DataFrame:
+    """Disclosure flags that pass the reader's audit (analysis.disclosure.audit) of everything in `table`.
+
+    The cell rules (flag_linked) first; then secondary suppression driven by the audit
+    (analysis.disclosure.protect_rows) until no withheld count can be worked out, within `width` (default
+    params/pipeline.yaml disclosure.protection_width), from the rows together; the two are repeated until neither
+    withholds more, so that tables shown from these flags (display.published) withhold nothing new. `frozen`
+    rows (already published elsewhere) keep their flags. Raises nothing when some count stays exposed: the
+    pipeline's audit of the page reports it.
+    """
+    from analysis.disclosure import protect_rows
+    from analysis.settings import disclosure_settings
+
+    if threshold is None or width is None:
+        s = disclosure_settings()
+        threshold = s["threshold"] if threshold is None else threshold
+        width = s["protection_width"] if width is None else width
+    flagged = flag_linked(table, threshold)
+    for _ in range(20):
+        protected = protect_rows(flagged, threshold, width, frozen=frozen).rows
+        again = flag_linked(protected, threshold)
+        if frozen is not None:
+            keep = np.asarray(pd.Series(frozen).fillna(False), dtype=bool)
+            again.loc[keep, "suppressed"] = table.loc[keep, "suppressed"].to_numpy()
+        flagged = again
+        if (again["suppressed"].to_numpy() == protected["suppressed"].to_numpy()).all():
+            break
+    return flagged
+
+
+def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame], threshold: int | None = None,
+                  width: int | None = None) -> pd.DataFrame:
+    """Every force-scope indicator for one force, as a validated results table with disclosure flags that pass
+    the reader's audit of the whole table (`threshold`: the disclosure threshold, `width`: the audit's protection
+    width; defaults from params/pipeline.yaml)."""
     fd = force_data(data, force_code)
     ids = [e.id for e in entries("force")]
     table = _run(ids, lambda f: f(fd, force_code))
-    return results.validate(flag_linked(results.coerce(table), threshold))
+    return results.validate(protect_audited(results.coerce(table), threshold, width))
 
 
 def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd.DataFrame],
-                     threshold: int | None = None) -> pd.DataFrame:
+                     threshold: int | None = None, width: int | None = None) -> pd.DataFrame:
     """National comparisons and models from every force's results table and the stacked validated data
     (`threshold`: the disclosure threshold; default from params/pipeline.yaml)."""
     from analysis.disclosure import flag_results
@@ -121,4 +154,23 @@ def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd
     table = results.coerce(_run(ids, lambda f: f(force_results, fd)))
     # Counts of forces are not counts of people or cases: they are published as they are.
     counts_forces = table["basis"].str.startswith("forces").to_numpy()
-    return results.validate(flag_results(table, threshold, exempt=counts_forces))
+    flagged = flag_results(table, threshold, exempt=counts_forces)
+    return results.validate(protect_national(flagged, force_results, threshold, width))
+
+
+def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold: int | None = None,
+                     width: int | None = None) -> pd.DataFrame:
+    """Withhold the national page's rows about a force that, read with that force's own page, would let a
+    withheld count be worked out: for each force, the reader's audit of its results (as flagged for its page,
+    frozen: that page is already published) together with the national rows naming it (analysis.disclosure)."""
+    out = table.copy()
+    forces = set(force_results["force_code"].unique())
+    about = out["force_code"].isin(forces).to_numpy()
+    for code in sorted(set(out.loc[about, "force_code"])):
+        own = force_results[force_results["force_code"] == code]
+        mine = out.index[(out["force_code"] == code).to_numpy()]
+        rows = pd.concat([own[out.columns], out.loc[mine]], ignore_index=True)
+        frozen = np.r_[np.ones(len(own), dtype=bool), np.zeros(len(mine), dtype=bool)]
+        protected = protect_audited(rows, threshold, width, frozen=frozen)
+        out.loc[mine, "suppressed"] = protected["suppressed"].to_numpy()[len(own):]
+    return out

@@ -96,7 +96,7 @@ def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str 
     out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "forces" / force_code)
     tables = returns_io.read_force(data_path, force_code)
     data = ForceData(tables)
-    table = compute_force(force_code, data, disclosure["threshold"])
+    table = compute_force(force_code, data, disclosure["threshold"], disclosure["protection_width"])
     results.write(table, out / "results.parquet")
     profile = tables["force_profile"].iloc[0]
     return ForceContext(force_code, str(profile["force_name"]), str(profile["region"]), bool(profile["is_synthetic"]),
@@ -147,7 +147,7 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     force_results, missing = read_force_results(res_path)
     forces = sorted(force_results["force_code"].unique())
     data = ForceData(returns_io.read_all(data_path, forces, tables=NATIONAL_TABLES))
-    table = compute_national(force_results, data, disclosure["threshold"])
+    table = compute_national(force_results, data, disclosure["threshold"], disclosure["protection_width"])
     out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "national")
     results.write(table, out / "results.parquet")
     return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure)
