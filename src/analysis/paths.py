@@ -8,5 +8,7 @@ PARAMS_DIR = PROJECT_ROOT / "params"
 REFERENCE_DIR = PARAMS_DIR / "reference"
 SYNTHETIC_DIR = PROJECT_ROOT / "data" / "synthetic"
 OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+#: Unsuppressed results (results.parquet of every unit): never shared, never linked from a page (git-ignored).
+RESTRICTED_DIR = PROJECT_ROOT / "outputs-restricted"
 DOCS_DIR = PROJECT_ROOT / "docs"
 PIPELINE_YAML = PARAMS_DIR / "pipeline.yaml"  # run and disclosure settings (read by analysis.settings)

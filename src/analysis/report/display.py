@@ -255,8 +255,11 @@ def caption(indicator_id: str) -> str:
 def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) -> pd.DataFrame:
     """Display a published, formatted table with its title and caption; returns the formatted table."""
     entry = CATALOGUE[indicator_id]
-    table, shared = common_note(format_table(rows))
     display(Markdown(f"**{title or entry.title}**"))
+    if len(rows) and rows["suppressed"].fillna(False).astype(bool).all():
+        display(Markdown(not_published_sentence(rows)))
+        return pd.DataFrame()
+    table, shared = common_note(format_table(rows))
     if table.empty:
         display(Markdown("_No records for this indicator._"))
     else:
@@ -267,6 +270,24 @@ def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) 
     return table
 
 
+NOT_PUBLISHED = "Not published"
+
+
+def not_published_sentence(rows: pd.DataFrame) -> str:
+    """The one sentence that replaces a table in which every figure is withheld."""
+    return (f"_{NOT_PUBLISHED}: every figure in this table rests on counts too small to publish (fewer than the "
+            f"disclosure threshold) or would let one be worked out from the other tables on this page, so the "
+            f"table is withheld as a whole ({len(rows)} figure{'s' if len(rows) != 1 else ''} withheld)._")
+
+
+def left_out_sentence(rows: pd.DataFrame, units: str = "values") -> str:
+    """' N withheld <units> are not drawn.' ('' when none is withheld)."""
+    if rows is None or not len(rows):
+        return ""
+    n = int((rows["suppressed"].fillna(False).astype(bool) | rows["value"].isna()).sum())
+    return f" {n} withheld {units if n != 1 else units.rstrip('s')} {'are' if n != 1 else 'is'} not drawn." if n else ""
+
+
 def show_plain_table(table: pd.DataFrame, title: str, notes: str = "") -> None:
     """Display a table that is already a reader's table (words and formatted numbers), with its title."""
     display(Markdown(f"**{title}**"))
@@ -275,10 +296,19 @@ def show_plain_table(table: pd.DataFrame, title: str, notes: str = "") -> None:
         display(Markdown(notes))
 
 
-def show_figure(fig, path: Path, reading: str) -> Path:
-    """Save a figure under the report's figures folder, show it, and give its one-line reading."""
+def show_figure(fig, path: Path, reading: str, rows: pd.DataFrame | None = None, ledger=None,
+                units: str = "values") -> Path:
+    """Save a figure under the report's figures folder, show it, and give its one-line reading.
+
+    rows: the published rows the figure draws (withheld rows are never drawn): the reading then says how many
+    withheld `units` it leaves out, and `ledger` (the page's publication ledger) records them as the figure's
+    data."""
     saved = figures.save(fig, path)
     display(Image(filename=str(saved)))
+    if rows is not None:
+        reading = reading.rstrip() + left_out_sentence(rows, units)
+        if ledger is not None:
+            ledger.record(rows, f"figure {Path(path).stem}", "figure")
     display(Markdown(f"*Reading the figure:* {reading}"))
     return saved
 

@@ -73,7 +73,8 @@ def nature_scale(ctx: ForceContext) -> None:
                                title=f"{ctx.force_name}: records per financial year", ylabel="Number recorded",
                                synthetic=ctx.synthetic)
     show_figure(fig, _fig_path(ctx, "records_per_year"),
-                "each line counts one kind of record by financial year; shaded bands are 95% intervals.")
+                "each line counts one kind of record by financial year; shaded bands are 95% intervals.",
+                rows=counts, ledger=ctx.ledger)
     show_table(ctx.published("NS02"), "NS02")
     trend = ctx.published("NS03")
     show_table(trend, "NS03")
@@ -84,15 +85,16 @@ def nature_scale(ctx: ForceContext) -> None:
 
 def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, title: str, name: str,
                        ylabel: str) -> None:
-    rows = ctx.published(indicator_id, breakdown)
-    rows = rows.assign(category=rows["category"].map(lambda c: readable(c, indicator_id, breakdown)),
-                       basis=rows["basis"].map({RECORDED_BASIS: "of suspects with a recorded value",
-                                                ALL_BASIS: "of all suspects ('not recorded' shown)"}))
+    drawn = ctx.published(indicator_id, breakdown)
+    rows = drawn.assign(category=drawn["category"].map(lambda c: readable(c, indicator_id, breakdown)),
+                        basis=drawn["basis"].map({RECORDED_BASIS: "of suspects with a recorded value",
+                                                 ALL_BASIS: "of all suspects ('not recorded' shown)"}))
     fig = figures.bar_with_intervals(rows, title=title, xlabel="Share of suspects", ylabel=ylabel,
                                      synthetic=ctx.synthetic, percent=True, hue="basis", hue_title="Basis")
     show_figure(fig, _fig_path(ctx, name),
                 "each bar is a share with its 95% interval, on two bases: among suspects with the value recorded, and "
-                f"among all suspects with 'not recorded' shown; {SUPPRESSED_SYMBOL} marks a withheld figure.")
+                f"among all suspects with 'not recorded' shown; {SUPPRESSED_SYMBOL} marks a withheld figure.",
+                rows=drawn, ledger=ctx.ledger)
 
 
 def offenders(ctx: ForceContext) -> None:
@@ -145,7 +147,7 @@ def victims(ctx: ForceContext) -> None:
                                      percent=True)
     show_figure(fig, _fig_path(ctx, "language"),
                 "each bar is the share of case notes with at least one phrase of that category from the lexicon; "
-                "no note text is shown anywhere in this report.")
+                "no note text is shown anywhere in this report.", rows=shares, ledger=ctx.ledger)
 
 
 def _cif_curves(ctx: ForceContext) -> pd.DataFrame:
@@ -165,7 +167,8 @@ def response(ctx: ForceContext) -> None:
                                      synthetic=ctx.synthetic, percent=True)
     show_figure(fig, _fig_path(ctx, "outcomes"),
                 "shares of offences with an outcome assigned, by Home Office outcome group, with 95% intervals; "
-                "the table also gives the shares of all recorded offences, including those not yet assigned.")
+                "the table also gives the shares of all recorded offences, including those not yet assigned.",
+                rows=assigned, ledger=ctx.ledger)
     charge = ctx.published("RI02")
     show_table(charge, "RI02")
     for basis, words in ((ASSIGNED, "Charge rate of offences with an assigned outcome"),
@@ -191,6 +194,7 @@ def partnership(ctx: ForceContext) -> None:
     fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(lambda c: readable(c, "PS01"))),
                                      title=f"{ctx.force_name}: referrals by partner agency", xlabel="Share of referrals",
                                      ylabel="Partner agency", synthetic=ctx.synthetic, percent=True)
-    show_figure(fig, _fig_path(ctx, "referrals"), "shares of referrals received from each partner agency, with 95% intervals.")
+    show_figure(fig, _fig_path(ctx, "referrals"), "shares of referrals received from each partner agency, with 95% intervals.",
+                rows=shares, ledger=ctx.ledger)
     for indicator_id in ("PS02", "PS03", "PS04"):
         show_table(ctx.published(indicator_id), indicator_id)

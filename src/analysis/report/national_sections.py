@@ -105,7 +105,8 @@ def funnels(ctx: NationalContext) -> None:
                       "fewer than 3 forces), so they are too narrow if forces truly differ")
         show_figure(fig, ctx.figures_dir / f"funnel_{i + 1}.png",
                     f"each dot is a force; a higher value means {key.higher_is}. Dashed lines are 95% and solid lines "
-                    f"99.8% limits {adjustment}; labelled forces lie outside the 99.8% limits.")
+                    f"99.8% limits {adjustment}; labelled forces lie outside the 99.8% limits.",
+                    rows=rows, ledger=ctx.ledger, units="forces")
         outside = rows[rows["note"].str.startswith(("above", "below"))]
         if len(outside):
             show_table(outside, "NA01", title=f"Forces outside the adjusted limits: {key.name}")
@@ -119,7 +120,8 @@ def regions(ctx: NationalContext) -> None:
         fig = figures.bar_with_intervals(part, title=f"{key.name.capitalize()} by region", xlabel=key.name.capitalize(),
                                          ylabel="Region", synthetic=ctx.synthetic, percent=True)
         show_figure(fig, ctx.figures_dir / f"region_{i + 1}.png",
-                    "each bar is a region's pooled value with its 95% interval; the first bar is England and Wales.")
+                    "each bar is a region's pooled value with its 95% interval; the first bar is England and Wales.",
+                    rows=part, ledger=ctx.ledger, units="regions")
 
 
 def models(ctx: NationalContext) -> None:
