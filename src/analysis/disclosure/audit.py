@@ -18,7 +18,8 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
   indicator's numerator is another's denominator: suspects with sex recorded is the denominator of the shares
   of recorded sexes), numerators of the same category with the same value (the count of a category on both
   bases, in two tables, or on the force page and the national page), and numerators with the same value over
-  denominators with the same value (the same share of the same population under another name). Every link is a true relation of the
+  denominators with the same value in another indicator (the same share of the same population under
+  another name). Every link is a true relation of the
   data, so a link the reader might not notice only makes the audit stricter;
 - categories sum to their total: rows of one breakdown on one basis that share a denominator and whose
   numerators add up to it; count rows whose sum is another published quantity (a total row, or a total shown
@@ -116,6 +117,7 @@ def build_system(rows: pd.DataFrame) -> System:
     den = pd.Series(rows["denominator"]).to_numpy(dtype=float, na_value=np.nan)
     withheld = rows["suppressed"].fillna(False).to_numpy(dtype=bool)
     categories = [_norm(c) for c in rows["category"].astype(str)]
+    indicators = rows["indicator_id"].astype(str).tolist()
     cell_row, cell_col, cell_value = [], [], []
     for i in range(len(rows)):
         for col, arr in (("numerator", num), ("denominator", den)):
@@ -144,12 +146,13 @@ def build_system(rows: pd.DataFrame) -> System:
             else:
                 first_num[key] = c
             d = den[cell_row[c]]
-            if not math.isnan(d):  # the same count of the same population, under another name
+            if not math.isnan(d):  # the same count of the same population, under another name (another indicator)
                 pair = (v, float(d))
-                if pair in first_pair:
-                    uf.join(first_pair[pair], c)
-                else:
+                other = first_pair.get(pair)
+                if other is None:
                     first_pair[pair] = c
+                elif indicators[cell_row[other]] != indicators[cell_row[c]]:
+                    uf.join(other, c)
             if v in first_den and v > 0:
                 uf.join(first_den[v], c)
     roots = sorted({uf.find(c) for c in range(n)})
@@ -411,5 +414,40 @@ def describe(found: pd.DataFrame, limit: int = 5) -> str:
     return f"{len(bad)} withheld count(s) can be worked out from what is published: " + "; ".join(parts) + more
 
 
-__all__: Sequence[str] = ["System", "Target", "build_system", "targets", "components", "feasible_range", "audit_rows",
+def crosstab_rows(full: pd.DataFrame, suppressed: pd.DataFrame, total_label: str = "Total") -> pd.DataFrame:
+    """A cross-tabulation with margins (as analysis.disclosure.rules.protect_crosstab makes it) as audit rows:
+    each interior cell once per line (row and column, sharing the line's total as denominator), and each total
+    as a row of its own, so the audit knows that every line sums to its total; column `cell` holds the (row,
+    column) labels of the table cell each row shows. Shapes: full and suppressed are
+    frames of the same shape, totals labelled `total_label`."""
+    rows = []
+    grand = full.loc[total_label, total_label] if total_label in full.index and total_label in full.columns else None
+
+    def add(breakdown, category, n, d, withheld, position):
+        rows.append({"force_code": "table", "indicator_id": "crosstab", "breakdown": breakdown, "category": category,
+                     "basis": "", "numerator": float(n), "denominator": float(d) if d is not None else np.nan,
+                     "suppressed": bool(withheld), "cell": position})
+
+    inner_rows = [r for r in full.index if r != total_label]
+    inner_cols = [c for c in full.columns if c != total_label]
+    for r in inner_rows:
+        for c in inner_cols:
+            cell = f"{r} | {c}"
+            withheld = suppressed.loc[r, c]
+            if total_label in full.columns:
+                add(f"row {r}", cell, full.loc[r, c], full.loc[r, total_label], withheld, (r, c))
+            if total_label in full.index:
+                add(f"column {c}", cell, full.loc[r, c], full.loc[total_label, c], withheld, (r, c))
+    if total_label in full.columns:
+        for r in full.index:
+            add("row totals", f"total of {r}", full.loc[r, total_label], grand if r != total_label else None,
+                suppressed.loc[r, total_label], (r, total_label))
+    if total_label in full.index:
+        for c in inner_cols:
+            add("column totals", f"total of {c}", full.loc[total_label, c], grand, suppressed.loc[total_label, c],
+                (total_label, c))
+    return pd.DataFrame(rows)
+
+
+__all__: Sequence[str] = ["crosstab_rows", "System", "Target", "build_system", "targets", "components", "feasible_range", "audit_rows",
                           "findings", "exposed", "describe", "FINDING_COLUMNS", "KEY_COLUMNS"]

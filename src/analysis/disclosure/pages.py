@@ -19,7 +19,7 @@ from analysis.disclosure.ledger import read_ledger
 def page_rows(ledger: pd.DataFrame, *truths: pd.DataFrame, source: str = "") -> pd.DataFrame:
     """Ledger rows with their true counts (from the first of `truths` that has the row's key; a row found in
     none keeps its published numbers), `suppressed` as published and `source` naming the page and table."""
-    out = ledger.drop_duplicates(subset=[*KEY_COLUMNS, "suppressed", "shown_in"]).reset_index(drop=True)
+    out = ledger.drop_duplicates(subset=[*KEY_COLUMNS, "suppressed"]).reset_index(drop=True)
     true_num = pd.Series(pd.NA, index=out.index, dtype="Float64")
     true_den = pd.Series(pd.NA, index=out.index, dtype="Float64")
     found = pd.Series(False, index=out.index)
