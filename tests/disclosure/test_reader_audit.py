@@ -167,3 +167,23 @@ def test_protect_crosstab_hand_made_table_passes_the_audit():
     assert not found["exposed"].any()
     assert protected.published.loc["mixed", "looked after"] == "[c]"
     assert (found["high"] - found["low"] >= W).all()
+
+
+def test_national_total_less_the_published_forces():
+    from analysis.disclosure import flag_results
+
+    rate = "charge rate"
+    forces = make_rows([r("RI02", "total", "charged or summonsed", ASSIGNED, n, d, force=f)
+                        for f, n, d in (("SYN01", 5, 100), ("SYN02", 30, 200), ("SYN03", 40, 300))])
+    forces = flag_linked(forces, T)
+    national = make_rows([r("NA01", rate, "force vs adjusted 99.8% limits", ASSIGNED, n, d, force=f)
+                          for f, n, d in (("SYN01", 5, 100), ("SYN02", 30, 200), ("SYN03", 40, 300))]
+                         + [r("NA01", rate, "national target", ASSIGNED, 75, 600, force="NATIONAL")])
+    cells_only = flag_results(national, T)
+    found = audit_rows(cells_only, T, W)
+    # negative control: England and Wales (75) less the two published forces gives SYN01's withheld 5
+    syn01 = found[found["force_code"] == "SYN01"]
+    assert set(syn01["reason"]) == {"determined exactly"} and "numerator" in set(syn01["column"])
+    guarded = protect_national(cells_only, forces, T, W)
+    assert not audit_rows(guarded, T, W)["exposed"].any()
+    assert guarded["suppressed"].sum() >= 2

@@ -85,7 +85,9 @@ def test_sigterm_leaves_no_partial_files_and_the_next_run_completes(workspace, e
     # nothing half-written; the finished force is whole; the interrupted ones left nothing
     assert layout.temporary_files(out) == []
     assert sorted(p.name for p in (out / "forces").iterdir()) == ["SYN01"]
-    assert {"results.parquet", "report.ipynb", "report.html"} <= {p.name for p in layout.force_dir(out, "SYN01").iterdir()}
+    assert {"published.parquet", "report.ipynb", "report.html"} <= {p.name for p in layout.force_dir(out, "SYN01").iterdir()}
+    assert (layout.restricted_dir(out) / "forces" / "SYN01" / "results.parquet").is_file()
+    assert layout.temporary_files(layout.restricted_dir(out)) == []
     assert sorted(cache.load_all(out)) == ["SYN01"] and cache.load(out, "NATIONAL") is None
     # the kernels of the interrupted runs were stopped
     pids = {p.stem: int(p.read_text()) for p in markers.glob("*.kernel-pid")}

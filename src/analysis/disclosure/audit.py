@@ -13,7 +13,8 @@ What the reader is assumed to know (the input is the unit's results rows with th
 published row, `suppressed` marking the rows whose numbers are withheld where they are shown):
 - every published numerator and denominator (a count is one *quantity*; the same quantity shown in several
   places is published when it is shown anywhere);
-- which cells are the same quantity: a denominator with the same value as another denominator of the unit
+- which cells of the same force (or region) are the same quantity: a denominator with the same value as
+  another denominator of the unit
   (the same population: all suspects, all offences...), a numerator with the same value as a denominator (one
   indicator's numerator is another's denominator: suspects with sex recorded is the denominator of the shares
   of recorded sexes), numerators of the same category with the same value (the count of a category on both
@@ -24,6 +25,8 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
 - categories sum to their total: rows of one breakdown on one basis that share a denominator and whose
   numerators add up to it; count rows whose sum is another published quantity (a total row, or a total shown
   in another table);
+- a row that is the sum of the same row of every other unit shown with it (England and Wales as the sum of the
+  forces, or of the regions, on the national page);
 - a numerator is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
   is not recorded, referrals not actioned, offences without an outcome) is a count too;
 - published zeros are zeros, so a withheld count that is not zero is at least 1 (withheld cells are otherwise
@@ -42,7 +45,8 @@ and each component is solved on its own.
 Limits (docs/assumptions.md): the reader is assumed to know the relations above and no others; rates, medians,
 intervals, model coefficients and survival curves are not inverted into counts (they are published only with
 their counts or withheld with them); relations between different forces (regions and the national total on
-the national page) are not part of one force's audit.
+the national page) enter only as a row that sums the same row of every other unit; a region as the sum of its
+own forces is not modelled.
 """
 
 from __future__ import annotations
@@ -118,6 +122,7 @@ def build_system(rows: pd.DataFrame) -> System:
     withheld = rows["suppressed"].fillna(False).to_numpy(dtype=bool)
     categories = [_norm(c) for c in rows["category"].astype(str)]
     indicators = rows["indicator_id"].astype(str).tolist()
+    units = rows["force_code"].astype(str).tolist()  # links join counts of the same force (or region) only
     cell_row, cell_col, cell_value = [], [], []
     for i in range(len(rows)):
         for col, arr in (("numerator", num), ("denominator", den)):
@@ -127,34 +132,35 @@ def build_system(rows: pd.DataFrame) -> System:
                 cell_value.append(float(arr[i]))
     n = len(cell_row)
     uf = _Union(n)
-    first_den: dict[float, int] = {}
-    first_num: dict[tuple[str, float], int] = {}
+    first_den: dict[tuple[str, float], int] = {}
+    first_num: dict[tuple[str, str, float], int] = {}
     for c in range(n):
         if cell_col[c] == "denominator":
-            v = cell_value[c]
+            v = (units[cell_row[c]], cell_value[c])
             if v in first_den:
                 uf.join(first_den[v], c)
             else:
                 first_den[v] = c
-    first_pair: dict[tuple[float, float], int] = {}
+    first_pair: dict[tuple[str, float, float], int] = {}
     for c in range(n):
         if cell_col[c] == "numerator":
             v = cell_value[c]
-            key = (categories[cell_row[c]], v)
+            unit = units[cell_row[c]]
+            key = (unit, categories[cell_row[c]], v)
             if key in first_num:
                 uf.join(first_num[key], c)
             else:
                 first_num[key] = c
             d = den[cell_row[c]]
             if not math.isnan(d):  # the same count of the same population, under another name (another indicator)
-                pair = (v, float(d))
+                pair = (unit, v, float(d))
                 other = first_pair.get(pair)
                 if other is None:
                     first_pair[pair] = c
                 elif indicators[cell_row[other]] != indicators[cell_row[c]]:
                     uf.join(other, c)
-            if v in first_den and v > 0:
-                uf.join(first_den[v], c)
+            if (unit, v) in first_den and v > 0:
+                uf.join(first_den[(unit, v)], c)
     roots = sorted({uf.find(c) for c in range(n)})
     index = {r: k for k, r in enumerate(roots)}
     q_of_cell = [index[uf.find(c)] for c in range(n)]
@@ -187,6 +193,7 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
 
     groups = rows.groupby(["force_code", "indicator_id", "breakdown", "basis"], sort=False).indices
     den_quantity = {v: q_of_cell[c] for v, c in first_den.items()}
+    units = rows["force_code"].astype(str).tolist()
     for positions in groups.values():
         with_den: dict[int, set[int]] = defaultdict(set)
         counts: set[int] = set()
@@ -210,9 +217,25 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
                 if abs(2 * values[t] - total) < 0.5 and len(counts) >= 3:
                     add_eq({**{q: 1.0 for q in counts if q != t}, t: -1.0})
             # counts adding up to a population the unit publishes elsewhere
-            d_q = den_quantity.get(float(total))
+            d_q = den_quantity.get((units[positions[0]], float(total)))
             if d_q is not None and d_q not in counts:
                 add_eq({**{q: 1.0 for q in counts}, d_q: -1.0})
+    # a row that is the sum of the same row of other units (England and Wales = the forces, or the regions)
+    across = rows.groupby(["indicator_id", "breakdown", "basis"], sort=False).indices
+    for positions in across.values():
+        members = [i for i in positions if (i, "numerator") in row_q]
+        if len({units[i] for i in members}) < 3:
+            continue
+        total_num = sum(num[i] for i in members)
+        for t in members:
+            others = [i for i in members if i != t and units[i] != units[t]]
+            if len(others) != len(members) - 1 or abs(2 * num[t] - total_num) >= 0.5:
+                continue
+            add_eq({**{row_q[(i, "numerator")]: 1.0 for i in others}, row_q[(t, "numerator")]: -1.0})
+            dens = [row_q.get((i, "denominator")) for i in others]
+            t_den = row_q.get((t, "denominator"))
+            if t_den is not None and None not in dens and abs(sum(den[i] for i in others) - den[t]) < 0.5:
+                add_eq({**{q: 1.0 for q in dens}, t_den: -1.0})
     seen_order: set[tuple[int, int]] = set()
     for i in range(len(rows)):
         n_q = row_q.get((i, "numerator"))

@@ -56,14 +56,14 @@ def audit_force(force_code: str, page_dir: str | Path, force_results: pd.DataFra
 
 
 def audit_national(page_dir: str | Path, national_results: pd.DataFrame, forces: set[str], threshold: int,
-                   width: int) -> pd.DataFrame:
-    """The audit of the national page's own rows (England and Wales, regions): rows naming a force are audited
-    with that force (audit_force)."""
+                   width: int, force_results: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The audit of the national page as a whole (England and Wales, regions and the forces' rows together, so
+    that a total less the published forces is checked); each force's rows are also audited with its own page
+    (audit_force). `force_results` supplies the true counts of force rows the national results lack."""
     ledger = read_ledger(page_dir)
-    own = ledger[~ledger["force_code"].isin(forces)]
-    if own.empty:
+    if ledger.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    return audit_rows(page_rows(own, national_results, source="national page"), threshold, width)
+    return audit_rows(page_rows(ledger, national_results, force_results, source="national page"), threshold, width)
 
 
 def audit_output(out_dir: str | Path, restricted_dir: str | Path, threshold: int, width: int,
@@ -90,5 +90,7 @@ def audit_output(out_dir: str | Path, restricted_dir: str | Path, threshold: int
             raise FileNotFoundError(f"{path} not found: the audit needs the restricted results of {code}")
         found[code] = audit_force(code, forces_dir / code, truth, threshold, width, national_ledger, national_results)
     if national_ledger is not None and national_results is not None:
-        found["NATIONAL"] = audit_national(national_page, national_results, set(codes), threshold, width)
+        every = [results.read(restricted_dir / "forces" / code / "results.parquet") for code in codes]
+        forces = pd.concat(every, ignore_index=True) if every else None
+        found["NATIONAL"] = audit_national(national_page, national_results, set(codes), threshold, width, forces)
     return found

@@ -162,15 +162,32 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
                      width: int | None = None) -> pd.DataFrame:
     """Withhold the national page's rows about a force that, read with that force's own page, would let a
     withheld count be worked out: for each force, the reader's audit of its results (as flagged for its page,
-    frozen: that page is already published) together with the national rows naming it (analysis.disclosure)."""
+    frozen: that page is already published) together with the national rows naming it; then the national rows
+    as a whole, where England and Wales is the sum of the forces (and of the regions); repeated until stable
+    (analysis.disclosure)."""
+    from analysis.disclosure import protect_rows
+    from analysis.settings import disclosure_settings
+
+    s = disclosure_settings() if threshold is None or width is None else {}
+    threshold = s["threshold"] if threshold is None else threshold
+    width = s["protection_width"] if width is None else width
     out = table.copy()
     forces = set(force_results["force_code"].unique())
     about = out["force_code"].isin(forces).to_numpy()
-    for code in sorted(set(out.loc[about, "force_code"])):
-        own = force_results[force_results["force_code"] == code]
-        mine = out.index[(out["force_code"] == code).to_numpy()]
-        rows = pd.concat([own[out.columns], out.loc[mine]], ignore_index=True)
-        frozen = np.r_[np.ones(len(own), dtype=bool), np.zeros(len(mine), dtype=bool)]
-        protected = protect_audited(rows, threshold, width, frozen=frozen)
-        out.loc[mine, "suppressed"] = protected["suppressed"].to_numpy()[len(own):]
+    exempt = out["basis"].str.startswith("forces").to_numpy()  # counts of forces, published as they are
+    for _ in range(5):
+        before = out["suppressed"].to_numpy().copy()
+        for code in sorted(set(out.loc[about, "force_code"])):
+            own = force_results[force_results["force_code"] == code]
+            mine = out.index[(out["force_code"] == code).to_numpy()]
+            rows = pd.concat([own[out.columns], out.loc[mine]], ignore_index=True)
+            frozen = np.r_[np.ones(len(own), dtype=bool), np.zeros(len(mine), dtype=bool)]
+            protected = protect_audited(rows, threshold, width, frozen=frozen)
+            out.loc[mine, "suppressed"] = protected["suppressed"].to_numpy()[len(own):]
+        # the page as a whole: England and Wales less the published forces (or regions)
+        counted = out.index[~exempt]
+        whole = protect_rows(out.loc[counted], threshold, width).rows
+        out.loc[counted, "suppressed"] = whole["suppressed"].to_numpy()
+        if (out["suppressed"].to_numpy() == before).all():
+            break
     return out

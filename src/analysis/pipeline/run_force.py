@@ -208,6 +208,8 @@ def check_results(path: Path, force_code: str) -> dict[str, Any] | None:
 def audit_page(task: NotebookTask, staging: Path, results_dir: Path) -> dict[str, Any] | None:
     """The reader's audit of the page before it is published (analysis.disclosure.pages): None when no withheld
     count can be worked out, else a failure naming the exposed cells (the page is then not published)."""
+    import pandas as pd
+
     from analysis import results
     from analysis.disclosure.audit import describe
     from analysis.disclosure.pages import audit_force, audit_national
@@ -227,15 +229,16 @@ def audit_page(task: NotebookTask, staging: Path, results_dir: Path) -> dict[str
             forces_root = Path(task.parameters["results_dir"])
             pages = Path(task.pages_dir) if task.pages_dir else None
             codes = sorted(p.name for p in forces_root.iterdir() if (p / RESULTS).is_file())
+            truths = {code: results.read(forces_root / code / RESULTS) for code in codes}
             for code in codes:
                 if pages is None or not (pages / code / "published.parquet").is_file():
                     continue
-                found = audit_force(code, pages / code, results.read(forces_root / code / RESULTS), threshold, width,
-                                    ledger, truth)
+                found = audit_force(code, pages / code, truths[code], threshold, width, ledger, truth)
                 text = describe(found)
                 if text:
                     problems.append(f"{code} (its page with the national page): {text}")
-            problems.append(describe(audit_national(staging, truth, set(codes), threshold, width)))
+            every = pd.concat(list(truths.values()), ignore_index=True) if truths else None
+            problems.append(describe(audit_national(staging, truth, set(codes), threshold, width, every)))
     except Exception as failure:  # noqa: BLE001 - an audit that cannot run must not let the page through
         return exception_record(failure, kind="disclosure audit", cell="disclosure audit")
     text = "; ".join(p for p in problems if p)
