@@ -280,8 +280,13 @@ class _Session:
             if restricted is not None and (restricted / layout.RESULTS).is_file():
                 results_digest = file_digest(restricted / layout.RESULTS)
                 layout.commit(restricted, restricted_unit_dir(self.out, plan.unit))
-        elif restricted is not None:
-            layout.discard(restricted)  # a unit that failed publishes nothing, restricted or not
+        else:
+            # a unit that failed keeps no results, restricted or not (as its page folder is replaced)
+            if restricted is not None:
+                layout.discard(restricted)
+            shutil.rmtree(restricted_unit_dir(self.out, plan.unit), ignore_errors=True)
+        if outcome.status == OK:
+            pass
         elif outcome.status == FAILED:
             _keep_only(staging, {layout.NOTEBOOK, layout.ERROR})
             if not (staging / layout.ERROR).is_file():
