@@ -214,7 +214,7 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
             total = sum(values[q] for q in counts)
             # a total row among the counts (it equals the sum of the others)
             for t in counts:
-                if abs(2 * values[t] - total) < 0.5 and len(counts) >= 3:
+                if abs(2 * values[t] - total) < 0.5:
                     add_eq({**{q: 1.0 for q in counts if q != t}, t: -1.0})
             # counts adding up to a population the unit publishes elsewhere
             d_q = den_quantity.get((units[positions[0]], float(total)))
@@ -439,36 +439,26 @@ def describe(found: pd.DataFrame, limit: int = 5) -> str:
 
 def crosstab_rows(full: pd.DataFrame, suppressed: pd.DataFrame, total_label: str = "Total") -> pd.DataFrame:
     """A cross-tabulation with margins (as analysis.disclosure.rules.protect_crosstab makes it) as audit rows:
-    each interior cell once per line (row and column, sharing the line's total as denominator), and each total
-    as a row of its own, so the audit knows that every line sums to its total; column `cell` holds the (row,
-    column) labels of the table cell each row shows. Shapes: full and suppressed are
-    frames of the same shape, totals labelled `total_label`."""
+    one group of count rows per line (row or column), holding its cells and, when published, its total (so the
+    audit knows that the line sums to it), and one group of the line totals with the grand total. Each table cell
+    is one category (its row and column labels), so a cell shown in two lines is one count; column `cell` holds
+    the (row, column) labels. Shapes: full and suppressed are frames of the same shape, totals labelled
+    `total_label`."""
     rows = []
-    grand = full.loc[total_label, total_label] if total_label in full.index and total_label in full.columns else None
 
-    def add(breakdown, category, n, d, withheld, position):
-        rows.append({"force_code": "table", "indicator_id": "crosstab", "breakdown": breakdown, "category": category,
-                     "basis": "", "numerator": float(n), "denominator": float(d) if d is not None else np.nan,
-                     "suppressed": bool(withheld), "cell": position})
+    def add(breakdown, r, c):
+        rows.append({"force_code": "table", "indicator_id": "crosstab", "breakdown": breakdown,
+                     "category": f"{r} | {c}", "basis": "", "numerator": float(full.loc[r, c]), "denominator": np.nan,
+                     "suppressed": bool(suppressed.loc[r, c]), "cell": (r, c)})
 
-    inner_rows = [r for r in full.index if r != total_label]
-    inner_cols = [c for c in full.columns if c != total_label]
-    for r in inner_rows:
-        for c in inner_cols:
-            cell = f"{r} | {c}"
-            withheld = suppressed.loc[r, c]
-            if total_label in full.columns:
-                add(f"row {r}", cell, full.loc[r, c], full.loc[r, total_label], withheld, (r, c))
+    for r in full.index:
+        for c in full.columns:
+            if total_label in full.columns and (r != total_label or c != total_label):
+                add(f"row {r}", r, c)  # the line's cells and its total
             if total_label in full.index:
-                add(f"column {c}", cell, full.loc[r, c], full.loc[total_label, c], withheld, (r, c))
-    if total_label in full.columns:
-        for r in full.index:
-            add("row totals", f"total of {r}", full.loc[r, total_label], grand if r != total_label else None,
-                suppressed.loc[r, total_label], (r, total_label))
-    if total_label in full.index:
-        for c in inner_cols:
-            add("column totals", f"total of {c}", full.loc[total_label, c], grand, suppressed.loc[total_label, c],
-                (total_label, c))
+                add(f"column {c}", r, c)
+            if total_label not in full.index and total_label not in full.columns:
+                add("cells", r, c)  # no totals: no relation
     return pd.DataFrame(rows)
 
 
