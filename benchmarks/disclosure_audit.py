@@ -61,6 +61,8 @@ def main() -> None:
     parser.add_argument("--forces", type=int, default=8, help="forces for the protection-cost timing")
     parser.add_argument("--before-seconds", type=float, default=None, help="cold run wall time before (s)")
     parser.add_argument("--after-seconds", type=float, default=None, help="cold run wall time after (s)")
+    parser.add_argument("--before-cpu", type=float, default=None, help="cold run CPU time before (s, /usr/bin/time)")
+    parser.add_argument("--after-cpu", type=float, default=None, help="cold run CPU time after (s, /usr/bin/time)")
     args = parser.parse_args()
     s = disclosure_settings()
     threshold, width = s["threshold"], s["protection_width"]
@@ -86,6 +88,13 @@ def main() -> None:
     national_seconds = time.perf_counter() - began
     exposed += int(nat["exposed"].sum())
     audited += len(nat)
+
+    in_run = {}
+    for state in sorted((args.after / ".state").glob("*.json")):
+        timing = json.loads(state.read_text()).get("info", {}).get("timings", {})
+        if "audit" in timing:
+            in_run[state.stem] = float(timing["audit"])
+    force_audits = [v for k, v in in_run.items() if not k.startswith("national")]
 
     # 2. protection cost per force: cell rules alone vs cell rules + audit-driven protection
     cells, audit_cost = [], []
@@ -130,6 +139,10 @@ def main() -> None:
         f"- force pages (each with the national page's rows about it): {len(per_page)}; audit time per page median "
         f"{statistics.median(per_page):.3f} s, slowest {max(per_page):.3f} s, total {sum(per_page):.1f} s",
         f"- national page as a whole: {national_seconds:.3f} s",
+        (f"- inside the cold run (worker-side, before each page is published; `timings.audit` of each unit's "
+         f"state): force pages median {statistics.median(force_audits):.2f} s, slowest {max(force_audits):.2f} s; "
+         f"national page (all 43 forces' pages with it) {in_run.get('national', float('nan')):.2f} s"
+         if force_audits else "- (no audit timings recorded in the run's state files)"),
         f"- withheld counts and small complements audited: {audited}; **exposed: {exposed}**",
         "",
         "## Audit-driven protection when the results are computed",
@@ -143,7 +156,9 @@ def main() -> None:
         "",
         f"- before the audit: {before_s:.1f} s; after: {after_s:.1f} s; ratio {after_s / before_s:.2f} "
         "(target: at most 1.20). Both runs on the same data, one after the other, on a machine shared with other "
-        "work, so the ratio carries that noise.",
+        "work, so the ratio carries that noise." + (f" CPU time (user + system, the run and its workers): before "
+        f"{args.before_cpu:.0f} s, after {args.after_cpu:.0f} s, ratio {args.after_cpu / args.before_cpu:.2f}."
+        if args.before_cpu and args.after_cpu else ""),
         "",
         "## What is withheld",
         "",

@@ -14,7 +14,7 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
 - every published numerator and denominator (a count is one *quantity*; the same quantity shown in several
   places is published when it is shown anywhere);
 - which cells of the same force (or region) are the same quantity: a denominator with the same value as
-  another denominator of the unit
+  another denominator of the same indicator, or (from 10 up) of any indicator of the unit
   (the same population: all suspects, all offences...), a numerator with the same value as a denominator (one
   indicator's numerator is another's denominator: suspects with sex recorded is the denominator of the shares
   of recorded sexes), numerators of the same category with the same value (the count of a category on both
@@ -27,7 +27,7 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
   in another table);
 - a row that is the sum of the same row of every other unit shown with it (England and Wales as the sum of the
   forces, or of the regions, on the national page);
-- a numerator is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
+- the numerator of a share (a row with a Wilson interval) is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
   is not recorded, referrals not actioned, offences without an outcome) is a count too;
 - published zeros are zeros, so a withheld count that is not zero is at least 1 (withheld cells are otherwise
   non-negative and unbounded above).
@@ -61,6 +61,13 @@ import numpy as np
 import pandas as pd
 
 KEY_COLUMNS = ("force_code", "indicator_id", "breakdown", "category", "basis")
+#: Rows whose basis starts with this count forces, not people or cases: not audited (published as they are).
+UNIT_COUNT_BASIS = "forces"
+#: A row is a share of its denominator (so its complement is a count) when its method names the Wilson interval.
+SHARE_METHOD = "Wilson"
+#: Counts from this value up are linked across indicators by equal value (see the module doc); smaller ones only
+#: within an indicator or by category (equal small values in different tables are too often a coincidence).
+LINK_FROM = 10
 FINDING_COLUMNS = ["force_code", "indicator_id", "breakdown", "category", "basis", "column", "places", "low", "high",
                    "width", "exposed", "reason", "source"]
 #: Category labels that name the same count in different indicators (normalised: lower case, letters and digits).
@@ -100,6 +107,7 @@ class System:
     equalities: list[dict[int, float]] = field(default_factory=list)
     orders: list[dict[int, float]] = field(default_factory=list)
     complements: list[tuple[int, int, int]] = field(default_factory=list)  # (row, numerator q, denominator q)
+    ranges: dict = field(default_factory=dict)  # solved ranges by (target terms, component variables)
 
     @property
     def withheld(self) -> np.ndarray:
@@ -117,12 +125,18 @@ def build_system(rows: pd.DataFrame) -> System:
     if missing:
         raise ValueError(f"audit rows are missing columns {missing}")
     rows = rows.reset_index(drop=True)
+    # counts of forces (e.g. forces meeting a recommendation) are not counts of people: published as they are
+    units_count = rows["basis"].astype(str).str.startswith(UNIT_COUNT_BASIS).to_numpy()
+    if units_count.any():
+        rows = rows.loc[~units_count].reset_index(drop=True)
     num = pd.Series(rows["numerator"]).to_numpy(dtype=float, na_value=np.nan)
     den = pd.Series(rows["denominator"]).to_numpy(dtype=float, na_value=np.nan)
     withheld = rows["suppressed"].fillna(False).to_numpy(dtype=bool)
     categories = [_norm(c) for c in rows["category"].astype(str)]
     indicators = rows["indicator_id"].astype(str).tolist()
     units = rows["force_code"].astype(str).tolist()  # links join counts of the same force (or region) only
+    breakdowns = rows["breakdown"].astype(str).tolist()
+    threshold = LINK_FROM
     cell_row, cell_col, cell_value = [], [], []
     for i in range(len(rows)):
         for col, arr in (("numerator", num), ("denominator", den)):
@@ -134,9 +148,18 @@ def build_system(rows: pd.DataFrame) -> System:
     uf = _Union(n)
     first_den: dict[tuple[str, float], int] = {}
     first_num: dict[tuple[str, str, float], int] = {}
+    first_den_of: dict[tuple[str, str, float], int] = {}
     for c in range(n):
         if cell_col[c] == "denominator":
-            v = (units[cell_row[c]], cell_value[c])
+            i = cell_row[c]
+            same_indicator = (units[i], indicators[i], cell_value[c])  # one population within an indicator
+            if same_indicator in first_den_of:
+                uf.join(first_den_of[same_indicator], c)
+            else:
+                first_den_of[same_indicator] = c
+            if cell_value[c] < threshold:
+                continue  # small denominators of different indicators are linked only when shown to be the same
+            v = (units[i], cell_value[c])
             if v in first_den:
                 uf.join(first_den[v], c)
             else:
@@ -147,10 +170,14 @@ def build_system(rows: pd.DataFrame) -> System:
             v = cell_value[c]
             unit = units[cell_row[c]]
             key = (unit, categories[cell_row[c]], v)
-            if key in first_num:
-                uf.join(first_num[key], c)
-            else:
+            other = first_num.get(key)
+            if other is None:
                 first_num[key] = c
+            elif (v >= threshold or indicators[cell_row[other]] != indicators[cell_row[c]]
+                  or breakdowns[cell_row[other]] == breakdowns[cell_row[c]]):
+                # a category's count on both bases, in another indicator, or (from the threshold up) in another
+                # breakdown of the same indicator (a count table and its shares)
+                uf.join(other, c)
             d = den[cell_row[c]]
             if not math.isnan(d):  # the same count of the same population, under another name (another indicator)
                 pair = (unit, v, float(d))
@@ -159,7 +186,7 @@ def build_system(rows: pd.DataFrame) -> System:
                     first_pair[pair] = c
                 elif indicators[cell_row[other]] != indicators[cell_row[c]]:
                     uf.join(other, c)
-            if (unit, v) in first_den and v > 0:
+            if (unit, v) in first_den and v >= threshold:
                 uf.join(first_den[(unit, v)], c)
     roots = sorted({uf.find(c) for c in range(n)})
     index = {r: k for k, r in enumerate(roots)}
@@ -237,10 +264,11 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
             if t_den is not None and None not in dens and abs(sum(den[i] for i in others) - den[t]) < 0.5:
                 add_eq({**{q: 1.0 for q in dens}, t_den: -1.0})
     seen_order: set[tuple[int, int]] = set()
+    methods = rows["method"].astype(str).tolist() if "method" in rows.columns else [SHARE_METHOD] * len(rows)
     for i in range(len(rows)):
         n_q = row_q.get((i, "numerator"))
         d_q = row_q.get((i, "denominator"))
-        if n_q is None or d_q is None or n_q == d_q or values[n_q] > values[d_q]:
+        if n_q is None or d_q is None or n_q == d_q or values[n_q] > values[d_q] or SHARE_METHOD not in methods[i]:
             continue
         if (n_q, d_q) not in seen_order:
             seen_order.add((n_q, d_q))
@@ -380,8 +408,36 @@ def feasible_range(system: System, target: Target, comps: dict[int, _Component] 
         if len(free) > 1 and comps[free[1]] is not comp:  # a complement of two unlinked quantities
             comp = _Component(comp.variables + comps[free[1]].variables, comp.equalities + comps[free[1]].equalities,
                               comp.orders + comps[free[1]].orders)
-    low, high = _solve(system, comp, terms)
-    return round(low, 6), (round(high, 6) if math.isfinite(high) else math.inf)
+    key = (target.terms, tuple(comp.variables) if comp is not None else ())
+    found = system.ranges.get(key)
+    if found is None:
+        quick = _without_equalities(system, comp, terms)
+        low, high = quick if quick is not None else _solve(system, comp, terms)
+        found = (round(low, 6), (round(high, 6) if math.isfinite(high) else math.inf))
+        system.ranges[key] = found
+    return found
+
+
+def _without_equalities(system: System, comp: _Component | None, terms: dict[int, float]) -> tuple[float, float] | None:
+    """The range of one withheld quantity linked by no equality and only by `numerator <= denominator` to
+    published counts, without a solver (None when the component needs one)."""
+    if comp is None or comp.equalities or len(terms) != 1:
+        return None
+    (q, coef), = terms.items()
+    if coef != 1.0 or system.published[q]:
+        return None
+    low, high = min(1.0, system.values[q]), math.inf
+    for order in comp.orders:
+        if q not in order:
+            continue
+        (other, _), = [(p, c) for p, c in order.items() if p != q]
+        if not system.published[other]:
+            return None
+        if order[q] > 0:  # q is the numerator: at most the denominator
+            high = min(high, system.values[other])
+        else:  # q is the denominator: at least the numerator
+            low = max(low, system.values[other])
+    return low, high
 
 
 def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
@@ -398,11 +454,12 @@ def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
     return findings(system, threshold, width)
 
 
-def findings(system: System, threshold: int, width: int) -> pd.DataFrame:
+def findings(system: System, threshold: int, width: int, audited: list[Target] | None = None) -> pd.DataFrame:
+    """The audit's findings for `audited` targets (default: all, see `targets`)."""
     comps = components(system)
     out = []
     source = system.rows["source"].astype(str).to_numpy() if "source" in system.rows.columns else None
-    for target in targets(system, threshold):
+    for target in (targets(system, threshold) if audited is None else audited):
         published = all(system.published[q] for q, _ in target.terms)
         if published and target.column != "complement":
             low = high = target.value

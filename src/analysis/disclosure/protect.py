@@ -26,7 +26,7 @@ import pandas as pd
 from analysis.disclosure.audit import System, Target, build_system, components, feasible_range, findings, targets
 
 #: How many candidates are tried for one exposed count before the widest is taken.
-TRIES = 8
+TRIES = 6
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,13 @@ def _candidates(system: System, target: Target, comps, frozen: np.ndarray, withh
     return [q for _, _, q in sorted(out)]
 
 
-def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, max_rounds: int = 200) -> Protection:
+def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, max_rounds: int = 200,
+                 audit_frozen: bool = True) -> Protection:
     """Withhold extra rows until the reader's audit finds no exposed count (see the module doc).
 
     rows: KEY_COLUMNS, numerator, denominator (true counts) and suppressed (the withholding so far); frozen: one
-    bool per row, rows that must not change. Returns a Protection whose `rows` is a copy of `rows` with
+    bool per row, rows that must not change; audit_frozen False: audit only counts shown in a row that is not
+    frozen (the frozen rows' own counts are audited elsewhere, e.g. with their own page). Returns a Protection whose `rows` is a copy of `rows` with
     `suppressed` updated (index kept) and whose `findings` is the final audit (exposed cells left only when no
     published quantity could protect them: `passed` is then False).
     """
@@ -93,10 +95,15 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
                    else np.asarray(pd.Series(frozen).fillna(False), dtype=bool))
     start = withheld_rows.copy()
     rounds = 0
+    def audited(found: list[Target]) -> list[Target]:
+        if audit_frozen or frozen is None:
+            return found
+        return [t for t in found if any(not frozen_rows[r] for q, _ in t.terms for r, _ in system.cells[q])]
+
     for rounds in range(1, max_rounds + 1):
         _republish(system, withheld_rows)
         changed = False
-        for target in targets(system, threshold):
+        for target in audited(targets(system, threshold)):
             comps = components(system)
             low, high = _range(system, target, comps)
             if high - low >= width and not _published_small(system, target, threshold):
@@ -123,7 +130,8 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
             break
     _republish(system, withheld_rows)
     out["suppressed"] = withheld_rows
-    return Protection(out, findings(system, threshold, width), int((withheld_rows & ~start).sum()), rounds)
+    final = findings(system, threshold, width, audited(targets(system, threshold)))
+    return Protection(out, final, int((withheld_rows & ~start).sum()), rounds)
 
 
 def _published_small(system: System, target: Target, threshold: int) -> bool:

@@ -158,6 +158,50 @@ def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd
     return results.validate(protect_national(flagged, force_results, threshold, width))
 
 
+#: Indicators whose force rows the national page shows as they are (report.national_sections.data_quality).
+NATIONAL_SHOWS_FORCE_ROWS = ("NS06",)
+
+
+def _withhold_revealing_totals(out: pd.DataFrame, counted: pd.Index, force_results: pd.DataFrame, threshold: int,
+                               width: int) -> None:
+    """Withhold the England and Wales rows of a breakdown in which the national page, read with the forces'
+    rows it shows, still exposes a count (analysis.disclosure.audit)."""
+    from analysis.disclosure.audit import build_system, findings, targets
+    from analysis.results import NATIONAL
+
+    shown = force_results[force_results["indicator_id"].isin(NATIONAL_SHOWS_FORCE_ROWS)][out.columns]
+    for _ in range(3):
+        rows = pd.concat([out.loc[counted], shown], ignore_index=True)
+        system = build_system(rows)
+        mine = len(counted)
+        audited = [t for t in targets(system, threshold)
+                   if any(r < mine for q, _ in t.terms for r, _ in system.cells[q])]
+        found = findings(system, threshold, width, audited)
+        bad = found[found["exposed"]]
+        if bad.empty:
+            return
+        hit = (out["force_code"] == NATIONAL) & out["breakdown"].isin(set(bad["breakdown"]))
+        hit &= out.index.isin(counted)
+        if not hit.any() or out.loc[hit, "suppressed"].all():
+            return
+        out.loc[hit, "suppressed"] = True
+
+
+def _reveals_more(rows: pd.DataFrame, frozen: np.ndarray) -> bool:
+    """True when the rows that are not frozen publish a count (or a share whose complement is a count) that the
+    frozen rows do not already publish (analysis.disclosure.audit's quantities)."""
+    from analysis.disclosure.audit import build_system
+
+    system = build_system(rows)
+    withheld = rows["suppressed"].fillna(False).to_numpy(dtype=bool)
+    for places in system.cells:
+        shown_new = any(not frozen[r] and not withheld[r] for r, _ in places)
+        shown_before = any(frozen[r] and not withheld[r] for r, _ in places)
+        if shown_new and not shown_before:
+            return True
+    return False
+
+
 def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold: int | None = None,
                      width: int | None = None) -> pd.DataFrame:
     """Withhold the national page's rows about a force that, read with that force's own page, would let a
@@ -182,12 +226,17 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
             mine = out.index[(out["force_code"] == code).to_numpy()]
             rows = pd.concat([own[out.columns], out.loc[mine]], ignore_index=True)
             frozen = np.r_[np.ones(len(own), dtype=bool), np.zeros(len(mine), dtype=bool)]
+            if not _reveals_more(rows, frozen):
+                continue  # the national rows show only counts the force's own page publishes
             protected = protect_audited(rows, threshold, width, frozen=frozen)
             out.loc[mine, "suppressed"] = protected["suppressed"].to_numpy()[len(own):]
         # the page as a whole: England and Wales less the published forces (or regions)
         counted = out.index[~exempt]
         whole = protect_rows(out.loc[counted], threshold, width).rows
         out.loc[counted, "suppressed"] = whole["suppressed"].to_numpy()
+        # read with the forces' own rows the national page also shows (frozen: their pages are published), a
+        # total can still give a force's withheld count away; then that total is withheld
+        _withhold_revealing_totals(out, counted, force_results, threshold, width)
         if (out["suppressed"].to_numpy() == before).all():
             break
     return out
