@@ -22,9 +22,12 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+# JupyterLab at the project root (docs/, outputs/ and scratch/ in reach), opening on notebooks/.
+# LAB_ARGS passes options through, e.g. `make lab LAB_ARGS="--allow-root --no-browser --port 8890"`.
+LAB_ARGS ?=
 lab: install
 	$(BIN)/python -m analysis generate --if-missing
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
 
 docs: install
 	$(BIN)/python -m analysis contract --docs

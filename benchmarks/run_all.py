@@ -13,7 +13,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ("generate_speed", "validate_speed", "indicators_speed", "cox_robust_speed", "planted_coverage",
-         "pipeline_speed")
+         "pipeline_speed", "explore_sql")
 
 
 def main() -> int:

@@ -16,6 +16,19 @@ Columns
 - basis: what the denominator is (e.g. "assigned outcomes", "all suspects incl. not recorded")
 - suppressed: True when disclosure control withheld the row's numbers from publication
 - note: a status or caveat ("not reached", "fewer than half recorded: not reliable", ...)
+
+Unit comparison columns (nullable numbers, blank except in the national funnel comparison rows, NA01; kept at
+full precision so that nothing has to be read back from note text):
+- overdispersion_phi: Spiegelhalter's overdispersion factor phi (mean winsorised z^2) of the key indicator across
+  forces, on every NA01 row of that indicator (the same value on each)
+- overdispersion_tau2: the between-force variance tau^2 on the transformed scale (arcsine square root for
+  proportions, log for rates), on every NA01 row of that indicator
+- z_score: the force's z-score against the national value (adjusted for overdispersion when phi and tau^2 could
+  be estimated, else unadjusted), for every force, inside the limits or not
+- q_value: its Benjamini-Hochberg false discovery rate q-value across forces (two-sided), for every force
+- control_lower_95, control_upper_95, control_lower_998, control_upper_998: the funnel plot's 95% and 99.8%
+  control limits around the national value at the force's denominator (on the value's scale). Control limits
+  are never put in lower/upper, which always hold the row's own interval.
 """
 
 from __future__ import annotations
@@ -44,7 +57,22 @@ RESULT_COLUMNS: dict[str, str] = {
     "basis": "str",
     "suppressed": "bool",
     "note": "str",
+    "overdispersion_phi": "Float64",
+    "overdispersion_tau2": "Float64",
+    "z_score": "Float64",
+    "q_value": "Float64",
+    "control_lower_95": "Float64",
+    "control_upper_95": "Float64",
+    "control_lower_998": "Float64",
+    "control_upper_998": "Float64",
 }
+
+#: Columns that a table written before they existed may lack: read as blank (missing) rather than refused.
+COMPARISON_COLUMNS = ("overdispersion_phi", "overdispersion_tau2", "z_score", "q_value", "control_lower_95",
+                      "control_upper_95", "control_lower_998", "control_upper_998")
+#: The comparison columns that describe one row's unit (withheld with the row by disclosure control: with the
+#: denominator, a z-score gives the count away); phi and tau^2 describe all forces together.
+PER_UNIT_COLUMNS = COMPARISON_COLUMNS[2:]
 
 KEY = ("force_code", "indicator_id", "breakdown", "category", "basis")
 
@@ -74,7 +102,11 @@ def make_rows(rows: list[dict]) -> pd.DataFrame:
 
 
 def coerce(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cast a results-like frame to the agreed dtypes (raises ResultsSchemaError on missing columns)."""
+    """Cast a results-like frame to the agreed dtypes (raises ResultsSchemaError on missing columns; the
+    nullable COMPARISON_COLUMNS, when absent, are added blank)."""
+    absent = [c for c in COMPARISON_COLUMNS if c not in frame.columns]
+    if absent:
+        frame = frame.assign(**{c: pd.array([pd.NA] * len(frame), dtype="Float64") for c in absent})
     missing = [c for c in RESULT_COLUMNS if c not in frame.columns]
     if missing:
         raise ResultsSchemaError(f"results table is missing columns {missing}")

@@ -4,7 +4,9 @@ Suspects: S1 aged 31, male, W1/IC1, GBR; S2 aged 15, male, NS/IC9, NR; S3 age no
 recorded, A2/IC4, PAK. Adult population: asian 30,000, black 9,000, mixed 7,000, white 310,000, other 6,000.
 """
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 import pytest
 
 from analysis.indicators import offenders as oc
@@ -78,5 +80,18 @@ def test_disproportionality_by_hand():
 
 def test_goodness_of_fit_detects_a_skewed_mix():
     population = pd.Series({"a": 800.0, "b": 200.0})
-    assert oc.goodness_of_fit(pd.Series({"a": 80, "b": 20}), population) == pytest.approx(1.0)
-    assert oc.goodness_of_fit(pd.Series({"a": 50, "b": 50}), population) < 1e-6
+    assert oc.goodness_of_fit(pd.Series({"a": 80, "b": 20}), population) == (pytest.approx(1.0), "")
+    p, status = oc.goodness_of_fit(pd.Series({"a": 50, "b": 50}), population)
+    assert p < 1e-6 and status == ""
+
+
+def test_goodness_of_fit_is_a_status_when_expected_counts_are_small():
+    """Cochran's rule: with 20 recorded suspects and a group that is 10% of the population, that group
+    expects 2 suspects, so no p-value is given; at 50 suspects it expects 5 and the test runs (control)."""
+    population = pd.Series({"a": 90, "b": 10})
+    p, status = oc.goodness_of_fit(pd.Series({"a": 15, "b": 5}), population)
+    assert np.isnan(p) and status == oc.GOF_SMALL_EXPECTED
+    p, status = oc.goodness_of_fit(pd.Series({"a": 40, "b": 10}), population)
+    assert status == "" and p == pytest.approx(stats.chisquare([40, 10], [45, 5]).pvalue)
+    p, status = oc.goodness_of_fit(pd.Series({"a": 0, "b": 0}), population)
+    assert np.isnan(p) and status == oc.GOF_NO_RECORDS

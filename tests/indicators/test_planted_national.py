@@ -117,3 +117,58 @@ def test_planted_ethnicity_difference_is_detected_when_switched_on():
     assert named <= detected, (named, detected)
     # The other 41 forces follow their population: at FDR 5% we allow at most one false discovery.
     assert len(detected - named) <= 1, detected - named
+
+
+def test_funnel_rows_carry_phi_tau2_z_q_and_control_limits_in_their_own_columns(default_run):
+    """NA01: lower/upper are each force's own 95% interval; phi, tau^2, z, q (for every force, inside the limits
+    too) and the control limits sit in their own columns at full precision, checked against hand formulas."""
+    import numpy as np
+
+    from analysis.indicators.national import KEY_INDICATORS, key_counts
+
+    _, force_results, national = default_run
+    z95, z998 = 1.959963984540054, 3.090232306167813
+    for key in KEY_INDICATORS:
+        rows = national[(national["indicator_id"] == "NA01") & (national["breakdown"] == key.name)]
+        forces = rows[rows["force_code"] != NATIONAL].sort_values("force_code")
+        counts = key_counts(force_results, key)
+        x, n = counts["numerator"].to_numpy(float), counts["denominator"].to_numpy(float)
+        assert forces["force_code"].tolist() == counts["force_code"].tolist()
+        assert forces[["z_score", "q_value", "control_lower_95", "control_upper_998"]].notna().all().all()
+        # Spiegelhalter by hand (REFERENCE_VALUES.md): z, 10%/90% winsorised, phi, tau^2
+        theta = x.sum() / n.sum()
+        if key.kind == "proportion":
+            y, s, target = np.arcsin(np.sqrt(x / n)), 1 / (2 * np.sqrt(n)), np.arcsin(np.sqrt(theta))
+        else:
+            y, s, target = np.log(np.maximum(x, 0.5) / n), 1 / np.sqrt(theta * n), np.log(theta)
+        z = (y - target) / s
+        lo, hi = np.quantile(z, [0.1, 0.9])
+        phi = np.mean(np.clip(z, lo, hi) ** 2)
+        w = 1 / s**2
+        tau2 = max(0.0, (len(x) * phi - (len(x) - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+        np.testing.assert_allclose(rows["overdispersion_phi"].astype(float), phi, rtol=1e-12)
+        np.testing.assert_allclose(rows["overdispersion_tau2"].astype(float), tau2, rtol=1e-10)
+        z_adj = (y - target) / np.sqrt(s**2 + tau2)
+        np.testing.assert_allclose(forces["z_score"].astype(float), z_adj, rtol=1e-10)
+        inside = forces["note"].str.startswith("within").to_numpy()
+        assert inside.any() and forces.loc[inside, "q_value"].notna().all()  # q for forces inside the limits too
+        # control limits at each force's denominator (adjusted: sin(T +/- z sqrt(1/4N + tau^2))^2, or log scale)
+        for zc, suffix in ((z95, "95"), (z998, "998")):
+            if key.kind == "proportion":
+                half = zc * np.sqrt(1 / (4 * n) + tau2)
+                lower = np.sin(np.clip(target - half, 0, np.pi / 2)) ** 2
+                upper = np.sin(np.clip(target + half, 0, np.pi / 2)) ** 2
+            else:
+                half = zc * np.sqrt(1 / (theta * n) + tau2)
+                lower, upper = theta * key.per * np.exp(-half), theta * key.per * np.exp(half)
+            np.testing.assert_allclose(forces[f"control_lower_{suffix}"].astype(float), lower, rtol=1e-10)
+            np.testing.assert_allclose(forces[f"control_upper_{suffix}"].astype(float), upper, rtol=1e-10)
+        value = forces["value"].astype(float).to_numpy()
+        above = forces["note"].str.startswith("above the 99.8%").to_numpy()
+        assert (above == (value > forces["control_upper_998"].astype(float).to_numpy())).all()
+        # lower/upper: the force's own 95% interval, never the control limits
+        if key.kind == "proportion":
+            centre, spread = x + z95**2 / 2, z95 * np.sqrt(x * (n - x) / n + z95**2 / 4)
+            np.testing.assert_allclose(forces["lower"].astype(float), (centre - spread) / (n + z95**2), rtol=1e-10)
+            np.testing.assert_allclose(forces["upper"].astype(float), (centre + spread) / (n + z95**2), rtol=1e-10)
+        assert not np.allclose(forces["lower"].astype(float), forces["control_lower_998"].astype(float))

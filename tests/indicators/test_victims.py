@@ -75,8 +75,13 @@ def test_time_to_withdrawal_median_not_reached():
     victims.loc[victims["victim_id"].isin(["V2", "V4", "V5"]), "support_withdrawn_date"] = ""
     table = ve.time_to_withdrawal(hand_return(victims=victims), "SYN01")
     median = row(table, "VE03", "median days to withdrawal", "median")
-    assert pd.isna(median["value"]) and pd.isna(median["lower"]) and pd.isna(median["upper"])
-    assert median["note"].startswith("not reached")
+    assert pd.isna(median["value"]) and pd.isna(median["upper"])
+    # one withdrawal (day 20) among 8: S = 7/8 never reaches 0.5, but the log-log lower band there,
+    # (7/8)^exp(Z sqrt(1/56) / |log(7/8)|) = 0.387, is below 0.5: the median is at least 20 days (limit kept)
+    assert 0.875 ** np.exp(Z * np.sqrt(1 / 56) / abs(np.log(0.875))) < 0.5
+    assert median["lower"] == 20
+    assert median["note"] == ("not reached: fewer than half of victims withdrew within follow-up; at least 20 days "
+                              "(the lower 95% limit was reached, the upper was not)")
     assert median["numerator"] == 1
     assert row(table, "VE03", "still supporting at", "365 days")["value"] == pytest.approx(7 / 8)
 
@@ -178,7 +183,7 @@ def test_victim_blaming_language_counts_only(data):
     assert row(table, "VE07", "matches per 100 notes", "relationship_framing")["numerator"] == 2
     assert row(table, "VE07", "notes with a match", "adultifying_language")["numerator"] == 1
     assert row(table, "VE07", "notes with a match", "implied_choice_or_consent")["numerator"] == 0
-    text = " ".join(table.astype("str").to_numpy().ravel())
+    text = " ".join(table.astype("str").fillna("").to_numpy().ravel())
     assert "herself" not in text.lower() and "boyfriend" not in text.lower()
 
 

@@ -70,7 +70,7 @@ def test_page_has_no_code_hides_plumbing_and_embeds_the_figure():
     body = page[page.index("<body"):]
     assert "jp-InputPrompt" not in body and "jp-InputArea-editor" not in body and "In&nbsp;[" not in body
     assert len(re.findall(r'class="jp-Cell jp-CodeCell', body)) == 2  # the figure and the table, nothing else
-    assert f'<img alt="Figure: Charge rate" src="data:image/png;base64,{PNG}"' in page  # text alternative
+    assert f'<img alt="Figure: Charge rate" class="analysis-figure" src="data:image/png;base64,{PNG}"' in page  # text alternative
     assert "<td>[c]</td>" in page
     assert '<a href="../../index.html">All reports</a>' in page
 
@@ -79,11 +79,13 @@ def test_page_has_banner_toc_and_provenance_footer():
     page = render_notebook(executed_notebook(), title="Report", synthetic=True, provenance=PROVENANCE)
     assert page.count(BANNER_TEXT) == 1
     body = page[page.index("<body"):]
-    assert body.index(BANNER_TEXT) < body.index("<main>")  # at the top of the page
+    assert body.index(BANNER_TEXT) < body.index("<main")  # at the top of the page
     assert headings(page) == [(1, "Charge-rate", "Charge rate"), (2, "By-outcome-group-&-year", "By outcome group & year"),
                               (3, "Caveats", "Caveats")]
     toc = re.search(r'<nav class="analysis-toc".*?</nav>', page, re.DOTALL).group(0)
-    assert re.findall(r'href="#([^"]+)"', toc) == ["Charge-rate", "By-outcome-group-&amp;-year", "Caveats"]
+    # The contents list the sections; the page's own title (h1) comes before it, not in it.
+    assert re.findall(r'href="#([^"]+)"', toc) == ["By-outcome-group-&amp;-year", "Caveats"]
+    assert page.index('id="Charge-rate"') < page.index('<nav class="analysis-toc"')
     for ident in ("Charge-rate", "By-outcome-group-&amp;-year", "Caveats"):
         assert f'id="{ident}"' in page
     footer = re.search(r'<footer[^>]*analysis-provenance[^>]*>.*?</footer>', page, re.DOTALL).group(0)
@@ -118,10 +120,17 @@ def test_network_requests_are_found_and_such_a_page_is_refused():
         "http://img.example.org/d.png", "//img.example.org/b.png", "http://fonts.example.org/f.css"]
     assert find_external_links(page) == ["https://www.gov.uk/report"]
 
+    # An output that would fetch from the network loses the fetching attribute (analysis.report.safe_text
+    # sanitizes every HTML output); an output kind that could (SVG, JavaScript) is dropped.
     remote = nbformat.v4.new_code_cell("show()")
-    remote.outputs = [nbformat.v4.new_output("display_data", data={"text/html": '<img src="https://tracker.example.org/p.gif">'})]
-    with pytest.raises(ExportError, match=r"network requests .*https://tracker.example.org/p.gif"):
-        render_notebook(executed_notebook(remote), title="Report", synthetic=False, provenance={})
+    remote.outputs = [nbformat.v4.new_output("display_data", data={"text/html": '<img src="https://tracker.example.org/p.gif" alt="t">'}),
+                      nbformat.v4.new_output("display_data", data={"image/svg+xml": '<svg><image href="https://tracker.example.org/s.svg"/></svg>'}),
+                      nbformat.v4.new_output("display_data", data={"application/javascript": 'fetch("https://tracker.example.org/j")'})]
+    page = render_notebook(executed_notebook(remote), title="Report", synthetic=False, provenance={})
+    assert "tracker.example.org" not in page and find_network_requests(page) == []
+    images = re.findall(r"<img\b[^>]*>", page)
+    assert any('alt="t"' in img and "src=" not in img for img in images), images
+    assert "<script" not in page and "<svg" not in page
 
 
 def test_export_html_writes_atomically_with_readable_permissions(tmp_path):
@@ -147,7 +156,7 @@ def test_index_lists_every_force_with_status_and_links(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert page.count(BANNER_TEXT) == 1
     assert '<a href="national/report.html">National findings</a>' in page
-    assert [m for m in re.findall(r"<td>(SYN\d\d)</td>", page)] == ["SYN01", "SYN02", "SYN03"]
+    assert [m for m in re.findall(r'<th scope="row">(SYN\d\d)</th>', page)] == ["SYN01", "SYN02", "SYN03"]
     assert '<a href="forces/SYN01/report.html">Synthetic Force 01</a>' in page
     assert "3 forces: 1 ok, 1 failed, 1 skipped-invalid." in page
     assert "ValueError: &lt;bad&gt;" in page  # escaped

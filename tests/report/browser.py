@@ -81,6 +81,19 @@ class PageReport:
         return [u for u in self.requests if urlsplit(u).scheme.lower() not in LOCAL_SCHEMES]
 
 
+@dataclass
+class PageProbe:
+    """What a page did while it was probed (Browser.probe)."""
+
+    url: str
+    dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt/beforeunload, each dismissed
+    navigations: list[str] = field(default_factory=list)  # top-level frame navigations (the first is the load)
+    console_errors: list[str] = field(default_factory=list)
+    title: str = ""
+    value: object = None  # the evaluated expression's value
+    pdf: bytes | None = None
+
+
 def find_chromium() -> str | None:
     """Debian's chromium launcher if present, else a chromium on PATH."""
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
@@ -268,6 +281,102 @@ class Browser:
             self.call("Page.enable", {}, session)
             self.call("Emulation.setDeviceMetricsOverride",
                       {"width": width, "height": 1200, "deviceScaleFactor": 1, "mobile": False}, session)
+            self.call("Page.navigate", {"url": url}, session)
+            self._drain(events, PageReport(url), until="Page.loadEventFired", timeout=60)
+            shot = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session,
+                             timeout=120)
+        finally:
+            self._listeners.pop(session, None)
+            self.call("Target.closeTarget", {"targetId": target})
+        Path(path).write_bytes(base64.b64decode(shot["data"]))
+        return Path(path)
+
+    # -- running checks inside a page (axe-core, injection probes, print) ------------------------------
+
+    def probe(self, url: str, expression: str | None = None, *, width: int | None = None, height: int = 900,
+              inject: str | None = None, settle: float = 0.5, timeout: float = 120.0,
+              pdf: bool = False) -> PageProbe:
+        """Open `url` in a fresh tab and report what it did: JavaScript dialogs (each dismissed and recorded),
+        top-level navigations after the first load, console errors, the title; then evaluate `inject`
+        (a script, e.g. axe-core's source: DevTools evaluation is not subject to the page's CSP) and
+        `expression` (awaited if it is a promise; its value returned by value). `width` emulates a viewport.
+        With `pdf`, the page is also printed with Page.printToPDF (paper size from the page's @page rule)."""
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        events: queue.Queue = queue.Queue()
+        self._listeners[session] = events
+        result = PageProbe(url)
+        try:
+            for method in ("Page.enable", "Runtime.enable", "Log.enable"):
+                self.call(method, {}, session)
+            if width:
+                self.call("Emulation.setDeviceMetricsOverride",
+                          {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)
+            self.call("Page.navigate", {"url": url}, session)
+            self._drain_probe(events, result, session, until="Page.loadEventFired", timeout=60)
+            self._drain_probe(events, result, session, quiet=settle, timeout=60)
+            if inject:
+                self.call("Runtime.evaluate", {"expression": inject}, session, timeout=timeout)
+            if expression:
+                reply = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
+                                                       "returnByValue": True}, session, timeout=timeout)
+                if "exceptionDetails" in reply:
+                    raise BrowserError(f"{url}: {reply['exceptionDetails']}")
+                result.value = reply["result"].get("value")
+            if pdf:
+                printed = self.call("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True,
+                                                        "displayHeaderFooter": False}, session, timeout=timeout)
+                result.pdf = base64.b64decode(printed["data"])
+            self._drain_probe(events, result, session, quiet=0.2, timeout=60)
+            title = self.call("Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session)
+            result.title = title["result"].get("value", "")
+        finally:
+            self._listeners.pop(session, None)
+            try:
+                self.call("Target.closeTarget", {"targetId": target})
+            except BrowserError:
+                pass
+        return result
+
+    def _drain_probe(self, events: queue.Queue, result: PageProbe, session: str, *, until: str | None = None,
+                     quiet: float = 0.0, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if until:
+                    raise BrowserError(f"{result.url}: {until} not seen within {timeout} s")
+                return
+            try:
+                message = events.get(timeout=min(left, quiet) if until is None else left)
+            except queue.Empty:
+                if until is None:
+                    return
+                continue
+            method, params = message.get("method", ""), message.get("params", {})
+            if method == "Page.javascriptDialogOpening":
+                result.dialogs.append(f"{params.get('type')}: {params.get('message')}")
+                self._send("Page.handleJavaScriptDialog", {"accept": False}, session)
+            elif method == "Page.frameNavigated" and not params.get("frame", {}).get("parentId"):
+                result.navigations.append(params["frame"].get("url", ""))
+            else:
+                report = PageReport(result.url)
+                _record(message, report)
+                result.console_errors += report.console_errors
+            if until and method == until:
+                return
+
+    def screenshot_print(self, url: str, path: Path, width: int = 794) -> Path:
+        """A full-length PNG of the page as it prints (print media emulated; A4 is 794 CSS px wide)."""
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        events: queue.Queue = queue.Queue()
+        self._listeners[session] = events
+        try:
+            self.call("Page.enable", {}, session)
+            self.call("Emulation.setEmulatedMedia", {"media": "print"}, session)
+            self.call("Emulation.setDeviceMetricsOverride",
+                      {"width": width, "height": 1123, "deviceScaleFactor": 1, "mobile": False}, session)
             self.call("Page.navigate", {"url": url}, session)
             self._drain(events, PageReport(url), until="Page.loadEventFired", timeout=60)
             shot = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session,

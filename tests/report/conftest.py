@@ -5,6 +5,13 @@ force notebook executed with papermill for SYN01 and SYN02 (in parallel) and the
 each executed notebook exported to reviewer HTML with analysis.report.export.export_html, plus an index
 page (analysis.report.index.write_index). Tests only read these outputs.
 
+SYN02's force name is replaced by `HOSTILE_NAME` (script element, event handler, javascript: link, LaTeX and
+markdown; the kinds of text a force may return, which validation accepts as the force's data), so every test
+of the pages also runs on a hostile name (test_page_safety.py checks it shows as literal text, nothing runs).
+
+`axe_source`: axe-core (statement.AXE_CORE_VERSION) installed from the npm registry with npm into a cache
+folder (ANALYSIS_TEST_CACHE, default ~/.cache/analysis-tests), once per machine.
+
 `chromium` / `browser`: Debian's Chromium, installed by the set-up when missing (apt-get, as root or
 through passwordless sudo). When it cannot be installed the browser tests are skipped with the reason
 printed, except on CI (the CI environment variable is set), where they fail: there they must run.
@@ -34,6 +41,11 @@ FORCES = 3
 SCALE = 0.3
 REPORTED = ("SYN01", "SYN02")
 NOTEBOOK_TIMEOUT = 900
+#: SYN02's force name in the session's data: every kind of text that must show literally and run nothing.
+HOSTILE_FORCE = "SYN02"
+HOSTILE_NAME = ("Force 02 <script>document.title='script ran';alert('script')</script>"
+                "<img src=x onerror=\"document.title='handler ran';alert('handler')\"> "
+                "[click me](javascript:alert('link')) $\\undefinedcmd{x}$ **bold** _em_ # heading")
 
 
 @dataclass
@@ -88,6 +100,10 @@ def synthetic_data(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("synthetic") / "data"
     subprocess.run([sys.executable, "-m", "analysis", "generate", "--out", str(data), "--forces", str(FORCES),
                     "--scale", str(SCALE)], cwd=ROOT, check=True, capture_output=True, text=True)
+    profile_path = data / HOSTILE_FORCE / "force_profile.parquet"
+    profile = pd.read_parquet(profile_path)
+    profile["force_name"] = HOSTILE_NAME
+    profile.to_parquet(profile_path, index=False)
     return data
 
 
@@ -202,3 +218,40 @@ def chromium() -> str:
 def browser(chromium, tmp_path_factory):
     with Browser(chromium, tmp_path_factory.mktemp("chromium") / "profile") as instance:
         yield instance
+
+
+# ------------------------------------------------------------------------------------------------
+# axe-core
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("ANALYSIS_TEST_CACHE") or Path.home() / ".cache" / "analysis-tests")
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's browser build (axe.min.js), pinned to statement.AXE_CORE_VERSION, installed with npm from the
+    registry into the test cache once; skipped (failed on CI) when npm or the registry is unavailable."""
+    from analysis.report.statement import AXE_CORE_VERSION
+
+    folder = _cache_dir() / f"axe-core-{AXE_CORE_VERSION}"
+    script = folder / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.is_file():
+        npm = shutil.which("npm")
+        reason = "npm is not installed" if npm is None else ""
+        if npm:
+            folder.mkdir(parents=True, exist_ok=True)
+            done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", str(folder),
+                                   f"axe-core@{AXE_CORE_VERSION}"], capture_output=True, text=True, timeout=600,
+                                  check=False)
+            if done.returncode != 0:
+                reason = f"npm install axe-core@{AXE_CORE_VERSION} failed: {done.stderr.strip()[-500:]}"
+        if not script.is_file():
+            message = f"axe-core is unavailable: {reason or 'installed, but axe.min.js is missing'}"
+            if os.environ.get("CI"):
+                pytest.fail(message + " (CI must run the accessibility tests)")
+            pytest.skip(message)
+    source = script.read_text(encoding="utf-8")
+    installed = json.loads((script.parent / "package.json").read_text(encoding="utf-8"))["version"]
+    assert installed == AXE_CORE_VERSION, f"cached axe-core is {installed}, expected {AXE_CORE_VERSION}"
+    return source

@@ -82,10 +82,16 @@ def test_repeated_notes_are_lifted_and_say_which_rows():
     assert common_note(mixed) == (mixed, [])
 
 
-def test_html_table_escapes_and_aligns():
-    page = html_table(pd.DataFrame({"Category": ["<b>x</b>"], "Value": ["1.0%"]}))
+def test_html_table_escapes_aligns_and_marks_headers():
+    page = html_table(pd.DataFrame({"Category": ["<b>x</b>"], "Value": ["1.0%"]}), "Shares <by> category")
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>" not in page
-    assert '<td style="text-align: left">&lt;b&gt;' in page and '<td style="text-align: right">1.0%' in page
+    assert '<th scope="row" class="text">&lt;b&gt;x&lt;/b&gt;</th>' in page and '<td class="num">1.0%</td>' in page
+    assert '<th scope="col" class="text">Category</th><th scope="col" class="num">Value</th>' in page
+    assert "<caption>Shares &lt;by&gt; category</caption>" in page
+    assert 'role="region" tabindex="0" aria-label="Shares &lt;by&gt; category"' in page
+    # Two leading word columns name the row; without a caption the table is no tab stop.
+    two = html_table(pd.DataFrame({"Breakdown": ["a"], "Category": ["b"], "Count": ["12"]}))
+    assert two.count('scope="row"') == 2 and "tabindex" not in two and "<caption>" not in two
 
 
 def test_value_kind_reads_the_method():
@@ -94,7 +100,7 @@ def test_value_kind_reads_the_method():
 
     assert kind("normal score test (Wilson-equivalent); adjusted") == "percent"
     assert kind("Aalen-Johansen cumulative incidence") == "percent"
-    assert kind("Kaplan-Meier, Brookmeyer-Crowley", breakdown="median days to withdrawal") == "number"
+    assert kind("Kaplan-Meier, Brookmeyer-Crowley", breakdown="median days to withdrawal") == "median"  # whole days
     assert kind("forces above the 95% limit adjusted for overdispersion (count)") == "count"
     assert kind("Byars 95%, rate per 10,000") == "number"
 
@@ -123,3 +129,28 @@ def test_trend_and_outlier_sentences():
     assert narrative.outliers_sentence([], []) == "No force lies outside the 99.8% limits adjusted for overdispersion."
     assert narrative.outliers_sentence(["SYN04"], ["SYN09", "SYN11"]) == (
         "Forces above the 99.8% limits adjusted for overdispersion: SYN04; below them: SYN09, SYN11.")
+
+
+def test_alt_text_is_written_from_the_rows_it_describes():
+    from analysis.report import alt_text
+
+    units = pd.DataFrame({"unit": ["SYN01", "SYN02", "SYN03", "SYN04"], "denominator": [4, 120, 2541, 300],
+                          "value": [0.1, 0.5, 0.2, 0.3], "band_od": ["above 99.8%", "above 95%", "below 99.8%", "within 95%"],
+                          "suppressed": [False, False, False, True]})
+    assert alt_text.funnel(units, subject="charge rate", indicator_id="NA01", target=0.25,
+                           denominator="Offences with an assigned outcome", high=["SYN01"], low=["SYN03"]) == (
+        "Funnel plot of charge rate (NA01) for 3 forces against 4 to 2,541 offences with an assigned outcome; "
+        "national value 25.0%; SYN01 above and SYN03 below the 99.8% limits; SYN02 above the 95% limits only; "
+        "1 figure withheld ([c]).")
+    bars = pd.DataFrame({"category": ["a", "b", "c"], "value": [0.2, 0.05, None], "suppressed": [False, False, True]})
+    assert alt_text.bars(bars, subject="suspects by sex", indicator_id="OC02", place="Force X") == (
+        "Bar chart of suspects by sex (OC02) for Force X, 3 categories with 95% intervals: largest a (20.0%), "
+        "smallest b (5.0%); 1 figure withheld ([c]).")
+    curve = pd.DataFrame({"time": [0, 20, 100, 400], "estimate": [1.0, 0.9, 0.8, 0.6], "lower": [1, 0.85, 0.7, 0.5],
+                          "upper": [1, 0.95, 0.9, 0.7], "curve": "still supporting"})
+    assert alt_text.curves(curve, subject="victims still supporting", indicator_id="VE03", place="Force X") == (
+        "Step chart of victims still supporting (VE03) for Force X, with 95% interval bands: still supporting 90% at "
+        "30 days, 90% at 90 days, 80% at 180 days, 80% at 365 days (drawn to day 400).")
+    table = alt_text.curve_table(curve, series_title="Victims")
+    assert table.to_dict("records")[2] == {"Victims": "still supporting", "Day": "180", "Value": "80%",
+                                           "Interval or range": "70% to 90%"}

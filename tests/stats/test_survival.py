@@ -204,6 +204,10 @@ def test_cif_interval_and_follow_up_limits():
     assert fit.max_time == 30
     out = fit.cumulative_incidence_at(2, [1, 40])
     assert out["value"].iloc[0] == 0.0 and np.isnan(out["value"].iloc[1])
-    assert out["note"].tolist() == ["", "beyond follow-up"]
+    # no event of cause 2 by day 1: the value 0 stands, but there is no variance, so no interval (not "0 to 0")
+    assert out["status"].tolist() == ["no_events", "beyond_follow_up"]
+    assert np.isnan(out["lower"]).all() and np.isnan(out["upper"]).all()
+    assert out["note"].tolist() == [
+        "no event by this time: the cumulative incidence is 0 and no interval can be estimated", "beyond follow-up"]
     with pytest.raises(ValueError, match="cause 3 is not among the observed causes"):
         fit.cumulative_incidence_at(3, [1])

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.results import PER_UNIT_COLUMNS
 from analysis.settings import disclosure_settings
 
 SUPPRESSED_SYMBOL = "[c]"
@@ -165,7 +166,9 @@ def suppress_results(results: pd.DataFrame, threshold: int | None = None, round_
     _check_columns(results, [*count_columns, *derived_columns])
     out = flag_results(results, cfg["threshold"], groups, count_columns, exempt)
     withheld = out["suppressed"].to_numpy(dtype=bool)
-    for col in (*count_columns, *derived_columns):
+    # A withheld row's z-score, q-value and control limits go with it (z and the denominator give the count).
+    per_row = [c for c in PER_UNIT_COLUMNS if c in out.columns and c not in derived_columns]
+    for col in (*count_columns, *derived_columns, *per_row):
         out[col] = out[col].mask(withheld)
     if cfg["round_counts"]:
         skip = _mask(exempt, len(out))

@@ -20,6 +20,7 @@ from analysis.indicators.data import ForceData
 from analysis.results import NATIONAL
 from analysis.stats.comparison import UnitComparison, compare_units
 from analysis.stats.funnel import proportion_funnel_limits, rate_funnel_limits
+from analysis.stats.model_result import MIN_CLUSTERS
 from analysis.stats.multiple import benjamini_hochberg
 
 OUTER = 0.998
@@ -29,8 +30,9 @@ INNER = 0.95
 # national notebook reads only these for all forces.
 NATIONAL_TABLES: tuple[str, ...] = ("force_profile", "offences", "offence_suspects", "victims")
 FDR = 0.05
-#: Cluster-robust errors with force as the cluster are unreliable with few forces (t on forces - 1 df).
-MIN_FORCES_FOR_MODELS = 10
+#: Cluster-robust errors with force as the cluster are unreliable with few forces (t on forces - 1 df): the
+#: model wrappers return status "too_few_clusters" below this many clusters.
+MIN_FORCES_FOR_MODELS = MIN_CLUSTERS
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def _position_note(band: str, q: float, adjusted: bool) -> str:
     id="NA01", strand="national", scope="national", title="Forces compared with the national value (funnel plots)",
     numerator="The key indicator's numerator in each force", denominator="Its denominator in each force",
     basis="as the force indicator it compares (charge rate on assigned outcomes, etc.)",
-    method="Pooled national value as target; 95% and 99.8% limits adjusted for overdispersion (Spiegelhalter 2005, additive random effects, 10% winsorised z-scores); Benjamini-Hochberg q-values across forces",
+    method="Pooled national value as target; each force's value with its own 95% interval (Wilson score for shares; exact Poisson below 10, Byars from 10, for rates); 95% and 99.8% control limits at its denominator adjusted for overdispersion (Spiegelhalter 2005, additive random effects, 10% winsorised z-scores) in their own columns, with phi, tau-squared, the force's z-score and its Benjamini-Hochberg q-value across forces",
     caveat="Being outside the limits is a prompt to ask why, not a verdict: recording practice differs between forces.",
 )
 def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
@@ -116,26 +118,36 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
     for key in KEY_INDICATORS:
         comparison = funnel(force_results, key)
         t = comparison.table
+        od = comparison.overdispersion
+        adjusted = od.status == "ok"
         denominators = t["denominator"].clip(lower=1).to_numpy()
         limits = funnel_limits(comparison, np.unique(denominators), key.per)
-        outer = limits[limits["level"] == OUTER].set_index("denominator")
-        lower = outer["lower"].reindex(denominators).to_numpy()
-        upper = outer["upper"].reindex(denominators).to_numpy()
-        adjusted = comparison.overdispersion.status == "ok"
-        bands, qs = (t["band_od"], t["q_value_od"]) if adjusted else (t["band"], t["q_value"])
+        control = {}
+        for level, suffix in ((INNER, "95"), (OUTER, "998")):
+            at = limits[limits["level"] == level].set_index("denominator")
+            control[f"control_lower_{suffix}"] = at["lower"].reindex(denominators).to_numpy()
+            control[f"control_upper_{suffix}"] = at["upper"].reindex(denominators).to_numpy()
+        bands, zs, qs = ((t["band_od"], t["z_od"], t["q_value_od"]) if adjusted
+                         else (t["band"], t["z"], t["q_value"]))
         notes = [_position_note(b, q, adjusted) for b, q in zip(bands, qs, strict=True)]
+        spread = {"overdispersion_phi": od.phi, "overdispersion_tau2": od.tau2}
+        numerators = t["numerator"].to_numpy(dtype=float, na_value=np.nan)
+        force_denominators = t["denominator"].to_numpy(dtype=float, na_value=np.nan)
+        own = (rows.proportions(entry, "", "", [""] * len(t), numerators, force_denominators) if key.kind == "proportion"
+               else rows.rates(entry, "", "", [""] * len(t), numerators, force_denominators, key.per))
+        limits_text = "adjusted for overdispersion" if adjusted else "not adjusted for overdispersion (too few forces)"
         parts.append(rows.estimates(  # one row per force, built as one block
-            entry, [str(u) for u in t["unit"]], key.name, ["force vs adjusted 99.8% limits"] * len(t),
-            t["value"].to_numpy(dtype=float, na_value=np.nan), lower, upper,
-            f"value with the 99.8% limits adjusted for overdispersion at its denominator; {comparison.method}",
-            numerator=t["numerator"].to_numpy(dtype=float, na_value=np.nan),
-            denominator=t["denominator"].to_numpy(dtype=float, na_value=np.nan),
-            basis=key.basis, note=notes))
-        od = comparison.overdispersion
+            entry, [str(u) for u in t["unit"]], key.name, ["force vs national value"] * len(t),
+            t["value"].to_numpy(dtype=float, na_value=np.nan), own["lower"], own["upper"],
+            [f"{m}; control limits {limits_text} in the control columns; {comparison.method}" for m in own["method"]],
+            numerator=numerators, denominator=force_denominators, basis=key.basis, note=notes,
+            comparison={**spread, **control, "z_score": zs.to_numpy(dtype=float, na_value=np.nan),
+                        "q_value": qs.to_numpy(dtype=float, na_value=np.nan)}))
         parts.append(rows.estimates(
             entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan, comparison.method,
             numerator=t["numerator"].sum(), denominator=t["denominator"].sum(), basis=key.basis,
-            note=f"overdispersion phi = {od.phi:.2f}, tau^2 = {od.tau2:.3g} ({od.status})"))
+            note=f"overdispersion phi = {od.phi:.2f}, tau^2 = {od.tau2:.3g} ({od.status.replace('_', ' ')})",
+            comparison=spread))
     return rows.stack(parts)
 
 
@@ -230,10 +242,10 @@ def _model_rows(entry, name: str, fit, labels: dict[str, str], keep: list[str], 
     """Odds-ratio rows for the terms in `keep` (force terms are nuisance), or one status row."""
     from analysis.disclosure import gate_model_rows
 
-    if fit.status == "ok" and (fit.n_clusters or 0) < MIN_FORCES_FOR_MODELS:
+    if fit.status == "too_few_clusters":
         return rows.estimates(entry, NATIONAL, name, ["model status"], np.nan, np.nan, np.nan, fit.method,
                               numerator=events, denominator=n,
-                              note=f"not published: {fit.n_clusters} forces, fewer than the {MIN_FORCES_FOR_MODELS} "
+                              note=f"not estimated: {fit.n_clusters} forces, fewer than the {MIN_FORCES_FOR_MODELS} "
                                    "that cluster-robust errors need")
     if fit.status != "ok":
         return rows.estimates(entry, NATIONAL, name, ["model status"], np.nan, np.nan, np.nan, fit.method,

@@ -70,7 +70,7 @@ def offence_rate(data: ForceData, force_code: str) -> pd.DataFrame:
     id="NS03", strand="nature_scale", title="Trend in recorded offences (rate ratio per year)",
     numerator="Offences recorded in each financial year", denominator="Resident children (constant offset)",
     basis="financial years of the return",
-    method="Poisson GLM of yearly counts on year; incidence rate ratio per year with 95% interval, scaled by Pearson chi-square when overdispersed",
+    method="Poisson GLM of yearly counts on year; incidence rate ratio per year with 95% interval, standard error scaled by the Pearson dispersion when overdispersed, t on the residual degrees of freedom (years - 2) because that dispersion is estimated",
     caveat="Few years: a trend summarises direction, not a forecast; changes in recording practice also move it.",
 )
 def offence_trend(data: ForceData, force_code: str) -> pd.DataFrame:

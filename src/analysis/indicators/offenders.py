@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import reference
 from analysis.contract import ETHNIC_GROUPS
 from analysis.indicators import rows
 from analysis.indicators.catalogue import indicator
@@ -84,19 +85,37 @@ def suspect_nationality(data: ForceData, force_code: str) -> pd.DataFrame:
     numerator="Suspects whose two ethnicity records fall in the same ONS group",
     denominator="Suspects with both a stated self-defined and a known officer-defined ethnicity",
     basis="suspects with both ethnicity records",
-    method="Cohen's kappa over the 5 ONS groups with 95% interval; raw agreement with Wilson 95% interval",
-    caveat="Officer-defined ethnicity is a perception and maps to ONS groups only approximately.",
+    method="Cohen's kappa over the 5 ONS groups with 95% interval (not estimated when one record puts every suspect in one group, where kappa is 0 by construction); raw agreement with Wilson 95% interval",
+    caveat="Officer-defined ethnicity is a perception and maps to ONS groups only approximately; its codes have no Mixed group, so suspects who self-define as Mixed can never agree.",
 )
 def ethnicity_agreement(data: ForceData, force_code: str) -> pd.DataFrame:
     entry = ethnicity_agreement.indicator
     s = data.suspects
     both = s[(s["ethnic_group"] != NOT_RECORDED) & (s["ethnic_group_ode"] != NOT_RECORDED)]
     agree = int((both["ethnic_group"] == both["ethnic_group_ode"]).sum())
-    raw = rows.proportions(entry, force_code, "agreement", ["same ONS group"], [agree], [len(both)])
+    unreachable = officer_unreachable_groups()
+    caveat = (f"officer-defined codes have no '{' or '.join(unreachable)}' group, so suspects who self-define "
+              f"as {' or '.join(unreachable)} can never agree: they count as disagreeing") if unreachable else ""
+    raw = rows.proportions(entry, force_code, "agreement", ["same ONS group"], [agree], [len(both)], note=caveat)
     kappa = cohens_kappa(both["ethnic_group"], both["ethnic_group_ode"], categories=list(ETHNIC_GROUPS))
+    status = {"no_variation": KAPPA_NO_VARIATION, "interval_not_estimable": KAPPA_PERFECT,
+              "insufficient_data": "not estimated: no suspect with both ethnicity records"}.get(kappa.status, "")
     k = rows.estimates(entry, force_code, "agreement", ["Cohen's kappa"], kappa.value, kappa.lower, kappa.upper,
-                       kappa.method, numerator=agree, denominator=len(both), note=kappa.note)
+                       kappa.method, numerator=agree, denominator=len(both),
+                       note="; ".join(x for x in (status, caveat) if x))
     return rows.stack([raw, k])
+
+
+KAPPA_NO_VARIATION = ("not estimated: one of the two records puts every suspect in the same group, so kappa would "
+                      "be 0 whatever the agreement; the share in the same group (row above) is still given")
+KAPPA_PERFECT = "perfect agreement: kappa is 1 and no interval can be estimated"
+
+
+def officer_unreachable_groups() -> list[str]:
+    """ONS groups that no officer-defined code maps to (params/reference/ethnicity_ode.csv): a suspect who
+    self-defines in one of them can never agree with the officer's record."""
+    reachable = set(reference.load("ethnicity_ode")["ons_group"].dropna())
+    return [g for g in ETHNIC_GROUPS if g not in reachable]
 
 
 def disproportionality(counts: pd.Series, missing: int, population: pd.Series, level: float = 0.95) -> pd.DataFrame:
@@ -126,13 +145,27 @@ def disproportionality(counts: pd.Series, missing: int, population: pd.Series, l
     )
 
 
-def goodness_of_fit(counts: pd.Series, population: pd.Series) -> float:
-    """p-value of the chi-square goodness-of-fit test of recorded suspects' groups against the population mix."""
+MIN_EXPECTED = 5  # Cochran (1954): the chi-square approximation needs every expected count of at least 5
+GOF_NO_RECORDS = "not estimated: no suspect has a stated ethnicity"
+GOF_SMALL_EXPECTED = ("not estimated: some groups expect fewer than 5 suspects from the population mix, so the "
+                      "chi-square approximation does not hold (Cochran's rule)")
+
+
+def goodness_of_fit(counts: pd.Series, population: pd.Series) -> tuple[float, str]:
+    """Chi-square goodness-of-fit test of recorded suspects' groups against the population mix.
+
+    counts: suspects per group (same index as population); population: residents per group.
+    Returns (p-value, status note). The p-value is NaN with a note in words when no suspect has a stated
+    ethnicity, or when any group's expected count is below MIN_EXPECTED (Cochran 1954; the rule behind R's
+    chisq.test warning "Chi-squared approximation may be incorrect"): there the data cannot support the test.
+    """
     n = counts.sum()
     if n == 0:
-        return np.nan
+        return np.nan, GOF_NO_RECORDS
     expected = population / population.sum() * n
-    return float(stats.chisquare(counts.to_numpy(dtype=float), expected.to_numpy(dtype=float)).pvalue)
+    if (expected < MIN_EXPECTED).any():
+        return np.nan, GOF_SMALL_EXPECTED
+    return float(stats.chisquare(counts.to_numpy(dtype=float), expected.to_numpy(dtype=float)).pvalue), ""
 
 
 @indicator(
@@ -162,9 +195,9 @@ def ethnicity_vs_population(data: ForceData, force_code: str) -> pd.DataFrame:
                             "ratio if none (lower) or all (upper) of the unrecorded suspects were in the group",
                             numerator=table["count"], denominator=counts.sum() + missing,
                             basis="all suspects incl. not recorded", note=note)
-    p = goodness_of_fit(counts, population)
+    p, status = goodness_of_fit(counts, population)
     test = rows.estimates(entry, force_code, "goodness of fit", ["chi-square p-value"], p, np.nan, np.nan,
                           "chi-square goodness of fit of recorded groups to the adult population mix",
                           numerator=counts.sum(), denominator=counts.sum() + missing,
-                          basis="suspects with a stated ethnicity", note=note)
+                          basis="suspects with a stated ethnicity", note="; ".join(x for x in (status, note) if x))
     return rows.stack([ratio, bounds, test])

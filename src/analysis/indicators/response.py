@@ -100,7 +100,7 @@ def outcome_fit(data: ForceData):
     numerator="Offences charged (outcome 1) or given another outcome (2-22) by the time point; offences still without an outcome 365 days after recording",
     denominator="All recorded offences, followed from recording to outcome or censored at the extraction date; for the share still open, offences recorded at least 365 days before extraction",
     basis="all recorded offences, time from recording",
-    method="Aalen-Johansen cumulative incidence of charge and of any other outcome at 90, 180, 365 and 730 days (competing risks, open offences censored at extraction), with 95% interval; share still open 365 days after recording (no outcome, or an outcome dated more than 365 days after recording) with Wilson score 95% interval",
+    method="Aalen-Johansen cumulative incidence of charge and of any other outcome at 90, 180, 365 and 730 days (competing risks, open offences censored at extraction), with 95% interval (none where no such outcome has happened by the time point: the variance is 0); share still open 365 days after recording (no outcome, or an outcome dated more than 365 days after recording) with Wilson score 95% interval",
     caveat="Cumulative incidence assumes offences recorded recently close at the same pace as earlier ones.",
 )
 def time_to_outcome(data: ForceData, force_code: str) -> pd.DataFrame:
@@ -110,13 +110,17 @@ def time_to_outcome(data: ForceData, force_code: str) -> pd.DataFrame:
     n = fit.n
     at = cumulative_incidence_at(fit, list(OUTCOME_HORIZONS))
     parts = []
-    for code, label in ((1, "charged or summonsed"), (2, "other outcome")):
-        value, lower, upper = _incidence(at, code, fit.max_time, n)
+    for code, label, noun in ((1, "charged or summonsed", "charge"), (2, "other outcome", "other outcome")):
+        value, lower, upper, status = _incidence(at, code, fit.max_time, n)
         events_by = [int(((durations <= t) & (cause == code)).sum()) for t in OUTCOME_HORIZONS]
-        beyond = np.where(np.isnan(value), "beyond the longest follow-up: not estimated" if n else "no offences", "")
+        note = np.select(
+            [status == "beyond_follow_up", status == "no_events", status == "not_estimable", status == "no_offences"],
+            ["beyond the longest follow-up: not estimated",
+             f"no {noun} by this time: 0% with no interval (no variance can be estimated)",
+             "no interval: the variance cannot be estimated here", "no offences"], "")
         parts.append(rows.estimates(entry, force_code, f"cumulative incidence: {label}",
                                     [f"{t} days" for t in OUTCOME_HORIZONS], value, lower, upper, fit.method,
-                                    numerator=events_by, denominator=n, note=beyond))
+                                    numerator=events_by, denominator=n, note=note))
     followed = (days_between(o["recorded_date"], o["extraction_date"]) >= OPEN_AFTER_DAYS).fillna(False)
     took = days_between_outcome(o)
     still_open = followed & (~o["assigned"] | (took > OPEN_AFTER_DAYS).fillna(False))
@@ -127,12 +131,18 @@ def time_to_outcome(data: ForceData, force_code: str) -> pd.DataFrame:
 
 
 def _incidence(at: pd.DataFrame, code: int, max_time: float, n: int) -> tuple[np.ndarray, ...]:
-    """Cumulative incidence of one cause at OUTCOME_HORIZONS; a cause no offence had is 0 within follow-up."""
+    """Cumulative incidence of one cause at OUTCOME_HORIZONS with its limits and status (as
+    cumulative_incidence_at); a cause no offence had is 0 within follow-up, with no interval (status
+    "no_events"); "no_offences" when there is no offence at all."""
     cif = at[at["cause"] == code]
     if len(cif):
-        return cif["cif"].to_numpy(float), cif["lower"].to_numpy(float), cif["upper"].to_numpy(float)
-    zero = np.where((np.asarray(OUTCOME_HORIZONS) <= max_time) & (n > 0), 0.0, np.nan)
-    return zero, zero, zero
+        return (cif["cif"].to_numpy(float), cif["lower"].to_numpy(float), cif["upper"].to_numpy(float),
+                cif["status"].to_numpy(dtype=object))
+    horizons = np.asarray(OUTCOME_HORIZONS, dtype=float)
+    within = (horizons <= max_time) & (n > 0)
+    status = np.where(n == 0, "no_offences", np.where(within, "no_events", "beyond_follow_up")).astype(object)
+    missing = np.full(horizons.shape, np.nan)
+    return np.where(within, 0.0, np.nan), missing, missing, status
 
 
 def days_between_outcome(offences: pd.DataFrame) -> pd.Series:

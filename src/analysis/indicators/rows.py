@@ -20,7 +20,8 @@ LEVEL = 0.95
 
 
 def _frame(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], *, numerator,
-           denominator, value, lower, upper, method, basis: str | None, note) -> pd.DataFrame:
+           denominator, value, lower, upper, method, basis: str | None, note,
+           comparison: dict | None = None) -> pd.DataFrame:
     if isinstance(categories, str):
         raise TypeError(f"{entry.id}: categories must be a sequence of labels, got the string {categories!r}")
     n = len(categories)
@@ -52,6 +53,7 @@ def _frame(entry: Indicator, force_code: str | Sequence[str], breakdown: str, ca
             "basis": text(basis if basis is not None else entry.basis),
             "suppressed": np.zeros(n, dtype=bool),
             "note": text(note),
+            **{name: number((comparison or {}).get(name, np.nan)) for name in results.COMPARISON_COLUMNS},
         }
     )
 
@@ -89,13 +91,18 @@ def rates(entry: Indicator, force_code: str | Sequence[str], breakdown: str, cat
 
 def estimates(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], values, lower,
               upper, method, *, numerator=np.nan, denominator=np.nan, basis: str | None = None,
-              note="") -> pd.DataFrame:
+              note="", comparison: dict | None = None) -> pd.DataFrame:
     """Rows for estimates computed elsewhere (model coefficients, survival, medians, facts).
 
-    `force_code` may be one code or one per category (national rows that list forces).
+    `force_code` may be one code or one per category (national rows that list forces). `comparison`: values
+    for the unit comparison columns (analysis.results.COMPARISON_COLUMNS), by name; the others are blank.
     """
+    unknown = sorted(set(comparison or {}) - set(results.COMPARISON_COLUMNS))
+    if unknown:
+        raise ValueError(f"{entry.id}: unknown comparison columns {unknown}")
     return _frame(entry, force_code, breakdown, categories, numerator=numerator, denominator=denominator,
-                  value=values, lower=lower, upper=upper, method=method, basis=basis, note=note)
+                  value=values, lower=lower, upper=upper, method=method, basis=basis, note=note,
+                  comparison=comparison)
 
 
 def quartiles(entry: Indicator, force_code: str, breakdown: str, category: str, days: pd.Series, *,

@@ -93,7 +93,7 @@ def withdrawal_fit(data: ForceData):
     numerator="Victims who withdrew support by the time point (events)",
     denominator="All victims with a first report date, followed from first report to withdrawal or, if they did not withdraw, censored at the extraction date",
     basis="all victims, time from first report",
-    method="Kaplan-Meier estimate of the share still supporting the investigation at 90, 180 and 365 days, with 95% interval on the log-log transform; median time to withdrawal with its 95% interval (log-log), or 'not reached' when fewer than half withdraw within follow-up",
+    method="Kaplan-Meier estimate of the share still supporting the investigation at 90, 180 and 365 days, with 95% interval on the log-log transform (no interval where no victim has withdrawn yet); median time to withdrawal with its 95% interval (log-log, Brookmeyer-Crowley), or 'not reached' when fewer than half withdraw within follow-up, with its lower limit kept when that is reached ('at least N days')",
     caveat="A victim may withdraw after the extraction date; censoring assumes that victims reported recently withdraw at the same pace as earlier ones.",
 )
 def time_to_withdrawal(data: ForceData, force_code: str) -> pd.DataFrame:
@@ -103,12 +103,16 @@ def time_to_withdrawal(data: ForceData, force_code: str) -> pd.DataFrame:
     n, kept = fit.n, ~np.isnan(durations)
     at = fit.survival_at(list(WITHDRAWAL_HORIZONS))
     withdrawn_by = [int(((durations[kept] <= t) & events[kept]).sum()) for t in WITHDRAWAL_HORIZONS]
+    notes = at["note"].where(at["status"] != "no_events",
+                             "no victim withdrew by this time: 100% still supporting, no interval can be estimated")
     curve = rows.estimates(entry, force_code, "still supporting at", [f"{t} days" for t in WITHDRAWAL_HORIZONS],
                            at["value"], at["lower"], at["upper"], fit.method, numerator=withdrawn_by,
-                           denominator=n, note=at["note"])
+                           denominator=n, note=notes)
     median = fit.median()
     if median.status == "not_reached":
-        note = f"not reached: fewer than half of victims withdrew within follow-up ({median.note})"
+        note = "not reached: fewer than half of victims withdrew within follow-up"
+        if np.isfinite(median.lower):
+            note += (f"; at least {median.lower:,.0f} days (the lower 95% limit was reached, the upper was not)")
     elif median.status != "ok":
         note = f"not estimated: {median.status.replace('_', ' ')}"
     else:

@@ -10,7 +10,8 @@ ignore what does not change results:
 - parameters: params/pipeline.yaml parsed, without its `pipeline:` section (how to run, not what to compute),
   plus the code lists in params/reference/;
 - package: src/analysis source and data files, without the orchestration and export code (pipeline/,
-  commands/, cli.py, __main__.py, report/export.py, report/index.py, report/templates/): changing how runs
+  commands/, cli.py, __main__.py, report/export.py, report/index.py, report/statement.py, report/templates/):
+  changing how runs
   are scheduled or pages rendered does not change any result. Export code has its own digest (`export_digest`)
   so that pages are re-rendered, not notebooks re-run, when it changes.
 
@@ -30,7 +31,8 @@ from analysis.paths import PACKAGE_DIR, PROJECT_ROOT, REFERENCE_DIR
 LOCK_FILE = PROJECT_ROOT / "requirements.lock"
 
 #: Parts of the package that do not influence results (paths relative to the package folder).
-NOT_ANALYSIS = ("pipeline/", "commands/", "cli.py", "__main__.py", "report/export.py", "report/index.py", "report/templates/")
+NOT_ANALYSIS = ("pipeline/", "commands/", "cli.py", "__main__.py", "report/export.py", "report/index.py",
+                "report/statement.py", "report/templates/")
 #: Parts that shape the reviewer pages.
 EXPORT_CODE = ("report/export.py", "report/templates/")
 PACKAGE_SUFFIXES = {".py", ".json", ".yaml", ".yml", ".csv", ".txt", ".j2", ".css", ".html", ".md"}

@@ -14,12 +14,9 @@ import pandas as pd
 
 from analysis import paths, results, returns_io, settings
 from analysis.indicators import ForceData, compute_force
+from analysis.report.parameters import ParameterError  # defined there (a light module); raised and imported here too
 
 log = logging.getLogger(__name__)
-
-
-class ParameterError(ValueError):
-    """A notebook parameter is wrong: the message says which and how to fix it."""
 
 
 def resolve_dir(value: str | Path | None, default: Path) -> Path:
@@ -103,13 +100,13 @@ class ForceContext(_Report):
 def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str | Path | None,
                   params_file: str | Path | None, restricted_dir: str | Path | None = None) -> ForceContext:
     """Check the parameters, load one force's validated data, compute its results table and write it, with its
-    true (unsuppressed) counts, to `restricted_dir` (blank: outputs-restricted/forces/<force_code>), never beside
+    true (unsuppressed) counts, to `restricted_dir` (blank: scratch/restricted/forces/<force_code>), never beside
     the page."""
     data_path = resolve_dir(data_dir, paths.SYNTHETIC_DIR)
     check_force(force_code, data_path)
     disclosure = settings.disclosure_settings(params_path(params_file))
-    out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "forces" / force_code)
-    restricted = resolve_dir(restricted_dir, paths.RESTRICTED_DIR / "forces" / force_code)
+    out = resolve_dir(output_dir, paths.SCRATCH_DIR / "forces" / force_code)  # only `analysis run` writes outputs/
+    restricted = resolve_dir(restricted_dir, paths.SCRATCH_DIR / "restricted" / "forces" / force_code)
     tables = returns_io.read_force(data_path, force_code)
     data = ForceData(tables)
     table = compute_force(force_code, data, disclosure["threshold"], disclosure["protection_width"])
@@ -152,7 +149,7 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
                      params_file: str | Path | None, restricted_dir: str | Path | None = None) -> NationalContext:
     """Check the parameters, read every force's results and the validated tables the national indicators use
     (indicators.national.NATIONAL_TABLES), compute the national table and write it to `restricted_dir` (blank:
-    outputs-restricted/national). `results_dir` (blank: outputs-restricted/forces) holds the forces' restricted
+    scratch/restricted/national). `results_dir` (blank: outputs-restricted/forces) holds the forces' restricted
     results."""
     from analysis.indicators import compute_national
     from analysis.indicators.national import NATIONAL_TABLES
@@ -166,6 +163,6 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     forces = sorted(force_results["force_code"].unique())
     data = ForceData(returns_io.read_all(data_path, forces, tables=NATIONAL_TABLES))
     table = compute_national(force_results, data, disclosure["threshold"], disclosure["protection_width"])
-    out = resolve_dir(output_dir, paths.OUTPUTS_DIR / "national")
-    results.write(table, resolve_dir(restricted_dir, paths.RESTRICTED_DIR / "national") / "results.parquet")
+    out = resolve_dir(output_dir, paths.SCRATCH_DIR / "national")  # only `analysis run` writes outputs/
+    results.write(table, resolve_dir(restricted_dir, paths.SCRATCH_DIR / "restricted" / "national") / "results.parquet")
     return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure)

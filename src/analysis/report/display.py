@@ -22,6 +22,7 @@ from analysis import reference
 from analysis.disclosure import SUPPRESSED_SYMBOL, suppress_results
 from analysis.indicators.catalogue import CATALOGUE, entries
 from analysis.report import figures
+from analysis.report.safe_text import md_text
 from analysis.results import NATIONAL
 
 SUPPRESSION_NOTE = (f"{SUPPRESSED_SYMBOL} = withheld by statistical disclosure control (a count from 1 to 9, a figure "
@@ -116,8 +117,8 @@ def value_kind(row: pd.Series) -> str:
         return "whole" if str(row["category"]).startswith("months") else "fact"
     if _COUNT.search(method):
         return "count"
-    if method.startswith("median"):
-        return "median"
+    if method.startswith("median") or (method.startswith("Kaplan-Meier") and breakdown.startswith("median")):
+        return "median"  # quartiles of days, and Kaplan-Meier median days (whole days)
     if ("Wilson score" in method or "Wilson-equivalent" in method or "Aalen-Johansen" in method
             or (method.startswith("Kaplan-Meier") and not breakdown.startswith("median"))
             or breakdown == "model"):
@@ -154,6 +155,16 @@ def _note(text) -> str:
     return "" if text.strip().lower() == "ok" else text
 
 
+def interval_text(lower: str, upper: str) -> str:
+    """Two formatted limits as one text; a limit that could not be estimated is left open ('at least 463' when
+    only the lower limit exists, 'at most 0.9' when only the upper does), never shown as 'to'."""
+    if lower and upper:
+        return f"{lower} to {upper}"
+    if lower:
+        return f"at least {lower} (upper limit not reached)"
+    return f"at most {upper} (lower limit not estimable)" if upper else ""
+
+
 def format_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Results rows as a reader's table: words for codes, percentages for shares, [c] for withheld cells.
 
@@ -175,7 +186,7 @@ def format_table(rows: pd.DataFrame) -> pd.DataFrame:
             "Category": readable(str(r["category"]), r["indicator_id"], str(r["breakdown"])),
             "Basis": r["basis"],
             "Value": SUPPRESSED_SYMBOL if withheld else format_value(r["value"], kind, method=method),
-            "Interval or range": SUPPRESSED_SYMBOL if withheld else (f"{lower} to {upper}" if lower or upper else ""),
+            "Interval or range": SUPPRESSED_SYMBOL if withheld else interval_text(lower, upper),
             "Numerator": SUPPRESSED_SYMBOL if withheld else format_value(r["numerator"], "count"),
             "Denominator": SUPPRESSED_SYMBOL if withheld else format_value(r["denominator"], "count"),
             "Note": _note(r["note"]),
@@ -233,16 +244,42 @@ def _note_line(rows: str, text: str) -> str:
     return f"**Note{f' ({rows})' if rows else ''}:** {text.rstrip('.')}."
 
 
-def html_table(table: pd.DataFrame) -> str:
-    """A reader's table as HTML: escaped text, words left-aligned and numbers right-aligned."""
-    def cell(tag: str, column: str, value) -> str:
-        align = "right" if column in NUMBER_COLUMNS else "left"
-        return f'<{tag} style="text-align: {align}">{html.escape(str(value))}</{tag}>'
+def html_table(table: pd.DataFrame, caption: str | None = None, *, row_headers: int | None = None) -> str:
+    """A reader's table as accessible HTML: escaped text, words left-aligned and numbers right-aligned
+    (classes `num` / `text`), column headers with scope="col", the first word column(s) of each row as row
+    headers (scope="row"), and `caption` (escaped) as the table's caption, its accessible name.
 
-    head = "".join(cell("th", c, c) for c in table.columns)
-    body = "".join("<tr>" + "".join(cell("td", c, v) for c, v in zip(table.columns, values, strict=True)) + "</tr>"
-                   for values in table.itertuples(index=False, name=None))
-    return f'<table class="results-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    `row_headers` is how many leading columns name the row (default: the leading word columns, at most two,
+    e.g. Breakdown and Category). The table sits in a `div.table-scroll` so a wide table scrolls inside its
+    own box instead of the page (WCAG 1.4.10 reflow); with a caption, that box is a region named by it and a
+    tab stop, so it can be scrolled from the keyboard.
+    """
+    columns = [str(c) for c in table.columns]
+    if row_headers is None:
+        row_headers = 0
+        for column in columns[:2]:
+            if column in NUMBER_COLUMNS:
+                break
+            row_headers += 1
+        row_headers = max(1, row_headers) if columns else 0
+
+    def kind(column: str) -> str:
+        return "num" if column in NUMBER_COLUMNS else "text"
+
+    head = "".join(f'<th scope="col" class="{kind(c)}">{html.escape(c)}</th>' for c in columns)
+    rows = []
+    for values in table.itertuples(index=False, name=None):
+        cells = []
+        for i, (column, value) in enumerate(zip(columns, values, strict=True)):
+            tag, scope = ("th", ' scope="row"') if i < row_headers else ("td", "")
+            cells.append(f'<{tag}{scope} class="{kind(column)}">{html.escape(str(value))}</{tag}>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    caption_html = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    # A named region in the tab order, so a keyboard user can scroll a table wider than the screen
+    # (the accessible pattern for scrolling tables; axe rule scrollable-region-focusable).
+    region = f' role="region" tabindex="0" aria-label="{html.escape(caption, quote=True)}"' if caption else ""
+    return (f'<div class="table-scroll"{region}><table class="results-table">{caption_html}<thead><tr>{head}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def caption(indicator_id: str) -> str:
@@ -253,17 +290,18 @@ def caption(indicator_id: str) -> str:
 
 
 def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) -> pd.DataFrame:
-    """Display a published, formatted table with its title and caption; returns the formatted table."""
+    """Display a published, formatted table captioned with its title (and indicator id), then its notes and
+    the catalogue's caption; returns the formatted table."""
     entry = CATALOGUE[indicator_id]
-    display(Markdown(f"**{title or entry.title}**"))
+    heading = f"{title or entry.title} ({entry.id})"
     if len(rows) and rows["suppressed"].fillna(False).astype(bool).all():
-        display(Markdown(not_published_sentence(rows)))
+        display(Markdown(f"**{md_text(heading)}**\n\n{not_published_sentence(rows)}"))
         return pd.DataFrame()
     table, shared = common_note(format_table(rows))
     if table.empty:
-        display(Markdown("_No records for this indicator._"))
+        display(Markdown(f"**{md_text(heading)}**\n\n_No records for this indicator._"))
     else:
-        display(HTML(html_table(table)))
+        display(HTML(html_table(table, heading)))
     notes = [_note_line(rows, text) for rows, text in shared]
     notes += [caption(indicator_id), SUPPRESSION_NOTE if (rows["suppressed"].any() if len(rows) else False) else ""]
     display(Markdown("\n\n".join(n for n in notes if n)))
@@ -289,27 +327,49 @@ def left_out_sentence(rows: pd.DataFrame, units: str = "values") -> str:
 
 
 def show_plain_table(table: pd.DataFrame, title: str, notes: str = "") -> None:
-    """Display a table that is already a reader's table (words and formatted numbers), with its title."""
-    display(Markdown(f"**{title}**"))
-    display(HTML(html_table(table)))
+    """Display a table that is already a reader's table (words and formatted numbers), captioned with its title."""
+    display(HTML(html_table(table, title)))
     if notes:
         display(Markdown(notes))
 
 
-def show_figure(fig, path: Path, reading: str, rows: pd.DataFrame | None = None, ledger=None,
+def chart_data(table: pd.DataFrame, caption: str) -> str:
+    """The data behind a chart as a collapsed, captioned table (HTML `details`): a reader who cannot see
+    the chart, or wants its numbers, opens it; without JavaScript, as a native disclosure widget."""
+    return (f'<details class="chart-data"><summary>Data behind the chart: {html.escape(caption)}</summary>'
+            f"{html_table(table, caption)}</details>")
+
+
+def show_figure(fig, path: Path, reading: str, *, alt: str | None = None, data: pd.DataFrame | None = None,
+                data_caption: str | None = None, rows: pd.DataFrame | None = None, ledger=None,
                 units: str = "values") -> Path:
-    """Save a figure under the report's figures folder, show it, and give its one-line reading.
+    """Save a figure under the report's figures folder and show it with its text alternative `alt` (written
+    from the results by analysis.report.alt_text: what it shows and its main reading), its one-line
+    reading and, when given, `data` (a reader's table of what it plots) as a collapsed table.
+
+    Every report figure should pass `alt` and `data` (tests/report/test_accessibility.py fails a figure whose
+    alt text does not name its indicator and reading, or that has no data table); without `alt`, the
+    figure's drawn title and its reading are used, so the page still says what the chart is.
 
     rows: the published rows the figure draws (withheld rows are never drawn): the reading then says how many
     withheld `units` it leaves out, and `ledger` (the page's publication ledger) records them as the figure's
     data."""
-    saved = figures.save(fig, path)
-    display(Image(filename=str(saved)))
     if rows is not None:
         reading = reading.rstrip() + left_out_sentence(rows, units)
         if ledger is not None:
             ledger.record(rows, f"figure {Path(path).stem}", "figure")
+    title = figures.figure_text(fig)["Title"]
+    saved = figures.save(fig, path)
+    if not alt or not alt.strip():
+        alt = f"Chart: {title.removeprefix(figures.SYNTHETIC_PREFIX)}. {reading}"
+    display(Image(filename=str(saved)), metadata={"image/png": {"alt": alt}})
+    # On a narrow screen the embedded chart shrinks with the page; the PNG beside the report opens at full size.
+    href = f"{saved.parent.name}/{saved.name}"
+    display(HTML(f'<p class="figure-full-size"><a href="{html.escape(href, quote=True)}">Open this chart at full '
+                 f'size</a> (PNG image)</p>'))
     display(Markdown(f"*Reading the figure:* {reading}"))
+    if data is not None and len(data):
+        display(HTML(chart_data(data, data_caption or alt.split(";")[0])))
     return saved
 
 

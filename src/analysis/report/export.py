@@ -10,8 +10,18 @@ template (templates/reviewer, based on JupyterLab's "lab" template) so that the 
   images are embedded with `embed_images`), and the template overrides every block of the lab template that
   would fetch something from the web (require.js, MathJax, Mermaid, widgets). The written page is scanned
   (`find_network_requests`) and an export that would make any network request is refused;
-- has a table of contents built from the page's headings (h1-h3), a synthetic-data banner at the top when the
-  data is synthetic, and a provenance footer (commit, input hashes, parameters, package versions, dates).
+- has a table of contents built from the page's headings (h1-h3), placed after the page's h1 and its
+  introduction, a synthetic-data banner at the top when the data is synthetic, and a provenance footer
+  (commit, input hashes, parameters, package versions, dates) with a link to the accessibility statement;
+- runs nothing (DESIGN.md section 8): a Content-Security-Policy meta element (`CSP`) forbids every script and
+  every fetch (images only as data: URIs, styles only inline); every text/html and markdown output, and
+  every markdown cell, passes through the allowlist sanitizer analysis.report.safe_text.clean_html
+  (nbconvert's `sanitize_html` switched on with the project's cleaner), and outputs of any other kind that
+  could carry script or be fetched (SVG, JavaScript, widgets, LaTeX, Mermaid, PDF) are dropped
+  (`SAFE_MIMETYPES`). Text from a return is escaped where it is written (safe_text.md_text, html_text), so it
+  shows as literal characters; the sanitizer and the CSP are the nets behind that;
+- prints on A4 with the synthetic marking, the page title, the date and "Page n of N" on every printed page
+  (CSS @page margin boxes, reviewer.css and the template's print block).
 
 The HTML is written atomically (temporary file in the same folder, then renamed). LaTeX in markdown is not
 typeset (MathJax would be a network request): notebooks should write formulas in plain text.
@@ -20,12 +30,14 @@ typeset (MathJax would be a network request): notebooks should write formulas in
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from analysis.atomic import write_text_atomic
+from analysis.report.safe_text import clean_html, css_string
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "reviewer"
@@ -35,7 +47,18 @@ BANNER_TEXT = "SYNTHETIC DATA — not real police data"
 HIDDEN_TAGS = frozenset({"hide", "parameters", "injected-parameters"})
 
 TOC_PLACEHOLDER = "<!--ANALYSIS-TOC-->"
+#: The page's Content-Security-Policy: nothing runs, nothing is fetched (images only from data: URIs;
+#: styles inline, the page's own), no base URL, no form target, no plugin.
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'; object-src 'none'; "
+       "base-uri 'none'; form-action 'none'")
+#: Output kinds a reviewer page shows; any other (image/svg+xml, application/javascript, widget views,
+#: text/latex, text/vnd.mermaid, application/pdf...) is dropped before rendering.
+SAFE_MIMETYPES = frozenset({"image/png", "image/jpeg", "text/html", "text/markdown", "text/plain"})
+#: File name of the accessibility statement, next to outputs/index.html (analysis.report.index).
+STATEMENT_FILE = "accessibility.html"
 TOC_LEVELS = (1, 2, 3)
+#: Heading levels listed in the contents (sections and subsections; not the page's h1).
+TOC_ENTRY_LEVELS = (2, 3)
 
 
 class ExportError(RuntimeError):
@@ -56,7 +79,8 @@ def export_html(
 
     `provenance` is shown in the footer; recognised keys: git_commit, git_dirty, executed_at, data_dir,
     synthetic, parameters (dict), input_hashes (dict), package_versions (dict). `exported_at` is added.
-    `index_href` (relative link to outputs/index.html) adds an "All reports" link under the title.
+    `index_href` (relative link to outputs/index.html) adds an "All reports" link under the title and a
+    link to the accessibility statement beside it (`statement_href`).
     """
     import nbformat
 
@@ -94,11 +118,14 @@ def render_notebook(
     shown.setdefault("synthetic", synthetic)
     resources = {
         "metadata": {"name": title, "path": str(resources_path or Path.cwd())},
-        "analysis": {"title": title, "synthetic": synthetic, "provenance": shown, "index_href": index_href},
+        "analysis": {"title": title, "synthetic": synthetic, "provenance": shown, "index_href": index_href,
+                     "statement_href": statement_href(index_href), "csp": CSP,
+                     "printed_date": shown["exported_at"][:10]},
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     body = _strip_css_comments(body)
     body = insert_toc(body)
+    body = drop_inert_tabindex(body)
     requests = find_network_requests(body)
     if requests:
         raise ExportError(f"the page would make network requests (not readable offline): {requests[:5]}")
@@ -106,6 +133,14 @@ def render_notebook(
 
 
 _EXPORTERS: dict[frozenset[str], Any] = {}
+
+
+def statement_href(index_href: str | None) -> str:
+    """Relative link to the accessibility statement: beside the index page (outputs/accessibility.html)."""
+    if not index_href:
+        return STATEMENT_FILE
+    folder = posixpath.dirname(index_href)
+    return posixpath.join(folder, STATEMENT_FILE) if folder else STATEMENT_FILE
 
 
 def _preprocessor_classes():
@@ -127,6 +162,22 @@ def _preprocessor_classes():
             nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.get("outputs")]
             return nb, resources
 
+    class DropUnsafeOutputs(Preprocessor):
+        """Keep only output kinds in SAFE_MIMETYPES (a display with none left is removed): SVG can carry
+        script, JavaScript and widgets run, LaTeX and Mermaid need a script to draw and are shown raw."""
+
+        def preprocess_cell(self, cell, resources, index):
+            if cell.cell_type == "code":
+                kept = []
+                for output in cell.outputs:
+                    if "data" in output:
+                        output.data = {k: v for k, v in output.data.items() if k in SAFE_MIMETYPES}
+                        if not output.data:
+                            continue
+                    kept.append(output)
+                cell.outputs = kept
+            return cell, resources
+
     class FigureAltText(Preprocessor):
         """Give every PNG figure without a text alternative one naming its section ("Figure: Charge rate"),
         for screen readers; a notebook sets its own with display metadata {"image/png": {"alt": "..."}}."""
@@ -144,7 +195,7 @@ def _preprocessor_classes():
                         meta.setdefault("alt", f"Figure: {section}" if section else "Figure")
             return nb, resources
 
-    return DropStderr, DropEmptyCodeCells, FigureAltText
+    return DropStderr, DropUnsafeOutputs, DropEmptyCodeCells, FigureAltText
 
 
 def _plain(markdown: str) -> str:
@@ -172,10 +223,16 @@ def _exporter(hidden_tags: frozenset[str]):
             exclude_output_prompt=True,
             embed_images=True,
             theme="light",
+            sanitize_html=True,
         )
+        # nbconvert's own cleaner keeps too little (no headings, th, caption, details); the project's
+        # allowlist keeps the report's markup and neutralises the rest (analysis.report.safe_text).
+        exporter.register_filter("clean_html", clean_html)
+        exporter.register_filter("css_string", css_string)
         exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-        DropStderr, DropEmptyCodeCells, FigureAltText = _preprocessor_classes()
+        DropStderr, DropUnsafeOutputs, DropEmptyCodeCells, FigureAltText = _preprocessor_classes()
         exporter.register_preprocessor(DropStderr(), enabled=True)
+        exporter.register_preprocessor(DropUnsafeOutputs(), enabled=True)
         exporter.register_preprocessor(DropEmptyCodeCells(), enabled=True)
         exporter.register_preprocessor(FigureAltText(), enabled=True)
         _EXPORTERS[hidden_tags] = exporter
@@ -224,8 +281,21 @@ def insert_toc(page: str) -> str:
         return f'<h{match.group(1)} id="section-{counter}"{match.group(2)}>{match.group(3)}</h{match.group(1)}>'
 
     page = page[:start] + _HEADING.sub(add_id, page[start:end]) + page[end:]
-    items = headings(page)
-    return page.replace(TOC_PLACEHOLDER, toc_html(items), 1)
+    # The contents list the page's sections: the page's own title (its h1) is not one of them.
+    items = [item for item in headings(page) if item[0] in TOC_ENTRY_LEVELS]
+    toc = toc_html(items)
+    if TOC_PLACEHOLDER not in page:
+        return page
+    # Headings in order (WCAG 1.3.1): the contents list (an h2) follows the page's h1 and the rest of the
+    # cell that holds it (the title block), i.e. it goes just before the next cell.
+    without = page.replace(TOC_PLACEHOLDER, "", 1)
+    start, end = _main_span(without)
+    h1 = re.compile(r"</h1\s*>", re.IGNORECASE).search(without, start, end)
+    if h1:
+        following = _CELL_START.search(without, h1.end(), end)
+        at = following.start() if following else end
+        return without[:at] + toc + without[at:]
+    return page.replace(TOC_PLACEHOLDER, toc, 1)
 
 
 def toc_html(items: list[tuple[int, str, str]]) -> str:
@@ -252,6 +322,27 @@ def toc_html(items: list[tuple[int, str, str]]) -> str:
         depth -= 1
     parts.append("</ol></nav>")
     return "".join(parts)
+
+
+_CELL_START = re.compile(r"<div\b[^>]*\bclass=\"jp-Cell\b", re.IGNORECASE)
+_TABINDEX = re.compile(r"""\s+tabindex\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+#: Elements that act when focused (a scrollable table is a named region: role="region").
+_INTERACTIVE = frozenset({"a", "button", "input", "select", "textarea", "summary", "details"})
+
+
+def drop_inert_tabindex(page: str) -> str:
+    """Remove `tabindex` from elements in <main> that do nothing when focused (JupyterLab's template and
+    rich outputs can make output areas tab stops); links, buttons, form fields, disclosure widgets and
+    scrollable regions (role="region", a table wider than the screen) keep theirs (WCAG 2.4.3)."""
+    start, end = _main_span(page)
+
+    def strip(match: re.Match) -> str:
+        tag, attrs = match.group(1).lower(), match.group(2)
+        if tag in _INTERACTIVE or re.search(r"""\brole\s*=\s*["']?region\b""", attrs, re.IGNORECASE):
+            return match.group(0)
+        return f"<{match.group(1)}{_TABINDEX.sub('', attrs)}>"
+
+    return page[:start] + _START_TAG.sub(strip, page[start:end]) + page[end:]
 
 
 def _main_span(page: str) -> tuple[int, int]:

@@ -13,9 +13,10 @@ from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
 from analysis.indicators.response import outcome_fit
 from analysis.indicators.victims import withdrawal_fit
-from analysis.report import figures, narrative
+from analysis.report import alt_text, figures, narrative
 from analysis.report.context import ForceContext, prepare_force
-from analysis.report.display import readable, region_label, show_figure, show_table
+from analysis.report.display import format_table, readable, region_label, show_figure, show_table
+from analysis.report.safe_text import md_text
 
 __all__ = ["prepare_force", "title", "headline", "nature_scale", "offenders", "victims", "response", "partnership"]
 
@@ -36,8 +37,9 @@ def title(ctx: ForceContext) -> None:
     period and the data's nature."""
     p = ctx.data.profile.iloc[0]
     period = f"{p['period_start']:%d %B %Y} to {p['period_end']:%d %B %Y}"
-    lines = [f"# {ctx.force_name} ({ctx.force_code}): group-based CSE force report",
-             f"**{ctx.force_name}** (force code {ctx.force_code}), {region_label(ctx.region)} region. "
+    name, code = md_text(ctx.force_name), md_text(ctx.force_code)  # the force's own text: shown, never interpreted
+    lines = [f"# {name} ({code}): group-based CSE force report",
+             f"**{name}** (force code {code}), {md_text(region_label(ctx.region))} region. "
              f"Records from {period}, extracted on {p['extraction_date']:%d %B %Y}."]
     if ctx.synthetic:
         lines.append("**These figures come from SYNTHETIC data made by the project's generator. They describe no "
@@ -74,6 +76,9 @@ def nature_scale(ctx: ForceContext) -> None:
                                synthetic=ctx.synthetic)
     show_figure(fig, _fig_path(ctx, "records_per_year"),
                 "each line counts one kind of record by financial year; shaded bands are 95% intervals.",
+                alt=alt_text.lines(counts.assign(breakdown=counts["breakdown"].map(lambda b: readable(b, "NS01"))),
+                                   subject="records per financial year", indicator_id="NS01", place=ctx.force_name),
+                data=format_table(counts), data_caption="records per financial year (NS01)",
                 rows=counts, ledger=ctx.ledger)
     show_table(ctx.published("NS02"), "NS02")
     trend = ctx.published("NS03")
@@ -91,9 +96,12 @@ def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, tit
                                                  ALL_BASIS: "of all suspects ('not recorded' shown)"}))
     fig = figures.bar_with_intervals(rows, title=title, xlabel="Share of suspects", ylabel=ylabel,
                                      synthetic=ctx.synthetic, percent=True, hue="basis", hue_title="Basis")
+    subject = title.split(": ", 1)[-1]
     show_figure(fig, _fig_path(ctx, name),
                 "each bar is a share with its 95% interval, on two bases: among suspects with the value recorded, and "
                 f"among all suspects with 'not recorded' shown; {SUPPRESSED_SYMBOL} marks a withheld figure.",
+                alt=alt_text.bars(rows, subject=subject, indicator_id=indicator_id, place=ctx.force_name, group="basis"),
+                data=format_table(drawn), data_caption=f"{subject} ({indicator_id})",
                 rows=drawn, ledger=ctx.ledger)
 
 
@@ -134,20 +142,29 @@ def victims(ctx: ForceContext) -> None:
         show_figure(fig, _fig_path(ctx, "withdrawal_km"),
                     "the line falls each time a victim withdraws support (Kaplan-Meier, victims followed to the "
                     "extraction date); the band is the 95% interval; the curve stops where fewer than "
-                    f"{_threshold(ctx)} victims remain.")
+                    f"{_threshold(ctx)} victims remain.",
+                    alt=alt_text.curves(curve, subject="the share of victims still supporting the investigation",
+                                        indicator_id="VE03", place=ctx.force_name),
+                    data=alt_text.curve_table(curve, series_title="Victims"),
+                    data_caption="victims still supporting the investigation, read at set days (VE03)")
     show_table(ctx.published("VE04"), "VE04")
     for indicator_id in ("VE05", "VE06"):
         show_table(ctx.published(indicator_id), indicator_id)
     language = ctx.published("VE07")
     show_table(language, "VE07")
     shares = language[(language["breakdown"] == "notes with a match") & (language["category"] != "any category")]
-    fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(lambda c: readable(c, "VE07"))),
+    labelled = shares.assign(category=shares["category"].map(lambda c: readable(c, "VE07")))
+    fig = figures.bar_with_intervals(labelled,
                                      title=f"{ctx.force_name}: case notes with victim-blaming language, by category",
                                      xlabel="Share of case notes", ylabel="Category of language", synthetic=ctx.synthetic,
                                      percent=True)
     show_figure(fig, _fig_path(ctx, "language"),
                 "each bar is the share of case notes with at least one phrase of that category from the lexicon; "
-                "no note text is shown anywhere in this report.", rows=shares, ledger=ctx.ledger)
+                "no note text is shown anywhere in this report.",
+                alt=alt_text.bars(labelled, subject="case notes with victim-blaming language, by category",
+                                  indicator_id="VE07", place=ctx.force_name),
+                data=format_table(shares), data_caption="case notes with victim-blaming language, by category (VE07)",
+                rows=shares, ledger=ctx.ledger)
 
 
 def _cif_curves(ctx: ForceContext) -> pd.DataFrame:
@@ -168,6 +185,10 @@ def response(ctx: ForceContext) -> None:
     show_figure(fig, _fig_path(ctx, "outcomes"),
                 "shares of offences with an outcome assigned, by Home Office outcome group, with 95% intervals; "
                 "the table also gives the shares of all recorded offences, including those not yet assigned.",
+                alt=alt_text.bars(assigned.assign(category=assigned["category"].map(lambda c: readable(c, "RI01"))),
+                                  subject="outcomes of offences with an assigned outcome", indicator_id="RI01",
+                                  place=ctx.force_name),
+                data=format_table(assigned), data_caption="outcomes of offences with an assigned outcome (RI01)",
                 rows=assigned, ledger=ctx.ledger)
     charge = ctx.published("RI02")
     show_table(charge, "RI02")
@@ -182,7 +203,11 @@ def response(ctx: ForceContext) -> None:
                                   synthetic=ctx.synthetic)
         show_figure(fig, _fig_path(ctx, "time_to_outcome"),
                     "each line is the share of offences that have reached that outcome by each day, allowing for the "
-                    "other outcome as a competing event (Aalen-Johansen); the gap below 100% is offences still open.")
+                    "other outcome as a competing event (Aalen-Johansen); the gap below 100% is offences still open.",
+                    alt=alt_text.curves(curves, subject="time from recording to outcome (cumulative incidence)",
+                                        indicator_id="RI03", place=ctx.force_name),
+                    data=alt_text.curve_table(curves, series_title="Outcome"),
+                    data_caption="time from recording to outcome, read at set days (RI03)")
     for indicator_id in ("RI04", "RI05", "RI06", "RI07"):
         show_table(ctx.published(indicator_id), indicator_id)
 
@@ -191,10 +216,14 @@ def partnership(ctx: ForceContext) -> None:
     agencies = ctx.published("PS01")
     show_table(agencies, "PS01")
     shares = agencies[agencies["breakdown"] == "share of referrals"]
-    fig = figures.bar_with_intervals(shares.assign(category=shares["category"].map(lambda c: readable(c, "PS01"))),
+    labelled = shares.assign(category=shares["category"].map(lambda c: readable(c, "PS01")))
+    fig = figures.bar_with_intervals(labelled,
                                      title=f"{ctx.force_name}: referrals by partner agency", xlabel="Share of referrals",
                                      ylabel="Partner agency", synthetic=ctx.synthetic, percent=True)
     show_figure(fig, _fig_path(ctx, "referrals"), "shares of referrals received from each partner agency, with 95% intervals.",
+                alt=alt_text.bars(labelled, subject="referrals by partner agency", indicator_id="PS01",
+                                  place=ctx.force_name),
+                data=format_table(shares), data_caption="referrals by partner agency (PS01)",
                 rows=shares, ledger=ctx.ledger)
     for indicator_id in ("PS02", "PS03", "PS04"):
         show_table(ctx.published(indicator_id), indicator_id)

@@ -13,9 +13,10 @@ from IPython.display import Markdown, display
 from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.catalogue import CATALOGUE
 from analysis.indicators.national import KEY_INDICATORS, funnel, funnel_limits
-from analysis.report import figures, narrative
+from analysis.report import alt_text, figures, narrative
 from analysis.report.context import NationalContext, prepare_national
-from analysis.report.display import show_figure, show_plain_table, show_table
+from analysis.report.display import format_table, region_label, show_figure, show_plain_table, show_table
+from analysis.report.safe_text import md_text
 from analysis.results import NATIONAL
 
 __all__ = ["prepare_national", "header", "key_findings", "funnels", "regions", "models", "ethnicity", "tracker",
@@ -36,12 +37,12 @@ def header(ctx: NationalContext) -> None:
     """The report's title (its only h1: the page header shows it only as a breadcrumb) and what it collates."""
     forces = sorted(ctx.force_results["force_code"].unique())
     lines = ["# Group-based CSE: national findings",
-             f"**Collated from the results of {len(forces)} forces:** {', '.join(forces)}."]
+             f"**Collated from the results of {len(forces)} forces:** {md_text(', '.join(forces))}."]
     if ctx.synthetic:
         lines.append("**These findings come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
     if ctx.failed_forces:
-        lines.append(f"**Forces without results (failed or not run): {', '.join(ctx.failed_forces)}.** They are left "
+        lines.append(f"**Forces without results (failed or not run): {md_text(', '.join(ctx.failed_forces))}.** They are left "
                      "out of every national figure below.")
     display(Markdown("\n\n".join(lines)))
 
@@ -96,6 +97,8 @@ def funnels(ctx: NationalContext) -> None:
         withheld = set(rows.loc[rows["suppressed"], "force_code"])
         units = units.assign(suppressed=units["unit"].isin(withheld))
         percent = key.kind == "proportion"
+        if comparison.overdispersion.status != "ok":  # the limits drawn are unadjusted: label by the same test
+            units = units.assign(band_od=units["band"])
         fig = figures.funnel_plot(units, limits, target=comparison.target, title=f"Funnel plot: {key.name}",
                                   ylabel=key.name.capitalize(), synthetic=ctx.synthetic, percent=percent,
                                   xlabel=FUNNEL_DENOMINATORS.get(key.name, "Denominator"))
@@ -103,13 +106,49 @@ def funnels(ctx: NationalContext) -> None:
         adjustment = (f"adjusted for overdispersion (phi = {od.phi:.2f})" if od.status == "ok" else
                       f"NOT adjusted for overdispersion, which could not be estimated ({od.status.replace('_', ' ')}: "
                       "fewer than 3 forces), so they are too narrow if forces truly differ")
+        high, low = _outside(ctx, key.name)
         show_figure(fig, ctx.figures_dir / f"funnel_{i + 1}.png",
                     f"each dot is a force; a higher value means {key.higher_is}. Dashed lines are 95% and solid lines "
                     f"99.8% limits {adjustment}; labelled forces lie outside the 99.8% limits.",
+                    alt=alt_text.funnel(units, subject=key.name, indicator_id="NA01", target=comparison.target,
+                                        denominator=FUNNEL_DENOMINATORS.get(key.name, "Denominator"),
+                                        percent=percent, high=high, low=low),
+                    data=format_table(rows), data_caption=f"{key.name} by force (NA01)",
                     rows=rows, ledger=ctx.ledger, units="forces")
         outside = rows[rows["note"].str.startswith(("above", "below"))]
         if len(outside):
-            show_table(outside, "NA01", title=f"Forces outside the adjusted limits: {key.name}")
+            show_plain_table(outside_table(outside, percent), f"Forces outside the 95% or 99.8% limits: {key.name}",
+                             f"*Value* is the force's figure with its own 95% confidence interval; the *control limits* "
+                             f"are the funnel's 95% and 99.8% limits at the force's denominator, {adjustment}; *z* is the "
+                             "force's z-score against the national value and *q* its Benjamini-Hochberg false "
+                             f"discovery rate across forces. {SUPPRESSED_SYMBOL} = withheld by disclosure control.")
+
+
+def outside_table(rows: pd.DataFrame, percent: bool) -> pd.DataFrame:
+    """A reader's table of published NA01 rows: force, value with its 95% interval, the 95% and 99.8% control
+    limits at its denominator, z-score and q-value, each in its own column (withheld rows show [c])."""
+    from analysis.report.display import format_value, interval_text
+
+    kind = "percent" if percent else "number"
+    out = []
+    for _, r in rows.iterrows():
+        if bool(r["suppressed"]):
+            out.append({"Force": r["force_code"], **dict.fromkeys(
+                ["Value", "95% confidence interval", "95% control limits", "99.8% control limits", "z", "q"],
+                SUPPRESSED_SYMBOL)})
+            continue
+        out.append({
+            "Force": r["force_code"],
+            "Value": format_value(r["value"], kind),
+            "95% confidence interval": interval_text(format_value(r["lower"], kind), format_value(r["upper"], kind)),
+            "95% control limits": interval_text(format_value(r["control_lower_95"], kind),
+                                                format_value(r["control_upper_95"], kind)),
+            "99.8% control limits": interval_text(format_value(r["control_lower_998"], kind),
+                                                  format_value(r["control_upper_998"], kind)),
+            "z": narrative.number(r["z_score"], 2),
+            "q": "not available" if pd.isna(r["q_value"]) else f"{float(r['q_value']):.3g}",
+        })
+    return pd.DataFrame(out)
 
 
 def regions(ctx: NationalContext) -> None:
@@ -121,6 +160,9 @@ def regions(ctx: NationalContext) -> None:
                                          ylabel="Region", synthetic=ctx.synthetic, percent=True)
         show_figure(fig, ctx.figures_dir / f"region_{i + 1}.png",
                     "each bar is a region's pooled value with its 95% interval; the first bar is England and Wales.",
+                    alt=alt_text.bars(part.assign(category=part["category"].map(region_label)),
+                                      subject=f"{key.name} by region", indicator_id="NA02", place="England and Wales"),
+                    data=format_table(part), data_caption=f"{key.name} by region (NA02)",
                     rows=part, ledger=ctx.ledger, units="regions")
 
 

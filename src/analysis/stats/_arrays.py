@@ -50,6 +50,15 @@ def z_value(level: float) -> float:
     return float(stats.norm.ppf(1.0 - (1.0 - level) / 2.0))
 
 
+def t_value(level: float, df: float) -> float:
+    """Two-sided Student t quantile on `df` degrees of freedom, for intervals whose standard error uses an
+    estimated scale (e.g. t_value(0.95, 4) = 2.7764451)."""
+    check_level(level)
+    if not df > 0:
+        raise ValueError(f"t quantiles need positive degrees of freedom, got {df!r}")
+    return float(stats.t.ppf(1.0 - (1.0 - level) / 2.0, df))
+
+
 def check_level(level: float) -> None:
     """Reject confidence levels outside (0, 1), e.g. 95 given for 0.95."""
     if not 0.0 < float(level) < 1.0:

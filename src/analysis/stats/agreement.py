@@ -6,6 +6,14 @@ interval) of Fleiss, Cohen and Everitt (1969), Psychological Bulletin 72:323-327
   var = [sum_i p_ii (1 - (p_i. + p_.i)(1 - kappa))^2 + (1 - kappa)^2 sum_{i != j} p_ij (p_.i + p_j.)^2
          - (kappa - p_e (1 - kappa))^2] / (n (1 - p_e)^2),
 and the interval is kappa +/- z se, clipped to [-1, 1]. Pairs with either rating missing are dropped.
+
+Where the data cannot support a kappa, a status replaces the number (the observed agreement p_o is still given):
+- "no_variation": one rating puts every case in one category. Then p_e = p_o and kappa is 0 by construction
+  whatever the agreement (the formula's SE is 0 too, so "0 (0 to 0)" would be reported): kappa, its SE and
+  interval are missing. This is common when officer-defined codes put every suspect of a small force in one group.
+- "interval_not_estimable": perfect agreement with variation in both ratings (kappa = 1): the large-sample SE is
+  0 at the boundary, so the value 1 is given with no interval rather than the empty interval "1 to 1".
+- "insufficient_data": no pair rated by both.
 """
 
 from __future__ import annotations
@@ -22,8 +30,9 @@ METHOD = "Cohen's kappa, Fleiss-Cohen-Everitt large-sample SE, normal interval"
 
 @dataclass(frozen=True)
 class Kappa:
-    """Cohen's kappa (value) with interval; status "ok" or "insufficient_data" (no pairs, or p_e = 1, when
-    kappa is undefined); note explains a status other than "ok"."""
+    """Cohen's kappa (value) with interval; status "ok", "no_variation", "interval_not_estimable" or
+    "insufficient_data" (see the module doc); note explains a status other than "ok" in words. observed_agreement
+    (p_o) is given whenever a pair was rated."""
 
     value: float
     se: float
@@ -56,9 +65,12 @@ def kappa_from_table(table, level: float = 0.95, n_dropped: int = 0) -> Kappa:
     rows, cols = p.sum(axis=1), p.sum(axis=0)
     po = float(np.trace(p))
     pe = float(rows @ cols)
-    if pe >= 1.0:
-        return Kappa(nan, nan, nan, nan, po, pe, int(n), n_dropped, level, METHOD, "insufficient_data",
-                     "every case falls in one category: kappa is undefined")
+    constant = [name for name, margin in (("first", rows), ("second", cols)) if margin.max() >= 1.0 - 1e-12]
+    if constant:
+        which = "both ratings put" if len(constant) == 2 else f"the {constant[0]} rating puts"
+        return Kappa(nan, nan, nan, nan, po, pe, int(n), n_dropped, level, METHOD, "no_variation",
+                     f"{which} every case in one category, so kappa would be 0 whatever the agreement: not "
+                     "estimated (the observed agreement is still reported)")
     kappa = (po - pe) / (1 - pe)
     diag = np.diag(p)
     first = float(np.sum(diag * (1 - (rows + cols) * (1 - kappa)) ** 2))
@@ -67,6 +79,9 @@ def kappa_from_table(table, level: float = 0.95, n_dropped: int = 0) -> Kappa:
     second = (1 - kappa) ** 2 * float(np.sum(off * (cols[:, None] + rows[None, :]) ** 2))
     var = (first + second - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
     se = float(np.sqrt(max(var, 0.0)))
+    if se < 1e-9:
+        return Kappa(float(kappa), se, nan, nan, po, pe, int(n), n_dropped, level, METHOD, "interval_not_estimable",
+                     "perfect agreement: the large-sample standard error is 0, so no interval can be given")
     z = z_value(level)
     return Kappa(float(kappa), se, max(-1.0, kappa - z * se), min(1.0, kappa + z * se), po, pe, int(n), n_dropped,
                  level, METHOD, "ok")

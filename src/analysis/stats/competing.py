@@ -10,6 +10,9 @@ Research, 3rd ed., section 12.2; SAS PROC LIFETEST):
 which reduces to Greenwood's variance when there is one cause. The pointwise interval is on the log-log scale
 of F (F^exp(+/- z se / (F log F))), which keeps it inside (0, 1) (Choudhury 2002).
 Treating competing outcomes as censoring would overstate each cumulative incidence; this estimator does not.
+Where no event of a cause has happened by t, F(t) = 0 is a sound estimate but its variance is 0 and no interval
+can be estimated: cumulative_incidence_at gives the value 0 with missing limits and status "no_events" (never the
+empty interval "0 to 0"); likewise any other time whose variance is 0 (e.g. F = 1) has status "not_estimable".
 """
 
 from __future__ import annotations
@@ -43,14 +46,13 @@ class CumulativeIncidence:
     method: str
 
     def cumulative_incidence_at(self, cause, times) -> pd.DataFrame:
-        """CIF of one cause at the given times; columns time, value, lower, upper, note ("beyond follow-up")."""
+        """CIF of one cause at the given times; columns time, value, lower, upper, status, note (see
+        cumulative_incidence_at)."""
         if cause not in self.causes:
             raise ValueError(f"cause {cause!r} is not among the observed causes {list(self.causes)}")
         out = cumulative_incidence_at(self, times)
         out = out[out["cause"] == cause].drop(columns="cause").rename(columns={"cif": "value"})
-        out = out.reset_index(drop=True)
-        out["note"] = pd.array(np.where(out["value"].isna(), "beyond follow-up", ""), dtype="str")
-        return out
+        return out.reset_index(drop=True)
 
 
 def _loglog_band(f: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -107,19 +109,42 @@ def aalen_johansen(durations, events, censor_code=0, level: float = 0.95) -> Cum
     return CumulativeIncidence(table, causes, int(t.size), dropped, float(t.max()), level, "ok", method)
 
 
+AT_COLUMNS = ["cause", "time", "cif", "lower", "upper", "status", "note"]
+NO_EVENTS_NOTE = "no event by this time: the cumulative incidence is 0 and no interval can be estimated"
+
+
 def cumulative_incidence_at(result: CumulativeIncidence, times) -> pd.DataFrame:
-    """CIF of each cause at the given times (step function, 0 before the first event). Times beyond the end of
-    follow-up (max_time) are missing: no extrapolation. Columns: cause, time, cif, lower, upper."""
+    """CIF of each cause at the given times (step function, 0 before the first event).
+
+    Columns: cause, time, cif, lower, upper, status, note. status: "ok"; "no_events" (no event of the cause by t:
+    cif 0, limits missing because the variance is 0); "not_estimable" (any other time whose variance is 0, e.g.
+    cif 1: limits missing); "beyond_follow_up" (after max_time: all missing, no extrapolation). note says the
+    same in words.
+    """
     at = np.atleast_1d(np.asarray(times, dtype=float))
     rows = []
     for cause in result.causes:
         tab = result.table[result.table["cause"] == cause]
         obs = tab["time"].to_numpy(float)
         idx = np.searchsorted(obs, at, side="right") - 1
+        pick = np.maximum(idx, 0)
+        beyond = at > result.max_time
         out = {"cause": [cause] * len(at), "time": at}
         for col in ("cif", "lower", "upper"):
             vals = tab[col].to_numpy(float)
-            out[col] = np.where(at > result.max_time, np.nan, np.where(idx >= 0, vals[np.maximum(idx, 0)], 0.0))
+            out[col] = np.where(beyond, np.nan, np.where(idx >= 0, vals[pick], 0.0))
+        events = np.where(idx >= 0, tab["n_events"].to_numpy(float).cumsum()[pick], 0.0)
+        se = np.where(idx >= 0, tab["se"].to_numpy(float)[pick], 0.0)
+        none = ~beyond & (events == 0)
+        flat = ~beyond & ~none & ~(se > 0)
+        status = np.select([beyond, none, flat], ["beyond_follow_up", "no_events", "not_estimable"], "ok")
+        note = np.select([beyond, none, flat], ["beyond follow-up", NO_EVENTS_NOTE,
+                                                "the variance is 0 here: no interval can be estimated"], "")
+        out["lower"] = np.where(none | flat, np.nan, out["lower"])
+        out["upper"] = np.where(none | flat, np.nan, out["upper"])
+        out["status"] = pd.array(status, dtype="str")
+        out["note"] = pd.array(note, dtype="str")
         rows.append(pd.DataFrame(out))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["cause", "time", "cif", "lower",
-                                                                                  "upper"])
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="str" if c in ("status", "note") else float) for c in AT_COLUMNS})
+    return pd.concat(rows, ignore_index=True)

@@ -9,6 +9,12 @@ residuals that match the tie method of the fit, as R's coxph(..., cluster = id) 
 PHReg.score_residuals is not used: it loops over event times in Python (about a minute on 100,000 rows) and
 returns NaN for rows censored before the first event, which made every clustered standard error NaN.
 
+Strata without an event add nothing to the partial likelihood; their rows are left out before fitting, counted in
+n_dropped and n_strata_dropped and named in a note, so n_obs and df_resid (read by the disclosure gate) are the
+rows the fit used (R's coxph keeps them in n; statsmodels drops them silently).
+Cluster-robust errors use normal intervals as R's coxph does, but need at least MIN_CLUSTERS clusters and more
+clusters than coefficients (status "too_few_clusters" otherwise; the clusters here are victims, usually many).
+
 Statuses: "insufficient_data" (no events, no more complete rows than parameters, or a constant covariate),
 "separation" (monotone likelihood: a coefficient runs off, |coef| > 10 or its standard error > 1000, while the
 fit fails to converge or the error explodes, e.g. when every event is in one group), "not_converged" (the fit
@@ -28,7 +34,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWa
 from analysis.stats._arrays import check_level, z_value
 from analysis.stats._rows import complete_rows
 from analysis.stats._survival_data import event_indicator
-from analysis.stats.model_result import ModelResult, empty_table, fit_collecting_warnings, tidy_table
+from analysis.stats.model_result import MIN_CLUSTERS, ModelResult, empty_table, fit_collecting_warnings, tidy_table
 
 TIES = ("efron", "breslow")
 _RUNAWAY_COEF = 10.0
@@ -123,28 +129,49 @@ def cox_robust_covariance(score_residuals: np.ndarray, naive_cov: np.ndarray, gr
 
 
 def cox_regression(durations, events, covariates: pd.DataFrame, ties: str = "efron", strata=None, cluster=None,
-                   level: float = 0.95, maxiter: int = 100) -> ModelResult:
+                   level: float = 0.95, maxiter: int = 100, min_clusters: int = MIN_CLUSTERS) -> ModelResult:
     """Cox model of right-censored durations (events 1/True, censored 0/False) on the covariate columns.
 
     covariates: DataFrame; numeric and boolean columns enter as they are, text/categorical columns as
     indicators against their first level (term names column[T.level]). strata: optional labels for a
     stratified model (separate baseline hazard per stratum, e.g. per force). cluster: optional labels for
     cluster-robust (Lin-Wei) errors from `cox_score_residuals` of the same tie method; `fit` then carries that
-    covariance. Rows with any missing value are dropped first (n_dropped). Returns hazard ratios.
+    covariance. Rows with any missing value are dropped first (n_dropped); so are the rows of strata without an
+    event (n_dropped, n_strata_dropped and a note), so n_obs and df_resid count the rows the fit used.
+    min_clusters: fewest clusters for the robust errors; a fit with fewer, or with no more clusters than
+    coefficients (the sandwich would be singular), has status "too_few_clusters". Returns hazard ratios.
     """
     check_level(level)
     if ties not in TIES:
         raise ValueError(f"ties must be one of {list(TIES)}, got {ties!r}")
     rows = complete_rows({"durations": durations, "events": events}, covariates,
                          {"strata": strata, "cluster": cluster})
+    if not min_clusters >= 2:
+        raise ValueError(f"min_clusters must be at least 2, got {min_clusters!r}")
     names = list(rows.design.columns)
     t = rows.outcomes["durations"].astype(float)
     if (~np.isfinite(t)).any() or (t < 0).any():
         raise ValueError("durations must be finite and non-negative")
     d = event_indicator(rows.outcomes["events"])
     x = rows.design.to_numpy(float)
-    n_obs, k = x.shape
     groups = rows.extras["cluster"]
+    labels = rows.extras["strata"]
+    n_dropped, n_strata_dropped, dropped_note = rows.n_dropped, 0, ()
+    if labels is not None:
+        # A stratum without events adds nothing to the partial likelihood and statsmodels leaves it out of the
+        # fit: its rows are dropped here too, so that n_obs and df_resid (which the disclosure gate reads) count
+        # only the rows the fit used, and the dropped strata are named in the notes.
+        codes = pd.factorize(pd.Series(labels), use_na_sentinel=False)[0]
+        has_event = np.bincount(codes, weights=d, minlength=codes.max() + 1 if codes.size else 0) > 0
+        keep = has_event[codes]
+        if not keep.all():
+            n_strata_dropped = int((~has_event).sum())
+            n_dropped += int((~keep).sum())
+            dropped_note = (f"{n_strata_dropped} of {has_event.size} strata have no event and were left out of the "
+                            f"fit ({int((~keep).sum())} rows); n counts the rows in strata with an event",)
+            t, d, x, labels = t[keep], d[keep], x[keep], labels[keep]
+            groups = groups[keep] if groups is not None else None
+    n_obs, k = x.shape
     n_clusters = int(pd.Series(groups).nunique()) if groups is not None else None
     se_text = "cluster-robust (Lin-Wei) SE" if groups is not None else "model-based SE"
     method = f"Cox proportional hazards, {ties.capitalize()} ties, {se_text}"
@@ -152,8 +179,9 @@ def cox_regression(durations, events, covariates: pd.DataFrame, ties: str = "efr
         method += ", stratified"
 
     def stop(status, note, fit=None):
-        return ModelResult(empty_table(names, "hazard ratio"), status, method, n_obs, rows.n_dropped, n_clusters,
-                           float(n_obs - k), None, level, False, (note,), None, int(d.sum()), fit)
+        return ModelResult(empty_table(names, "hazard ratio"), status, method, n_obs, n_dropped, n_clusters,
+                           float(n_obs - k), None, level, False, (note, *dropped_note), None, int(d.sum()), fit,
+                           n_strata_dropped)
 
     if d.sum() == 0 or n_obs <= k:
         return stop("insufficient_data", f"{int(d.sum())} events in {n_obs} complete rows for {k} parameters")
@@ -162,12 +190,16 @@ def cox_regression(durations, events, covariates: pd.DataFrame, ties: str = "efr
         return stop("insufficient_data", f"covariate(s) without variation: {', '.join(constant)}")
     if groups is not None and n_clusters < 2:
         return stop("insufficient_data", "fewer than two clusters")
-    model = PHReg(t, x, status=d, ties=ties, strata=rows.extras["strata"])
+    if groups is not None and n_clusters < max(min_clusters, k + 1):
+        return stop("too_few_clusters", f"{n_clusters} clusters, fewer than the {max(min_clusters, k + 1)} that "
+                                        f"cluster-robust standard errors need here (at least {min_clusters}, and "
+                                        f"more than the {k} coefficients)")
+    model = PHReg(t, x, status=d, ties=ties, strata=labels)
     fit, kinds = fit_collecting_warnings(lambda: model.fit(maxiter=maxiter))
     coef = np.asarray(fit.params, dtype=float)
     if groups is not None:
         with np.errstate(all="ignore"):  # a failed fit may overflow here: its status is decided below
-            resid = cox_score_residuals(t, d, x, coef, ties, rows.extras["strata"])
+            resid = cox_score_residuals(t, d, x, coef, ties, labels)
             cov = cox_robust_covariance(resid, np.asarray(fit.cov_params(), dtype=float), groups)
         fit = PHRegResults(model, coef, cov, covariance_type="robust")
     with np.errstate(invalid="ignore"):  # a negative variance from a failed fit is NaN, reported below
@@ -185,5 +217,5 @@ def cox_regression(durations, events, covariates: pd.DataFrame, ties: str = "efr
     crit = z_value(level)
     pvals = 2 * stats.norm.sf(np.abs(coef / bse))
     table = tidy_table(names, coef, bse, crit, pvals, "hazard ratio")
-    return ModelResult(table, "ok", method, n_obs, rows.n_dropped, n_clusters, float(n_obs - k), None, level, True,
-                       (), None, int(d.sum()), fit)
+    return ModelResult(table, "ok", method, n_obs, n_dropped, n_clusters, float(n_obs - k), None, level, True,
+                       dropped_note, None, int(d.sum()), fit, n_strata_dropped)

@@ -1,7 +1,7 @@
 """The tidy result of a regression fit (logistic, Poisson, Cox), shared by analysis.stats.models and .cox.
 
 A fit that cannot give a trustworthy estimate says so in `status` ("separation", "not_converged",
-"insufficient_data", "variance_not_estimable") and its table carries the terms with missing estimates: never a
+"insufficient_data", "variance_not_estimable", "too_few_clusters") and its table carries the terms with missing estimates: never a
 silent number.
 """
 
@@ -19,7 +19,10 @@ from statsmodels.tools.sm_exceptions import (
     PerfectSeparationWarning,
 )
 
-STATUSES = ("ok", "separation", "not_converged", "insufficient_data", "variance_not_estimable")
+STATUSES = ("ok", "separation", "not_converged", "insufficient_data", "variance_not_estimable", "too_few_clusters")
+#: Fewest clusters for cluster-robust (sandwich) or GEE standard errors: below it the fit has status
+#: "too_few_clusters" (Cameron and Miller 2015, "A practitioner's guide to cluster-robust inference", section VI).
+MIN_CLUSTERS = 10
 TABLE_COLUMNS = ["term", "value", "lower", "upper", "p_value", "coef", "se", "statistic", "measure"]
 
 
@@ -45,8 +48,11 @@ class ModelResult:
 
     table columns: term, value (odds, rate or hazard ratio), lower, upper, p_value, coef (log scale), se,
     statistic (z or t), measure ("odds ratio", "rate ratio" or "hazard ratio").
-    df_resid: observations minus estimated parameters (used by the disclosure gate); df_inference: the t degrees
-    of freedom of the intervals (clusters - 1 for cluster-robust or GEE fits), None when normal-based.
+    n_obs: the rows the fit actually used (after dropping incomplete rows and, for a stratified Cox model, strata
+    without events). df_resid: n_obs minus estimated parameters (used by the disclosure gate); df_inference: the
+    t degrees of freedom of the intervals (clusters - 1 for cluster-robust or GEE fits, the residual df for
+    quasi-Poisson), None when normal-based. n_strata_dropped: strata left out of a stratified Cox fit because
+    they have no event (their rows are counted in n_dropped, not in n_obs).
     notes: plain-language remarks (e.g. the terms involved in separation). fit: the statsmodels results object,
     for diagnostics only (None when nothing was fitted).
     """
@@ -65,6 +71,7 @@ class ModelResult:
     dispersion: Dispersion | None = None
     n_events: int | None = None
     fit: Any = field(default=None, repr=False, compare=False)
+    n_strata_dropped: int = 0
 
 
 def design_matrix(covariates: pd.DataFrame) -> pd.DataFrame:

@@ -14,12 +14,21 @@ Standard errors (`se`):
   default when `cluster` is given;
 - "gee": GEE with exchangeable working correlation and the bias-reduced sandwich of Mancl and DeRouen (2001)
   for few clusters (statsmodels cov_type="bias_reduced"), also with t on G-1 degrees of freedom.
+Cluster-robust and GEE errors need at least MIN_CLUSTERS (10) clusters: with fewer, the sandwich rests on too few
+independent score sums (with 2 clusters its middle matrix has rank 1 whatever the number of parameters) and is
+far too small; the fit then has status "too_few_clusters" and no estimate (Cameron and Miller 2015, section VI;
+`min_clusters` lowers the minimum for reference checks, never below 2).
+Reference distributions: wherever the standard error uses an estimated scale the interval and p-value use t, not
+the normal: t on G-1 df for cluster-robust and GEE errors; t on the residual df (n - k) for quasi-Poisson
+(scale="pearson") with model-based errors, as R's summary.glm for quasipoisson. Model-based errors of a
+logistic or plain Poisson fit (scale fixed at 1) and the HC1 sandwich (no scale enters) use the normal.
 Rows missing the outcome, any covariate, the cluster or the exposure are dropped together BEFORE clusters are
 aligned (statsmodels' own missing-value handling would misalign the cluster labels); n_dropped counts them.
 Perfect or quasi-complete separation is detected by linear programming before fitting (analysis.stats.separation)
 and reported as status "separation" with no estimate; a fit that stops before converging has status
 "not_converged"; too few rows, no variation in the outcome, a rank-deficient design or fewer than two clusters
-give "insufficient_data". Poisson fits carry the Pearson overdispersion check.
+give "insufficient_data"; fewer than MIN_CLUSTERS clusters give "too_few_clusters". Poisson fits carry the Pearson
+overdispersion check.
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ from statsmodels.tools.sm_exceptions import (
 from analysis.stats._arrays import check_level, z_value
 from analysis.stats._rows import complete_rows
 from analysis.stats.model_result import (
+    MIN_CLUSTERS,
     Dispersion,
     ModelResult,
     empty_table,
@@ -54,7 +64,7 @@ SE_TYPES = ("auto", "model", "robust", "cluster", "gee")
 
 def _se_text(se: str, df_inf: float | None) -> str:
     if se == "model":
-        return "model-based SE"
+        return "model-based SE" + (f", t on {df_inf:g} residual df" if df_inf is not None else "")
     if se == "robust":
         return "robust (HC1) SE"
     if se == "cluster":
@@ -63,8 +73,10 @@ def _se_text(se: str, df_inf: float | None) -> str:
 
 
 def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, exposure=None, scale=None,
-         include_intercept=False) -> ModelResult:
+         include_intercept=False, min_clusters=MIN_CLUSTERS) -> ModelResult:
     check_level(level)
+    if not min_clusters >= 2:
+        raise ValueError(f"min_clusters must be at least 2, got {min_clusters!r}")
     if se not in SE_TYPES:
         raise ValueError(f"se must be one of {list(SE_TYPES)}, got {se!r}")
     if se == "auto":
@@ -92,6 +104,8 @@ def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, expo
     n_clusters = int(pd.Series(groups).nunique()) if groups is not None else None
     df_resid = float(n_obs - k)
     df_inf = float(n_clusters - 1) if se in ("cluster", "gee") else None
+    if se == "model" and scale:
+        df_inf = df_resid  # quasi-Poisson: the Pearson scale is estimated on the residual df
     method = f"{kind} regression ({'quasi-Poisson, Pearson scale, ' if scale else ''}{_se_text(se, df_inf)})"
 
     def stop(status: str, note: str, fit=None) -> ModelResult:
@@ -104,6 +118,9 @@ def _glm(outcome, covariates, family, measure, cluster, se, level, maxiter, expo
         return stop("insufficient_data", "the outcome does not vary")
     if n_clusters is not None and n_clusters < 2:
         return stop("insufficient_data", "fewer than two clusters")
+    if se in ("cluster", "gee") and n_clusters < min_clusters:
+        return stop("too_few_clusters", f"{n_clusters} clusters, fewer than the {min_clusters} that cluster-robust "
+                                        "standard errors need")
     collapsed = _collapse_binary(y, x, groups) if (kind == "logistic" and se in ("model", "cluster")) else None
     if np.linalg.matrix_rank(collapsed.x if collapsed is not None else x) < k:
         return stop("insufficient_data", "the design matrix is rank deficient (collinear or constant terms)")
@@ -262,27 +279,30 @@ def poisson_dispersion(y, x, exposure=None, maxiter: int = 100) -> Dispersion:
 
 
 def logistic_regression(outcome, covariates: pd.DataFrame, cluster=None, se: str = "auto", level: float = 0.95,
-                        maxiter: int = 100, include_intercept: bool = False) -> ModelResult:
+                        maxiter: int = 100, include_intercept: bool = False,
+                        min_clusters: int = MIN_CLUSTERS) -> ModelResult:
     """Logistic regression of a 0/1 (or boolean) outcome on the covariates, reporting odds ratios.
 
     cluster: optional labels (e.g. force code) per row; se: "auto", "model", "robust", "cluster" or "gee" (see
-    module doc). The intercept row is left out of the table unless include_intercept=True.
+    module doc). The intercept row is left out of the table unless include_intercept=True. min_clusters: fewest
+    clusters for cluster-robust or GEE errors (status "too_few_clusters" below it).
     """
     return _glm(outcome, covariates, families.Binomial(), "odds ratio", cluster, se, level, maxiter,
-                include_intercept=include_intercept)
+                include_intercept=include_intercept, min_clusters=min_clusters)
 
 
 def poisson_regression(counts, covariates: pd.DataFrame, exposure=None, cluster=None, se: str = "auto",
                        scale: str | None = None, level: float = 0.95, maxiter: int = 100,
-                       include_intercept: bool = False) -> ModelResult:
+                       include_intercept: bool = False, min_clusters: int = MIN_CLUSTERS) -> ModelResult:
     """Poisson regression of counts on the covariates, reporting rate ratios (incidence rate ratios).
 
     exposure: optional positive exposures per row (e.g. child population); its log is the offset.
-    scale="pearson" fits quasi-Poisson (errors scaled by the Pearson dispersion). The result's `dispersion`
+    scale="pearson" fits quasi-Poisson (errors scaled by the Pearson dispersion; with model-based errors the
+    intervals use t on the residual df). The result's `dispersion`
     holds the overdispersion check; a note is added when model-based errors ignore detected overdispersion.
     A trend per year is poisson_regression(counts, pd.DataFrame({"year": years})): the "year" rate ratio.
     """
     if scale not in (None, "pearson"):
         raise ValueError(f"scale must be None or 'pearson', got {scale!r}")
     return _glm(counts, covariates, families.Poisson(), "rate ratio", cluster, se, level, maxiter,
-                exposure=exposure, scale=scale, include_intercept=include_intercept)
+                exposure=exposure, scale=scale, include_intercept=include_intercept, min_clusters=min_clusters)

@@ -8,8 +8,17 @@ Methods and sources:
   "plain" (S +/- z S sigma, clipped to [0, 1]).
 - Quantile q (0.5 = median): the first event time at which S <= 1 - q; when S equals 1 - q exactly over an
   interval the midpoint of that interval (as R's quantile.survfit). Its interval (Brookmeyer and Crowley 1982):
-  the same rule applied to the lower band (lower limit) and the upper band (upper limit). A quantile the curve
-  never reaches has status "not_reached" and no number; an upper limit never reached is left missing with a note.
+  the same first-crossing rule applied to the lower band (lower limit) and the upper band (upper limit). This
+  departs from R's quantile.survfit where a band is not monotone: the log-transformed upper band can rise after
+  an event (its variance grows faster than S falls), and R (which interpolates the band values after sorting
+  them) then returns a later time. On the aml data R gives 18 to 48, this rule 18 to 45 (the upper band is
+  0.4584 at 45 and 0.4623 at 48: it is first at or below 0.5 at 45). A quantile the curve never reaches has
+  status "not_reached" and no value, but a limit that is reached is kept: when the lower band reaches 1 - q the
+  lower limit is given ("at least L"), the upper limit missing. An upper limit never reached is missing with a
+  note.
+- Pointwise values (survival_at): where no event has happened by t (S = 1), or every case has had the event
+  (S = 0), Greenwood's variance is 0 and no interval can be estimated: the value is given with missing limits and
+  status "no_events" or "all_events" (never the empty interval "1 to 1" or "0 to 0").
 - Log-rank test (Mantel 1966; Peto and Peto 1972): chi-square (O - E)' V^- (O - E) on k - 1 degrees of freedom
   with the hypergeometric variance, as R's survdiff with rho = 0.
 The time-to-event toolkit also includes aalen_johansen (competing outcomes, analysis.stats.competing) and
@@ -141,8 +150,9 @@ def survival_quantiles(km: KaplanMeier, quantiles=(0.25, 0.5, 0.75)) -> pd.DataF
     """Time by which a fraction q of cases had the event (q = 0.5: median), with its Brookmeyer-Crowley interval.
 
     Columns: quantile, value (the time), lower, upper, status ("ok", "not_reached" or "insufficient_data"), note,
-    transform, level. A quantile not reached has value, lower and upper missing, never a number read off the end
-    of the curve.
+    transform, level. A quantile not reached has its value and upper limit missing, never a number read off the
+    end of the curve; its lower limit is kept when the lower band reaches 1 - q (the quantile is then at least
+    that time).
     """
     rows = []
     tab = km.table[km.table["n_events"] > 0] if km.status == "ok" else km.table
@@ -158,7 +168,9 @@ def survival_quantiles(km: KaplanMeier, quantiles=(0.25, 0.5, 0.75)) -> pd.DataF
             est = _first_crossing(times, tab["survival"].to_numpy(float), target)
             if np.isnan(est):
                 row["status"] = "not_reached"
-                row["note"] = f"survival did not fall to {target:g} within follow-up"
+                row["lower"] = _first_crossing(times, tab["lower"].to_numpy(float), target)
+                row["note"] = f"survival did not fall to {target:g} within follow-up" + (
+                    "; the lower confidence limit was reached" if np.isfinite(row["lower"]) else "")
             else:
                 row["status"] = "ok"
                 row["value"] = est
@@ -177,13 +189,20 @@ def survival_quantiles(km: KaplanMeier, quantiles=(0.25, 0.5, 0.75)) -> pd.DataF
 
 def survival_at(km: KaplanMeier, times) -> pd.DataFrame:
     """The step function S(t) and its interval at the given times (right-continuous: the value at the last
-    observed time <= t; 1 before the first). Times beyond the last observed time are missing with the note
-    "beyond follow-up" (no extrapolation). Columns: time, value, lower, upper, note."""
+    observed time <= t; 1 before the first).
+
+    Columns: time, value, lower, upper, status, note. status: "ok"; "no_events" (no event by t: S = 1 and no
+    interval, the variance being 0); "all_events" (S = 0: every case had the event, no interval);
+    "beyond_follow_up" (t after the last observed time: value and limits missing, no extrapolation);
+    "insufficient_data" (no usable rows). note says the same in words.
+    """
     at = np.atleast_1d(np.asarray(times, dtype=float))
     tab = km.table
     out = pd.DataFrame({"time": at, "value": np.nan, "lower": np.nan, "upper": np.nan,
+                        "status": pd.array(["ok"] * len(at), dtype="str"),
                         "note": pd.array([""] * len(at), dtype="str")})
     if km.status != "ok":
+        out["status"] = "insufficient_data"
         out["note"] = "insufficient data"
         return out
     obs = tab["time"].to_numpy(float)
@@ -191,8 +210,18 @@ def survival_at(km: KaplanMeier, times) -> pd.DataFrame:
     for src, col in (("survival", "value"), ("lower", "lower"), ("upper", "upper")):
         vals = tab[src].to_numpy(float)
         out[col] = np.where(idx >= 0, vals[np.maximum(idx, 0)], 1.0)
+    events_by = np.where(idx >= 0, tab["n_events"].to_numpy(float).cumsum()[np.maximum(idx, 0)], 0.0)
+    none = events_by == 0
+    out.loc[none, ["lower", "upper"]] = np.nan
+    out.loc[none, "status"] = "no_events"
+    out.loc[none, "note"] = "no event by this time: survival is 1 and no interval can be estimated"
+    every = ~none & (out["value"].to_numpy(float) <= 0.0)
+    out.loc[every, ["lower", "upper"]] = np.nan
+    out.loc[every, "status"] = "all_events"
+    out.loc[every, "note"] = "every case had the event by this time: survival is 0 and no interval can be estimated"
     beyond = at > obs.max()
     out.loc[beyond, ["value", "lower", "upper"]] = np.nan
+    out.loc[beyond, "status"] = "beyond_follow_up"
     out.loc[beyond, "note"] = "beyond follow-up"
     return out
 
