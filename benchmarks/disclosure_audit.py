@@ -59,6 +59,10 @@ def main() -> None:
     parser.add_argument("--after", type=Path, required=True)
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "synthetic")
     parser.add_argument("--forces", type=int, default=8, help="forces for the protection-cost timing")
+    parser.add_argument("--national-page", type=Path, default=None,
+                        help="national page folder with its ledger (default AFTER/national)")
+    parser.add_argument("--national-restricted", type=Path, default=None,
+                        help="folder of the national results.parquet (default AFTER-restricted/national)")
     parser.add_argument("--before-seconds", type=float, default=None, help="cold run wall time before (s)")
     parser.add_argument("--after-seconds", type=float, default=None, help="cold run wall time after (s)")
     parser.add_argument("--before-cpu", type=float, default=None, help="cold run CPU time before (s, /usr/bin/time)")
@@ -68,8 +72,9 @@ def main() -> None:
     threshold, width = s["threshold"], s["protection_width"]
     restricted = restricted_dir(args.after)
     codes = sorted(p.name for p in (args.after / "forces").iterdir() if (p / "published.parquet").is_file())
-    national_ledger = read_ledger(args.after / "national")
-    national_results = results.read(restricted / "national" / "results.parquet")
+    national_page = args.national_page or args.after / "national"
+    national_ledger = read_ledger(national_page)
+    national_results = results.read((args.national_restricted or restricted / "national") / "results.parquet")
 
     # 1. audit per page
     per_page, exposed, audited = [], 0, 0
@@ -82,8 +87,11 @@ def main() -> None:
         per_page.append(time.perf_counter() - began)
         exposed += int(found["exposed"].sum())
         audited += len(found)
+    force_exposed = 0
+    for code in codes:
+        force_exposed += int(audit_force(code, args.after / "forces" / code, truths[code], threshold, width)["exposed"].sum())
     began = time.perf_counter()
-    nat = audit_national(args.after / "national", national_results, set(codes), threshold, width,
+    nat = audit_national(national_page, national_results, set(codes), threshold, width,
                          pd.concat(truths.values(), ignore_index=True))
     national_seconds = time.perf_counter() - began
     exposed += int(nat["exposed"].sum())
@@ -143,7 +151,8 @@ def main() -> None:
          f"state): force pages median {statistics.median(force_audits):.2f} s, slowest {max(force_audits):.2f} s; "
          f"national page (all 43 forces' pages with it) {in_run.get('national', float('nan')):.2f} s"
          if force_audits else "- (no audit timings recorded in the run's state files)"),
-        f"- withheld counts and small complements audited: {audited}; **exposed: {exposed}**",
+        f"- withheld counts and small complements audited: {audited}; **exposed: {exposed}** "
+        f"(force pages alone: {force_exposed}; with the national page: {exposed - force_exposed})",
         "",
         "## Audit-driven protection when the results are computed",
         "",

@@ -28,8 +28,8 @@ class Ledger:
     """What one page publishes, written to `folder/published.parquet` after every record (so the file is
     complete whenever the notebook stops)."""
 
-    def __init__(self, folder: str | Path):
-        self.path = Path(folder) / LEDGER
+    def __init__(self, folder: str | Path | None):
+        self.path = Path(folder) / LEDGER if folder is not None else None  # None: kept in memory only
         self._parts: list[pd.DataFrame] = []
         self._seen: set[tuple[str, str]] = set()
 
@@ -60,9 +60,11 @@ class Ledger:
             return empty()
         return pd.concat(self._parts, ignore_index=True)[LEDGER_COLUMNS]
 
-    def write(self) -> Path:
+    def write(self) -> Path | None:
         from analysis.atomic import write_bytes_atomic
 
+        if self.path is None:
+            return None
         buffer = io.BytesIO()
         _typed(self.frame()).to_parquet(buffer, index=False)
         self.path.parent.mkdir(parents=True, exist_ok=True)
