@@ -88,12 +88,12 @@ def test_key_outcome_labels() -> None:
 def test_19_self_defined_ethnicity_codes_18_plus_1() -> None:
     table = reference.load("ethnicity_sde")
     assert table["code"].tolist() == ["A1", "A2", "A3", "A4", "A9", "B1", "B2", "B9", "M1", "M2", "M3", "M9",
-                                      "O1", "O9", "W1", "W2", "W3", "W9", "NS"]
+                                      "O2", "O9", "W1", "W2", "W3", "W9", "NS"]
     groups = table.set_index("code")["ons_group"]
     assert groups["NS"] == ""
     assert set(groups.drop("NS")) == set(ETHNIC_GROUPS)
     assert dict(Counter(groups.drop("NS"))) == {"asian": 5, "black": 3, "mixed": 4, "other": 2, "white": 4}
-    assert groups["A4"] == "asian" and groups["O1"] == "other"
+    assert groups["A4"] == "asian" and groups["O2"] == "other"
 
 
 def test_legacy_16_plus_1_codes_all_map_to_existing_codes() -> None:
@@ -106,7 +106,7 @@ def test_legacy_16_plus_1_codes_all_map_to_existing_codes() -> None:
     named = sde.loc[sde["legacy_16_code"] != "", "legacy_16_code"]
     assert set(named).issubset(legacy.index)
     assert all(legacy[old] == new for new, old in named.items())
-    assert set(sde.index[sde["legacy_16_code"] == ""]) == {"O1", "W3"}
+    assert set(sde.index[sde["legacy_16_code"] == ""]) == {"O2", "W3"}
 
 
 def test_ethnic_groups_are_the_five_ons_groups() -> None:
@@ -219,3 +219,88 @@ def test_lexicon_patterns_compile_and_match_their_examples() -> None:
     for row in lexicon.itertuples():
         assert re.search(row.pattern, row.example, flags=re.IGNORECASE), row.term_id
         assert row.recommended_alternative.strip(), row.term_id
+
+
+# ------------------------------------------------------------------------------------------ published tables, pinned
+# Each table below is copied from its published source (docs/reference_code_lists.md gives source, version and
+# date); a change to a code list file that departs from the source fails here.
+
+#: Police self-defined ethnicity "18+1" (Home Office / NPCC, from the ONS 2011 census categories).
+PUBLISHED_18_PLUS_1 = {
+    "W1": "English, Welsh, Scottish, Northern Irish or British", "W2": "Irish", "W3": "Gypsy or Irish Traveller", "W9": "any other White background",
+    "M1": "White and Black Caribbean", "M2": "White and Black African", "M3": "White and Asian", "M9": "any other mixed background",
+    "A1": "Indian", "A2": "Pakistani", "A3": "Bangladeshi", "A4": "Chinese", "A9": "any other Asian background",
+    "B1": "Caribbean", "B2": "African", "B9": "any other Black background",
+    "O2": "Arab", "O9": "any other ethnic group", "NS": "Not stated",
+}
+#: The older police "16+1" list (ONS 2001 census categories) and where each code is in the 18+1 list.
+PUBLISHED_16_PLUS_1 = {
+    "W1": "W1", "W2": "W2", "W9": "W9", "M1": "M1", "M2": "M2", "M3": "M3", "M9": "M9", "A1": "A1", "A2": "A2",
+    "A3": "A3", "A9": "A9", "B1": "B1", "B2": "B2", "B9": "B9", "O1": "A4", "O9": "O9", "NS": "NS",
+}
+#: Officer-defined ethnicity, the police IC (identity code) "6+1" codes.
+PUBLISHED_IC = {
+    "IC1": "White - North European", "IC2": "White - South European", "IC3": "Black", "IC4": "Asian - Indian subcontinent",
+    "IC5": "Chinese, Japanese, Korean or other South East Asian", "IC6": "Arab or North African", "IC9": "Unknown",
+}
+#: ONS police force area codes of the 43 territorial forces (ONS Open Geography Portal, PFA December 2023).
+PUBLISHED_FORCES = {
+    "E23000001": "Metropolitan Police", "E23000002": "Cumbria", "E23000003": "Lancashire", "E23000004": "Merseyside",
+    "E23000005": "Greater Manchester", "E23000006": "Cheshire", "E23000007": "Northumbria", "E23000008": "Durham",
+    "E23000009": "North Yorkshire", "E23000010": "West Yorkshire", "E23000011": "South Yorkshire", "E23000012": "Humberside",
+    "E23000013": "Cleveland", "E23000014": "West Midlands", "E23000015": "Staffordshire", "E23000016": "West Mercia",
+    "E23000017": "Warwickshire", "E23000018": "Derbyshire", "E23000019": "Nottinghamshire", "E23000020": "Lincolnshire",
+    "E23000021": "Leicestershire", "E23000022": "Northamptonshire", "E23000023": "Cambridgeshire", "E23000024": "Norfolk",
+    "E23000025": "Suffolk", "E23000026": "Bedfordshire", "E23000027": "Hertfordshire", "E23000028": "Essex",
+    "E23000029": "Thames Valley", "E23000030": "Hampshire", "E23000031": "Surrey", "E23000032": "Kent", "E23000033": "Sussex",
+    "E23000034": "City of London", "E23000035": "Devon and Cornwall", "E23000036": "Avon and Somerset",
+    "E23000037": "Gloucestershire", "E23000038": "Wiltshire", "E23000039": "Dorset",
+    "W15000001": "North Wales", "W15000002": "Gwent", "W15000003": "South Wales", "W15000004": "Dyfed-Powys",
+}
+
+
+def test_18_plus_1_table_is_the_published_one() -> None:
+    table = reference.load("ethnicity_sde")
+    labels = {code: label.split(": ", 1)[-1] for code, label in zip(table["code"], table["label"], strict=True)}
+    assert labels == PUBLISHED_18_PLUS_1
+    assert "O1" not in labels  # O1 was Chinese in the 16+1 list; Arab is O2
+    sde = table.set_index("code")
+    assert sde.loc["O2", "label"] == "Other ethnic group: Arab" and sde.loc["A4", "legacy_16_code"] == "O1"
+
+
+def test_16_plus_1_mapping_is_the_published_one() -> None:
+    legacy = reference.load("ethnicity_sde_legacy")
+    assert dict(zip(legacy["legacy_code"], legacy["maps_to"], strict=True)) == PUBLISHED_16_PLUS_1
+
+
+def test_ic_codes_are_the_published_ones() -> None:
+    assert reference.labels("ethnicity_ode") == PUBLISHED_IC
+
+
+def test_forces_are_the_43_published_police_force_areas() -> None:
+    assert reference.labels("forces") == PUBLISHED_FORCES
+
+
+def test_outcome_types_are_1_to_22_with_19_retired() -> None:
+    table = reference.load("outcome_types")
+    assert table["code"].tolist() == [str(n) for n in range(1, 23)]
+    assert table.loc[table["in_use"] == "false", "code"].tolist() == ["19"]
+    groups = table.groupby("outcome_group")["code"].apply(lambda c: sorted(int(x) for x in c)).to_dict()
+    assert groups["Out-of-court (formal)"] == [2, 3, 6, 7]
+    assert groups["Evidential difficulties (victim does not support action)"] == [14, 16]
+    assert groups["Prosecution prevented or not in the public interest"] == [5, 9, 10, 11, 12, 13, 17]
+
+
+def test_a_legacy_16_plus_1_code_is_refused_with_its_18_plus_1_meaning() -> None:
+    from analysis.validate import validate_tables
+    from fixtures.valid_return import as_force
+
+    tables = as_force("SYN01")
+    tables["suspects"].loc[0, "ethnicity_sde"] = "O1"
+    tables["victims"].loc[0, "ethnicity_sde"] = "O2"  # Arab in the 18+1 list: accepted
+    failures = validate_tables(tables).failures
+    assert [(f.table, f.row, f.column, f.rule, f.message) for f in failures] == [(
+        "suspects", 2, "ethnicity_sde", "codelist",
+        "suspects row 2, column ethnicity_sde: 'O1' is not a code in the list ethnicity_sde "
+        "(params/reference/ethnicity_sde.csv) ('O1' is the code for Chinese in the older 16+1 list, which is 'A4' in the "
+        "18+1 list: check which the force meant and use the 18+1 code)")]

@@ -34,7 +34,7 @@ SUSPECT_AGE_RANGE = (10, 95)
 VICTIM_AGE_RANGE = (0, 17)
 
 #: Synthetic forces use codes that cannot be mistaken for real ONS police force area codes.
-SYNTHETIC_FORCE_CODE_PATTERN = r"^SYN\d{2}$"
+SYNTHETIC_FORCE_CODE_PATTERN = r"^SYN[0-9]{2}$"
 
 
 @dataclass(frozen=True)

@@ -226,9 +226,20 @@ def read_all(directory: Path, forces: list[str] | None = None,
 
 
 def read_raw_csv_folder(folder: Path) -> dict[str, pd.DataFrame]:
-    """Read a folder of CSV files as text (one per table present; missing tables are left out)."""
+    """Read a folder of CSV files as text (one per table present; missing tables are left out).
+
+    Each file is first checked against the ingest limits (`analysis.ingest.limits`: file size); raises
+    `analysis.ingest.issues.ReadError` (rule too_large) beyond them.
+    """
+    from analysis.ingest.archive import too_large
+    from analysis.ingest.limits import load_limits, megabytes
+
+    limits = load_limits()
     tables = {}
     for path in sorted(Path(folder).glob("*.csv")):
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise too_large(path, "the file", megabytes(size), megabytes(limits.max_file_bytes), "max_file_mb")
         try:
             tables[path.stem] = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except pd.errors.EmptyDataError:  # a zero-byte file: no header row (validation reports it)
@@ -237,7 +248,15 @@ def read_raw_csv_folder(folder: Path) -> dict[str, pd.DataFrame]:
 
 
 def read_raw_xlsx(path: Path) -> dict[str, pd.DataFrame]:
-    """Read every sheet of a workbook as text (sheets that are not tables are kept: validation reports them)."""
+    """Read every sheet of a workbook as text (sheets that are not tables are kept: validation reports them).
+
+    The workbook is first checked part by part within the ingest limits (`analysis.ingest.archive`); raises
+    `analysis.ingest.issues.ReadError` (rules damaged, too_large) when it is damaged or too large to read.
+    """
+    from analysis.ingest.archive import check_archive
+    from analysis.ingest.limits import load_limits
+
+    check_archive(Path(path), load_limits())
     sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
     return {name: _excel_dates_as_iso(frame) for name, frame in sheets.items()}
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,11 @@ PERIOD_COLUMNS = ("period_start", "period_end", "extraction_date")
 #: in_use = false in the list). 0 means "no outcome assigned yet" (contract.OUTCOME_NOT_YET_ASSIGNED).
 INT_CODELISTS = {("offences", "outcome_code"): "outcome_types"}
 
+#: No return period of this inspection starts before this date (the earliest plausible period_start).
+EARLIEST_PERIOD_START = pd.Timestamp("1990-01-01")
+#: Default for how many years before period_start another date may lie (ingest.years_before_period).
+YEARS_BEFORE_PERIOD = 20
+
 #: Suspects are at least 10 (the age of criminal responsibility in England and Wales) at extraction.
 MIN_SUSPECT_AGE_AT_EXTRACTION = 10
 
@@ -106,9 +112,12 @@ EXTRA_RULES: dict[str, tuple[str, ...]] = {
     "force_profile": ("problem_profile_uses_partner_data is false when problem_profile_date is blank",),
 }
 
-_INT_PATTERN = r"[+-]?\d{1,15}(?:\.0*)?"
-_FLOAT_PATTERN = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
+_INT_PATTERN = r"[+-]?[0-9]{1,15}(?:\.0*)?"
+_FLOAT_PATTERN = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+#: A digit that is not one of the ASCII digits 0-9 (Arabic-Indic, Devanagari, full-width, ...), or any full-width
+#: form (U+FF01-U+FF5E): identifiers, codes and numbers must use ASCII, or one reference could be two.
+_NON_ASCII_DIGIT = r"(?:(?![0-9])\d|[\uff01-\uff5e])"
 _NOT_RECORDED_CODES = ("NS", "IC9", "NR", "not_recorded")
 _TYPE_WORDS = {
     "int": "a whole number",
@@ -129,6 +138,13 @@ class Failure:
     value: str | None  # the offending value as text
     rule: str  # one of RULES
     message: str  # plain English naming table, row, column and value
+
+    def located(self) -> str:
+        """Where the failure is and which rule it breaks, quoting no value (e.g. 'offences row 3, column
+        recorded_date: rule type')."""
+        where = self.table + (f" row {self.row}" if self.row is not None else "")
+        where += f", column {self.column}" if self.column and self.rule not in ("unknown_column", "unknown_table") else ""
+        return f"{where}: rule {self.rule}"
 
 
 FAILURE_COLUMNS = ("file", "table", "row", "column", "value", "rule", "message")
@@ -157,12 +173,15 @@ class ValidationReport:
             frame[name] = frame[name].astype("str")
         return frame
 
-    def summary(self, limit: int = 50) -> str:
+    def summary(self, limit: int = 50, *, values: bool = True) -> str:
         """Readable text: a headline, counts by table and rule, then the first `limit` failures.
 
-        When failures are left out the text says how many; nothing is dropped silently.
+        When failures are left out the text says how many; nothing is dropped silently. With `values=False` no
+        value from the data is quoted (not even the force code the file claims): each failure is given by table,
+        row, column and rule only, so the text can be kept in run state and manifests (a validated file altered
+        after ingest must not get its contents copied there).
         """
-        name = self.force_code or "return"
+        name = (self.force_code or "return") if values else "return"
         where = f" ({self.source})" if self.source else ""
         if self.ok:
             return f"{name}{where}: passed, no failures."
@@ -177,7 +196,7 @@ class ValidationReport:
             lines.append(f"  {table}: {', '.join(parts)}")
         shown = self.failures if limit is None or limit < 0 else self.failures[:limit]
         lines.append(f"Failures ({len(shown)} of {total} shown):" if len(shown) < total else "Failures:")
-        lines.extend(f"  {f.message}" for f in shown)
+        lines.extend(f"  {f.message if values else f.located()}" for f in shown)
         if len(shown) < total:
             lines.append(f"  ... and {total - len(shown)} more failures not shown.")
         return "\n".join(lines)
@@ -211,6 +230,9 @@ def _parse(column: Column, series: pd.Series) -> _Parsed:
     invalid = np.zeros(len(series), dtype=bool)
     if kind in ("id", "code", "text"):
         value = series.mask(blank) if texty else series.astype("str").mask(blank)
+        if kind == "id":
+            invalid = (~blank) & value.astype("str").str.contains(_NON_ASCII_DIGIT, regex=True).fillna(False).to_numpy(dtype=bool)
+            value = value.mask(invalid)
     elif kind in ("int", "float") and pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         numbers = series.astype("Float64")
         if kind == "int":
@@ -392,14 +414,36 @@ def _check_cells(out: _Collector, table: Table, parsed: dict[str, _Parsed]) -> N
         rows = _positions(p.invalid)
         if len(rows):
             values = _shown(p.original, rows)
-            out.rows(table.name, name, rows, values, "type",
-                     [f"{q} is not {_TYPE_WORDS[column.type]}" for q in _quoted(values)])
+            out.rows(table.name, name, rows, values, "type", [_type_detail(column, v) for v in values])
         if column.type == "code" and column.codelist:
             _check_codes(out, table, column, p)
         if (table.name, name) in INT_CODELISTS:
             _check_int_codes(out, table, column, p, INT_CODELISTS[(table.name, name)])
         if column.type in ("int", "float"):
             _check_range(out, table, column, p)
+
+
+@functools.cache
+def _legacy_codes() -> dict[str, tuple[str, str, str]]:
+    """16+1 codes that are not 18+1 codes, or mean something else there: code -> (code, 18+1 code, label)."""
+    table = reference.load("ethnicity_sde_legacy")
+    current = set(reference.codes("ethnicity_sde"))
+    return {row.legacy_code: (row.legacy_code, row.maps_to, row.label.split(": ", 1)[-1])
+            for row in table.itertuples() if row.legacy_code not in current or row.maps_to != row.legacy_code}
+
+
+def _type_detail(column: Column, value: str) -> str:
+    """Why `value` is not of the column's type, naming any digit that is not an ASCII digit 0-9."""
+    odd = re.search(_NON_ASCII_DIGIT, value)
+    if odd:
+        char = odd.group(0)
+        what = unicodedata.name(char, f"U+{ord(char):04X}")
+        kind = "an identifier" if column.type == "id" else _TYPE_WORDS.get(column.type, "a value")
+        return (f"'{value}' uses the character '{char}' ({what}), not an ASCII digit 0-9 or letter: {kind} must be "
+                "typed with the digits 0-9 (non-Latin and full-width digits would make one reference into two)")
+    if column.type == "id":
+        return f"'{value}' is not a valid identifier"
+    return f"'{value}' is not {_TYPE_WORDS[column.type]}"
 
 
 def _check_codes(out: _Collector, table: Table, column: Column, p: _Parsed) -> None:
@@ -410,10 +454,19 @@ def _check_codes(out: _Collector, table: Table, column: Column, p: _Parsed) -> N
         return
     values = _shown(p.original, rows)
     source = f"params/reference/{column.codelist}.csv"
+    legacy = _legacy_codes() if column.codelist == "ethnicity_sde" else {}
     details = []
     for v in values:
         guess = lowered.get(v.strip().lower())
         hint = f" (did you mean '{guess}'? codes are case-sensitive)" if guess and guess != v else ""
+        if v.strip() in legacy:
+            old, new, label = legacy[v.strip()]
+            hint += (f" ('{old}' is the code for {label} in the older 16+1 list, which is '{new}' in the 18+1 list: "
+                     "check which the force meant and use the 18+1 code)")
+        odd = re.search(_NON_ASCII_DIGIT, v)
+        if odd:
+            hint += (f" (it uses '{odd.group(0)}', {unicodedata.name(odd.group(0), 'a character')}, not an ASCII digit "
+                     "0-9 or letter)")
         details.append(f"'{v}' is not a code in the list {column.codelist} ({source}){hint}")
     out.rows(table.name, column.name, rows, values, "codelist", details)
 
@@ -586,8 +639,16 @@ def _check_date_order(out: _Collector, tables: dict[str, dict[str, _Parsed]]) ->
                  [f"'{v}' is before {earlier} '{e}' in the same row; {later} must be on or after {earlier}" for v, e in zip(shown, firsts, strict=True)])
 
 
-def _check_date_range(out: _Collector, tables: dict[str, dict[str, _Parsed]], profile: _Profile) -> None:
+def _check_date_range(out: _Collector, tables: dict[str, dict[str, _Parsed]], profile: _Profile, years_before: int) -> None:
+    """Every date inside its window: the return period for IN_PERIOD columns; otherwise from `years_before` years
+    before period_start to extraction_date. The period itself starts no earlier than EARLIEST_PERIOD_START. A date
+    outside is an error, not a warning: a year typed as a number or a day and month swapped can land there."""
     start, end, extraction = profile.period_start, profile.period_end, profile.extraction_date
+    floor = start - pd.DateOffset(years=years_before) if start is not None else None
+    if start is not None and start < EARLIEST_PERIOD_START:
+        out.rows("force_profile", "period_start", np.array([0]), [f"{start:%Y-%m-%d}"], "date_range",
+                 f"'{start:%Y-%m-%d}' is not a plausible start of the return period: it must be on or after "
+                 f"{EARLIEST_PERIOD_START:%Y-%m-%d} (a year typed as a number in a date cell reads as a date in 1905)")
     for table_name, parsed in tables.items():
         for column in TABLES[table_name].columns:
             if column.type != "date" or column.name not in parsed:
@@ -599,14 +660,22 @@ def _check_date_range(out: _Collector, tables: dict[str, dict[str, _Parsed]], pr
                 if start is None or end is None:
                     continue
                 rows = _positions(((value < start) | (value > end)).fillna(False))
+                shown = _shown(value, rows)
                 detail = f"is outside the return period {start:%Y-%m-%d} to {end:%Y-%m-%d} (force_profile)"
-            else:
-                if extraction is None:
-                    continue
+                out.rows(table_name, column.name, rows, shown, "date_range", [f"'{v}' {detail}" for v in shown])
+                continue
+            if extraction is not None:
                 rows = _positions((value > extraction).fillna(False))
+                shown = _shown(value, rows)
                 detail = f"is after the extraction date {extraction:%Y-%m-%d} (force_profile): a date cannot be in the future of the data"
-            shown = _shown(value, rows)
-            out.rows(table_name, column.name, rows, shown, "date_range", [f"'{v}' {detail}" for v in shown])
+                out.rows(table_name, column.name, rows, shown, "date_range", [f"'{v}' {detail}" for v in shown])
+            if floor is not None:
+                rows = _positions((value < floor).fillna(False))
+                shown = _shown(value, rows)
+                detail = (f"is more than {years_before} years before the return period starts ({start:%Y-%m-%d}), earlier than "
+                          f"any date this return can hold ({floor:%Y-%m-%d}; ingest.years_before_period): check the date "
+                          "(a year typed as a number in a date cell reads as a date in 1905)")
+                out.rows(table_name, column.name, rows, shown, "date_range", [f"'{v}' {detail}" for v in shown])
 
 
 def _check_birth_year(out: _Collector, tables: dict[str, dict[str, _Parsed]], profile: _Profile) -> None:
@@ -694,13 +763,15 @@ def validate_tables(
     source: str = "",
     files: dict[str, str] | None = None,
     expected_force_code: str | None = None,
+    years_before: int | None = None,
 ) -> ValidationReport:
     """Check one force's tables against the contract; report every failure at once.
 
     `tables` maps table name (sheet or file stem) to a frame of raw text (as read by
     `returns_io.read_raw_csv_folder` / `read_raw_xlsx`) or of canonical types (`returns_io.to_canonical`).
     `files` maps table name to the file it came from, for the report. `expected_force_code`, when given,
-    is the force code the file or folder name claims (checked against force_profile).
+    is the force code the file or folder name claims (checked against force_profile). `years_before`: how many
+    years before period_start a date may lie (default: ingest.years_before_period in params/pipeline.yaml).
     """
     out = _Collector({str(k): str(v) for k, v in (files or {}).items()})
     for name in tables:
@@ -734,7 +805,11 @@ def validate_tables(
         _check_force_profile(out, profile_parsed, row_counts["force_profile"], profile, expected_force_code)
     _check_foreign_keys(out, parsed_tables, profile, row_counts.get("force_profile", 0))
     _check_date_order(out, parsed_tables)
-    _check_date_range(out, parsed_tables, profile)
+    if years_before is None:
+        from analysis.ingest.limits import load_limits
+
+        years_before = load_limits().years_before_period
+    _check_date_range(out, parsed_tables, profile, years_before)
     _check_birth_year(out, parsed_tables, profile)
     _check_consistency(out, parsed_tables)
     return ValidationReport(source=source, force_code=profile.force_code or expected_force_code, failures=_in_reading_order(out.failures))

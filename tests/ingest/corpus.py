@@ -105,9 +105,11 @@ def _dangling(d: Path) -> None:
     edit_xlsx(write_xlsx(d, "SYN10"), [("offences", 2, "victim_id", "V9")])
 
 
-@case("SYN11", "wrong encoding: bytes that are neither UTF-8 nor Windows-1252",
+@case("SYN11", "wrong encoding: bytes that are not UTF-8 (an 8-bit encoding that cannot be told)",
       ("encoding", "case_notes", None, None,
-       "case_notes.csv is neither UTF-8 nor Windows-1252 text (byte 0x81 on line 2): save it again as 'CSV UTF-8' from Excel."))
+       "case_notes.csv is not UTF-8 and its text encoding cannot be told safely: byte 0x81 on line 2 is no character in "
+       "Windows-1252 but 'Å' in Mac Roman (Excel's 'CSV (Comma delimited)' and 'CSV (Macintosh)' both write such files). "
+       "Reading it either way could change the text, so it was not read: save it again from Excel as 'CSV UTF-8 (Comma delimited)'."))
 def _bad_encoding(d: Path) -> None:
     folder = write_csv_folder(d, "SYN11")
     data = (folder / "case_notes.csv").read_bytes().replace(b"independent", b"indep\x81ndent")
@@ -255,7 +257,8 @@ def _no_data(d: Path) -> None:
 
 
 @case("SYN29", "date cell with a time of day",
-      ("type", "referrals", 2, "action_date", ("referrals row 2, column action_date: '2021-05-02 14:30:00' is not a date in the form YYYY-MM-DD",)))
+      ("type", "referrals", 2, "action_date", ("referrals row 2, column action_date: the cell holds a date with a time of day "
+                                               "(2021-05-02 14:30:00); this column takes a date only: enter the date without the time.",)))
 def _time_of_day(d: Path) -> None:
     edit_xlsx(write_xlsx(d, "SYN29"), [("referrals", 2, "action_date", pd.Timestamp("2021-05-02 14:30").to_pydatetime())])
 

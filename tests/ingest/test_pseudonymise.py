@@ -112,7 +112,7 @@ def test_report_says_pseudonymised_and_withholds_identifiers(stored):
     notes = normalisations(root / "out_reports", "SYN02")
     spaces = notes[(notes["table"] == "suspects") & (notes["column"] == "suspect_id") & (notes["kind"] == "correction")]
     assert spaces[["normalisation", "example_before", "example_after"]].values.tolist() == [
-        ["surrounding spaces removed", "(identifier withheld)", "(identifier withheld)"]]
+        ["surrounding spaces removed", "(withheld: pseudonymised return)", "(withheld: pseudonymised return)"]]
     applied = notes[notes["normalisation"] == "identifier replaced by a pseudonym (HMAC-SHA256 keyed hash)"]
     assert set(zip(applied["table"], applied["column"], strict=True)) == set(identifier_domains())
     assert applied.set_index(["table", "column"]).loc[("offences", "network_id"), "rows_affected"] == "3"
@@ -124,7 +124,7 @@ def test_report_says_pseudonymised_and_withholds_identifiers(stored):
 def test_key_comes_from_the_environment_only():
     with pytest.raises(PseudonymisationError, match=f"needs a secret key in the environment variable {KEY_ENV}"):
         key_from_environment({})
-    with pytest.raises(PseudonymisationError, match="is 5 characters long; use at least 16"):
+    with pytest.raises(PseudonymisationError, match="is 5 bytes long; use at least 16"):
         key_from_environment({KEY_ENV: "short"})
     assert key_from_environment({KEY_ENV: KEY.decode()}) == KEY
 

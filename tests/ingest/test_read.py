@@ -20,7 +20,6 @@ TEXT = "force_code,text\nSYN01,Victim’s advocate met her at the café\n"
 @pytest.mark.parametrize(("data", "encoding"), [
     (TEXT.encode("utf-8"), "UTF-8"),
     (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "UTF-8 with byte order mark"),
-    (TEXT.encode("cp1252"), "Windows-1252"),
     (TEXT.encode("utf-16"), "UTF-16 with byte order mark"),
 ])
 def test_decode_text_detects_the_encoding(data, encoding):
@@ -31,7 +30,18 @@ def test_decode_text_detects_the_encoding(data, encoding):
     (b"a,b\n1,\x00\x00\n", "x.csv is not a text file (it contains NUL bytes): submit CSV files saved as 'CSV UTF-8'."),
     (b"a,b\n1,caf\xc3\xa9\n2,it\x92s\n", "x.csv mixes text encodings: some characters are UTF-8 but line 3 has a character "
                                           "that is not, so it cannot be read safely. Save it again as 'CSV UTF-8' from Excel."),
-    (b"a,b\n1,\x81\n", "x.csv is neither UTF-8 nor Windows-1252 text (byte 0x81 on line 2): save it again as 'CSV UTF-8' from Excel."),
+    (b"a,b\n1,\x81\n", "x.csv is not UTF-8 and its text encoding cannot be told safely: byte 0x81 on line 2 is no character "
+                      "in Windows-1252 but 'Å' in Mac Roman (Excel's 'CSV (Comma delimited)' and 'CSV (Macintosh)' both "
+                      "write such files). Reading it either way could change the text, so it was not read: save it again "
+                      "from Excel as 'CSV UTF-8 (Comma delimited)'."),
+    (TEXT.encode("cp1252"), "x.csv is not UTF-8 and its text encoding cannot be told safely: byte 0x92 on line 2 is '’' in "
+                            "Windows-1252 but 'í' in Mac Roman (Excel's 'CSV (Comma delimited)' and 'CSV (Macintosh)' both "
+                            "write such files). Reading it either way could change the text, so it was not read: save it "
+                            "again from Excel as 'CSV UTF-8 (Comma delimited)'."),
+    (TEXT.encode("mac_roman"), "x.csv is not UTF-8 and its text encoding cannot be told safely: byte 0xD5 on line 2 is 'Õ' in "
+                               "Windows-1252 but '’' in Mac Roman (Excel's 'CSV (Comma delimited)' and 'CSV (Macintosh)' both "
+                               "write such files). Reading it either way could change the text, so it was not read: save it "
+                               "again from Excel as 'CSV UTF-8 (Comma delimited)'."),
     (codecs.BOM_UTF8 + b"a,b\n1,\x92\n", "x.csv starts as UTF-8 but line 2 has a character that is not UTF-8: the file "
                                           "mixes encodings. Save it again as 'CSV UTF-8' from Excel."),
 ])

@@ -161,7 +161,6 @@ def test_workbook_date_serials_and_header_case_are_normalised(tmp_path):
 
 
 @pytest.mark.parametrize(("encoding", "label", "kind"), [
-    ("cp1252", "Windows-1252", "correction"),
     ("utf-8-sig", "UTF-8 with byte order mark", "conversion"),
     ("utf-16", "UTF-16 with byte order mark", "correction"),
 ])
@@ -179,9 +178,7 @@ def test_csv_encodings_are_detected_and_text_kept_exactly(tmp_path, encoding, la
     notes = normalisations(tmp_path / "reports", "SYN05")
     row = notes[(notes["table"] == "case_notes")].iloc[0]
     assert (row["kind"], row["normalisation"], row["rows_affected"]) == (kind, f"text encoding {label} read and stored as UTF-8", "3")
-    assert row["example_after"] == note
-    if encoding == "cp1252":
-        assert row["example_before"] == repr(note.encode("cp1252"))[2:-1]
+    assert (row["example_before"], row["example_after"]) == ("", "")  # no example: it would quote case-note text
 
 
 def test_command_exit_code_zero_when_all_pass(tmp_path, capsys):

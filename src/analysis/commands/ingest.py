@@ -3,7 +3,8 @@
 Reads every force's return in DIR (FORCE.xlsx or FORCE/*.csv), writes validated Parquet (OUT/<force>/<table>.parquet)
 for each return that passes, and an error report for every return (REPORTS/<force>/errors.csv, errors.md,
 normalisations.csv, plus REPORTS/summary.csv). Exit code: 0 when every return passed, 1 when any failed or none
-was found, 2 when the command cannot start (missing folder, pseudonymisation key not set).
+was found, 2 when the command cannot start (missing folder; returns, output and report folders the same or nested; a folder
+that cannot be written; pseudonymisation key not set or too weak) or a report could not be written.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from analysis.ingest import default_reports_dir, ingest_directory
+    from analysis.ingest.folders import FolderError, storage_words
     from analysis.ingest.pseudonymise import PseudonymisationError, key_from_environment
 
     key = None
@@ -43,7 +45,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: the returns folder {args.returns} does not exist")
         return 2
     reports_dir = args.reports or default_reports_dir(args.out)
-    results = ingest_directory(args.returns, args.out, reports_dir, key=key)
+    try:
+        results = ingest_directory(args.returns, args.out, reports_dir, key=key)
+    except (FolderError, PseudonymisationError) as error:
+        print(f"error: {error}")
+        return 2
+    except OSError as error:
+        print(f"error: ingest stopped: a report could not be written to {reports_dir} ({storage_words(error)}). Reports "
+              "already written are complete; validated data already written is complete and was checked. Free space or "
+              "fix the folder's permissions and run ingest again.")
+        return 2
     if not results:
         print(f"no returns found in {args.returns}: expected FORCE.xlsx files or FORCE/ folders of CSV files")
         return 1

@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from analysis.ingest.issues import ReadError
+    from analysis.ingest.safe import cut, neutralise_frame
     from analysis.validate import FAILURE_COLUMNS, validate_directory, validate_force
 
     try:
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             reports = {args.force: validate_force(args.directory, args.force)}
         else:
             reports = validate_directory(args.directory)
-    except (FileNotFoundError, ValueError, UnicodeDecodeError) as error:
+    except (FileNotFoundError, ValueError, UnicodeDecodeError, ReadError) as error:
         print(f"validate: {error}", file=sys.stderr)
         return 1
     for report in reports.values():
@@ -50,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         frames = [r.to_frame().assign(force_code=code) for code, r in reports.items()]
         table = pd.concat(frames, ignore_index=True)[["force_code", *FAILURE_COLUMNS]]
+        # Safe to open in Excel: values cut when long, formula triggers neutralised (analysis.ingest.safe).
+        table["value"] = table["value"].map(lambda v: cut(v) if isinstance(v, str) else v)
+        table = neutralise_frame(table.astype(object))
         args.report.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.report, index=False, encoding="utf-8", lineterminator="\n")
         print(f"Every failure written to {args.report}")

@@ -3,7 +3,8 @@
 A return is `FORCE.xlsx` (a filled template) or a folder `FORCE/` of CSV files, one per table (DESIGN.md section
 3). Anything else that a person put in the folder (a PDF, an old .xls, a loose CSV file, an empty folder, the same
 force twice) becomes a `ReturnSource` with an `issue`, so the report names it rather than skipping it silently.
-Hidden files, Excel's lock files (`~$...`) and operating-system clutter are ignored.
+Hidden files, Excel's lock files (`~$...`) and operating-system clutter are ignored. A file or folder that is a
+symbolic link to somewhere outside the returns folder is refused (rule `symlink`) and never followed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.ingest.folders import outside
 from analysis.ingest.issues import Issue
 
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
@@ -55,6 +57,10 @@ def discover(directory: Path) -> list[ReturnSource]:
     found: list[ReturnSource] = []
     for path in sorted(directory.iterdir()):
         if ignored(path):
+            continue
+        if path.is_symlink() and outside(path, directory):
+            found.append(_invalid(path, f"{path.name} is a symbolic link to a place outside the returns folder: it was not "
+                                        "followed. Copy the return itself into the returns folder.", rule="symlink"))
             continue
         if path.is_dir():
             if any(p.suffix.casefold() == ".csv" and p.is_file() and not ignored(p) for p in path.iterdir()):

@@ -30,17 +30,20 @@ from analysis import reference, returns_io
 from analysis.contract import SYNTHETIC_FORCE_CODE_PATTERN, TABLES
 from analysis.atomic import publish_directory
 from analysis.ingest.discover import ReturnSource, discover, ignored
+from analysis.ingest.folders import check_folders, outside, storage_words
 from analysis.ingest.issues import Issue, Normalisation, ReadError
+from analysis.ingest.limits import Limits, load_limits
 from analysis.ingest.normalise import NormalisedReturn, normalise
-from analysis.ingest.pseudonymise import METHOD, PseudonymisationError, identifier_domains, pseudonymise
+from analysis.ingest.pseudonymise import METHOD, PseudonymisationError, check_key, identifier_domains, pseudonymise
 from analysis.ingest.read import RawSheet, read_csv_file, read_workbook
 from analysis.ingest.report import ForceReport, write_report, write_summary
+from analysis.ingest.safe import WITHHELD as SAFE_WITHHELD
 from analysis.ingest.verify import parquet_losses, typing_losses
 
 log = logging.getLogger(__name__)
 
 PSEUDONYMISED = f"identifier replaced by a pseudonym ({METHOD})"
-WITHHELD = "(identifier withheld)"
+WITHHELD = SAFE_WITHHELD
 
 
 def default_reports_dir(out: Path) -> Path:
@@ -49,27 +52,47 @@ def default_reports_dir(out: Path) -> Path:
     return out.with_name(f"{out.name}_reports")
 
 
-def read_return(source: ReturnSource) -> tuple[list[RawSheet], list[Issue], set[str]]:
-    """The sheets of one return, problems that stopped a file being read, and the tables those files were."""
+def read_return(source: ReturnSource, limits: Limits | None = None) -> tuple[list[RawSheet], list[Issue], set[str]]:
+    """The sheets of one return, problems that stopped a file being read, and the tables those files were.
+
+    Files of a CSV return that are symbolic links to somewhere outside the returns folder are refused (`symlink`).
+    """
+    limits = limits or load_limits()
     if source.form == "xlsx":
         try:
-            return read_workbook(source.path), [], set()
+            return read_workbook(source.path, limits), [], set()
         except ReadError as error:
             return [], [Issue(str(source.path), "", None, None, None, error.rule, error.message)], set()
+        except OSError as error:
+            return [], [Issue(str(source.path), "", None, None, None, "unreadable", _unopenable(source.path, error))], set()
     sheets, issues, unreadable = [], [], set()
+    root = source.path.parent
     for path in sorted(source.path.iterdir()):
         if ignored(path):
+            continue
+        if path.is_symlink() and outside(path, root):
+            issues.append(Issue(str(path), path.stem, None, None, None, "symlink",
+                                f"{source.name}/{path.name} is a symbolic link to a file outside the returns folder: it was not "
+                                "read. Copy the file itself into the return's folder."))
+            unreadable.add(path.stem)
             continue
         if path.suffix.casefold() != ".csv" or not path.is_file():
             issues.append(Issue(str(path), "", None, None, None, "not_a_return",
                                 f"{source.name}/{path.name} is not a CSV file: a CSV return folder holds only one CSV file per table."))
             continue
         try:
-            sheets.append(read_csv_file(path))
+            sheets.append(read_csv_file(path, limits))
         except ReadError as error:
             issues.append(Issue(str(path), path.stem, None, None, None, error.rule, error.message))
             unreadable.add(path.stem)
+        except OSError as error:
+            issues.append(Issue(str(path), path.stem, None, None, None, "unreadable", _unopenable(path, error)))
+            unreadable.add(path.stem)
     return sheets, issues, unreadable
+
+
+def _unopenable(path: Path, error: OSError) -> str:
+    return f"{path.name} could not be opened for reading ({error.strerror or error}): check the file's permissions and run ingest again."
 
 
 def _known_force(code: str) -> bool:
@@ -103,6 +126,7 @@ def validation_issues(source: ReturnSource, nr: NormalisedReturn, unreadable: se
 
     files = {table: str(sheet.file) for table, sheet in nr.sheets.items()}
     report = validate_tables(nr.tables, source=str(source.path), files=files, expected_force_code=source.name)
+    already = {(i.sheet, i.row, i.column) for i in nr.issues if i.rule == "type"}
     issues = []
     for failure in report.failures:
         if failure.rule == "missing_table" and failure.table in unreadable:
@@ -113,6 +137,8 @@ def validation_issues(source: ReturnSource, nr: NormalisedReturn, unreadable: se
             row = sheet.row_numbers[row - 2]
             if row in nr.blank_rows.get(failure.table, ()):
                 continue  # reported once as a blank row below
+            if failure.rule == "type" and (sheet.label, row, failure.column) in already:
+                continue  # reported while reading, with what the cell held (a number or a time in a date column)
         issues.append(Issue(str(sheet.file) if sheet else str(source.path), sheet.label if sheet else failure.table,
                             row, failure.column, failure.value, failure.rule, failure.message))
     for table, rows in nr.blank_rows.items():
@@ -164,21 +190,35 @@ def _publish(source: ReturnSource, nr: NormalisedReturn, out: Path, key: bytes |
             path.rename(staging / path.name)
         (staging / source.name).rmdir()
 
-    report.written_to = publish_directory(Path(out) / source.name, fill)
+    try:
+        report.written_to = publish_directory(Path(out) / source.name, fill)
+    except OSError as error:  # publish_directory removed its temporary folder: nothing half-written is left
+        log.debug("writing %s failed", source.name, exc_info=True)
+        report.issues.append(Issue(str(source.path), "", None, None, None, "storage",
+                                   f"the validated data of {source.name} could not be written to {out}: {storage_words(error)}. "
+                                   "Nothing was written for this force (earlier validated data, if any, is unchanged); free "
+                                   "space or fix the folder's permissions and run ingest again."))
+        report.written_to = None
 
 
-def ingest_return(source: ReturnSource, out: Path, reports_dir: Path, key: bytes | None = None) -> ForceReport:
-    """Ingest one return (see the module docstring); writes its report and, if it passes, its Parquet files."""
-    report = ForceReport(source.name, source.path, source.description)
+def ingest_return(source: ReturnSource, out: Path, reports_dir: Path, key: bytes | None = None,
+                  limits: Limits | None = None) -> ForceReport:
+    """Ingest one return (see the module docstring); writes its report and, if it passes, its Parquet files.
+
+    With a `key` (pseudonymised ingest) the report never quotes identifiers or free text. A storage fault while
+    writing the validated data is reported for this force (rule `storage`); one while writing the report itself
+    raises OSError (the caller stops: nothing more can be reported).
+    """
+    report = ForceReport(source.name, source.path, source.description, withhold_values=key is not None)
     try:
         if source.issue is not None:
             report.issues.append(source.issue)
         else:
-            sheets, read_problems, unreadable = read_return(source)
+            sheets, read_problems, unreadable = read_return(source, limits)
             report.issues += read_problems
             report.files = {str(s.file): s.encoding or "" for s in sheets} if source.form == "csv" else {str(source.path): ""}
             if sheets:
-                nr = normalise(sheets)
+                nr = normalise(sheets, (limits or load_limits()).years_before_period)
                 report.normalisations = nr.normalisations
                 report.issues += nr.issues
                 report.rows = {t: len(f) for t, f in nr.tables.items()}
@@ -202,18 +242,25 @@ def ingest_return(source: ReturnSource, out: Path, reports_dir: Path, key: bytes
 
 
 def ingest_directory(returns: Path, out: Path, reports_dir: Path | None = None, key: bytes | None = None,
-                     progress: bool | None = None) -> list[ForceReport]:
+                     progress: bool | None = None, limits: Limits | None = None) -> list[ForceReport]:
     """Ingest every return in `returns` into `out` (Parquet) and `reports_dir` (reports); one report per return.
 
-    `progress`: show a progress bar (default: when standard error is a terminal).
+    `progress`: show a progress bar (default: when standard error is a terminal). `limits`: reading limits
+    (default: the `ingest` section of params/pipeline.yaml). Raises FileNotFoundError when `returns` is missing,
+    FolderError when the folders are the same, nested or cannot be written (checked before anything is read or
+    written), and OSError when a report cannot be written (a disk that fills or turns read-only during the run).
     """
     returns, out = Path(returns), Path(out)
     if not returns.is_dir():
         raise FileNotFoundError(f"the returns folder {returns} does not exist")
     reports_dir = Path(reports_dir) if reports_dir is not None else default_reports_dir(out)
+    limits = limits or load_limits()
+    if key is not None:
+        check_key(key)  # raises PseudonymisationError before anything is read or written
+    check_folders(returns, out, reports_dir)
     sources = discover(returns)
     disable = not sys.stderr.isatty() if progress is None else not progress
-    results = [ingest_return(s, out, reports_dir, key) for s in tqdm(sources, desc="ingest", unit="return", disable=disable)]
+    results = [ingest_return(s, out, reports_dir, key, limits) for s in tqdm(sources, desc="ingest", unit="return", disable=disable)]
     if results:
         write_summary(results, reports_dir)
     return results

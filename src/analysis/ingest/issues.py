@@ -17,7 +17,11 @@ from dataclasses import dataclass
 INGEST_RULES = {
     "not_a_return": "the file is not an accepted form of return (an .xlsx workbook or a folder of CSV files)",
     "unreadable": "the file cannot be read: empty, not a spreadsheet, damaged or password-protected",
-    "encoding": "a CSV file's text is neither UTF-8 nor Windows-1252, or mixes encodings",
+    "damaged": "the file is damaged or incomplete (cut short in transfer, or a part fails its checksum): ask the force to send it again",
+    "too_large": "a file, part, row, column or value is beyond a reading limit (ingest section of params/pipeline.yaml)",
+    "encoding": "a CSV file's text encoding cannot be told safely (not UTF-8 or UTF-16), or it mixes encodings",
+    "symlink": "a file or folder in the returns folder is a symbolic link to somewhere outside it",
+    "storage": "the validated data or the report could not be written (a full or read-only disk, or no permission)",
     "duplicate_return": "the same force has more than one return in the folder",
     "two_forces": "one file holds returns for more than one force",
     "duplicate_table": "two sheets or files are the same table",

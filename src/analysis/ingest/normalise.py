@@ -5,9 +5,14 @@ Safe corrections (each is counted and reported with an example; nothing else is 
 - the capital letters of a code, when exactly one code of its list matches ignoring case ("CAWN" -> "cawn");
 - sheet names and column headers that match exactly one contract name ignoring case, spaces and hyphens;
 - Excel date cells (and whole-number date serials in a date column of a workbook, in the workbook's 1900 or 1904
-  date system) -> YYYY-MM-DD; a date written with a midnight time ("2021-04-03 00:00:00") -> the date;
+  date system, only when the date falls inside the return's plausible window: `DateWindow`) -> YYYY-MM-DD; a
+  date written with a midnight time ("2021-04-03 00:00:00") -> the date;
 - booleans written Y/N, Yes/No, TRUE/FALSE, T/F or 1/0 (text or Excel cells) -> true/false;
-- a CSV file's encoding (UTF-8 with a byte order mark, UTF-16, Windows-1252) or delimiter (; or tab).
+- a CSV file's encoding (UTF-8 with a byte order mark, UTF-16) or delimiter (; or tab), and Excel's `sep=;` line.
+
+Reported here as problems, because reading them as dates would change their meaning: a number in a date column
+whose date would fall outside the window (2023 typed as a number is 1905-07-15 as a serial), a date serial with
+a fraction (a time of day) and a date cell with a time of day.
 
 Deliberately NOT corrected, because a guess could change meaning: dates written as text in any other form
 (03/04/2021 is 3 April in England and 4 March in the US), a date with a time of day, numbers with separators or
@@ -34,8 +39,8 @@ from analysis.ingest.read import RawSheet, is_blank
 
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
-#: Whole-number Excel date serials accepted in a date column: 1900-03-01 (after Excel's 1900 leap-year bug)
-#: to 2100-12-31 in the 1900 date system.
+#: Whole-number Excel date serials ever accepted in a date column: 1900-03-01 (after Excel's 1900 leap-year bug)
+#: to 2100-12-31 in the 1900 date system; a return's own window (`DateWindow`) is narrower.
 SERIAL_RANGE = (61, 73415)
 _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00(?::00(?:\.0+)?)?")
 
@@ -50,6 +55,7 @@ SHEET_NAME = "sheet name matched to the table name"
 HEADER_NAME = "column header matched to the contract column name"
 EMPTY_SHEET = "empty sheet that is not a table ignored"
 DELIMITER = "values separated by '{}' read as columns"
+SEP_LINE = "Excel's first line 'sep={}' read as the separator and not as a record"
 ENCODING = "text encoding {} read and stored as UTF-8"
 
 
@@ -62,6 +68,65 @@ def name_key(name: object) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip().casefold())
 
 
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates a return can plausibly hold: `years_before` years before period_start to extraction_date.
+
+    Taken from the first record of the force_profile sheet when its period_start and extraction_date are readable
+    (date cells, YYYY-MM-DD text or whole serials); otherwise the widest window (`SERIAL_RANGE`), and validation
+    still checks every date against the period.
+    """
+
+    earliest: dt.date
+    latest: dt.date
+    from_profile: bool = False
+
+    def describe(self) -> str:
+        where = ", from force_profile's period_start and extraction_date" if self.from_profile else ""
+        return f"{self.earliest.isoformat()} to {self.latest.isoformat()}{where}"
+
+
+#: The window when force_profile gives none: no date in a return of this inspection is before 1950 (the oldest
+#: victims and suspects were children then) or after 2100; validation then checks every date against the period.
+WIDEST_WINDOW = DateWindow(dt.date(1950, 1, 1), dt.date(2100, 12, 31))
+
+
+def _as_date(value: object, epoch: dt.datetime | None) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and epoch is not None and float(value).is_integer() \
+            and SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
+        return from_excel(value, epoch).date()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10]) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()[:10]) else None
+        except ValueError:
+            return None
+    return None
+
+
+def date_window(sheets: list[RawSheet], years_before: int) -> DateWindow:
+    """The return's plausible date window (see `DateWindow`) from its force_profile sheet, if readable."""
+    for sheet in sheets:
+        if name_key(sheet.name) != "force_profile" or not sheet.rows:
+            continue
+        names = [name_key(h) if not is_blank(h) else "" for h in sheet.header]
+        found = {}
+        for column in ("period_start", "extraction_date"):
+            if column in names and names.index(column) < len(sheet.rows[0]):
+                found[column] = _as_date(sheet.rows[0][names.index(column)], sheet.epoch)
+        start, end = found.get("period_start"), found.get("extraction_date")
+        if start and end and start <= end and WIDEST_WINDOW.earliest <= start and end <= WIDEST_WINDOW.latest:
+            try:
+                earliest = start.replace(year=start.year - years_before)
+            except ValueError:  # 29 February
+                earliest = start.replace(year=start.year - years_before, day=28)
+            return DateWindow(max(earliest, WIDEST_WINDOW.earliest), end, True)
+    return WIDEST_WINDOW
+
+
 @dataclass
 class NormalisedReturn:
     """A return as text frames ready for validation, with where each came from and what was corrected."""
@@ -71,6 +136,7 @@ class NormalisedReturn:
     blank_rows: dict[str, set[int]] = field(default_factory=dict)  # same keys -> spreadsheet rows that are empty
     normalisations: list[Normalisation] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    window: DateWindow | None = None  # the dates the return can plausibly hold
 
 
 class _Tally:
@@ -116,8 +182,12 @@ def plain_text(value: object) -> str:
 Converter = Callable[[object], tuple[str, list[str]]]
 
 
-def _converter(column: Column | None, epoch: dt.datetime | None) -> Converter:
-    """The cell conversion for one column: returns (text, corrections applied)."""
+def _converter(column: Column | None, epoch: dt.datetime | None, window: DateWindow = WIDEST_WINDOW) -> Converter:
+    """The cell conversion for one column: returns (text, corrections applied).
+
+    A value that must not be read as a date (see the module docstring) gives the correction list
+    [PROBLEM, message]: the text is kept as found and the caller reports the message.
+    """
     if column is None or column.type == "text":
         return lambda value: (plain_text(value), [])
     codes: dict[str, list[str]] = {}
@@ -133,12 +203,11 @@ def _converter(column: Column | None, epoch: dt.datetime | None) -> Converter:
             return ("true" if value else "false"), ([EXCEL_BOOL] if column.type == "bool" else [])
         if isinstance(value, (dt.date, dt.datetime)) and column.type == "date":
             if isinstance(value, dt.datetime) and value.time() != dt.time(0):
-                return plain_text(value), []  # a time of day is not a date: left for validation to report
+                return plain_text(value), [PROBLEM, f"the cell holds a date with a time of day ({value.isoformat(sep=' ')}); "
+                                                    "this column takes a date only: enter the date without the time"]
             return (value.date() if isinstance(value, dt.datetime) else value).isoformat(), [EXCEL_DATE]
         if isinstance(value, (int, float)) and column.type == "date" and epoch is not None:
-            if float(value).is_integer() and SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
-                return from_excel(value, epoch).date().isoformat(), [EXCEL_SERIAL]
-            return plain_text(value), []
+            return _serial(value, epoch, window)
         if isinstance(value, (int, float)) and column.type == "bool" and value in (0, 1):
             return ("true" if value == 1 else "false"), [BOOL_WORD]
         text = plain_text(value)
@@ -165,6 +234,28 @@ def _converter(column: Column | None, epoch: dt.datetime | None) -> Converter:
         return text, done
 
     return convert
+
+
+#: First element of a converter's correction list when the value is a problem, not a correction.
+PROBLEM = "problem"
+
+
+def _serial(value: int | float, epoch: dt.datetime, window: DateWindow) -> tuple[str, list[str]]:
+    """A number in a date column of a workbook: read as an Excel date serial only when whole and inside `window`."""
+    text = plain_text(value)
+    as_date = None
+    if SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1] + 1:
+        as_date = from_excel(value, epoch)
+    if not float(value).is_integer():
+        shown = f" (as an Excel date and time: {as_date.isoformat(sep=' ', timespec='minutes')})" if as_date else ""
+        return text, [PROBLEM, f"the cell holds the number {text}{shown}, a date with a time of day or not a date at all; "
+                               "this column takes a date only: enter the date as YYYY-MM-DD without a time"]
+    if as_date is not None and window.earliest <= as_date.date() <= window.latest:
+        return as_date.date().isoformat(), [EXCEL_SERIAL]
+    year_hint = " (a year typed as a number? enter the full date)" if 1900 <= value <= 2100 else ""
+    shown = f", which as an Excel date would be {as_date.date().isoformat()}" if as_date else ""
+    return text, [PROBLEM, f"the cell holds the number {text}{shown}, outside the dates this return can hold "
+                           f"({window.describe()}): it is not read as a date{year_hint}; enter the date as YYYY-MM-DD"]
 
 
 def _before(value: object) -> str:
@@ -206,15 +297,17 @@ def _letter(index: int) -> str:
 def _encoding_notes(sheet: RawSheet, table: str, tally: _Tally) -> None:
     file = str(sheet.file)
     if sheet.encoding and sheet.encoding != "UTF-8":
-        example = next((str(v) for r in sheet.rows for v in r if isinstance(v, str) and not v.isascii()), "")
-        before = repr(example.encode("cp1252", errors="replace"))[2:-1] if sheet.encoding == "Windows-1252" and example else ""
-        tally.add(file, table, "", ENCODING.format(sheet.encoding), before, example, rows=len(sheet.rows))
+        # No example: the first value with a non-ASCII character is usually free text, which reports never quote.
+        tally.add(file, table, "", ENCODING.format(sheet.encoding), "", "", rows=len(sheet.rows))
+    if sheet.sep_line:
+        tally.add(file, table, "", SEP_LINE.format(sheet.delimiter), "", "", rows=1)
     if sheet.delimiter != ",":
         tally.add(file, table, "", DELIMITER.format("tab" if sheet.delimiter == "\t" else sheet.delimiter),
                   "", "", rows=len(sheet.rows))
 
 
-def _frame(sheet: RawSheet, table: str, tally: _Tally, issues: list[Issue]) -> tuple[pd.DataFrame, set[int]]:
+def _frame(sheet: RawSheet, table: str, tally: _Tally, issues: list[Issue],
+           window: DateWindow = WIDEST_WINDOW) -> tuple[pd.DataFrame, set[int]]:
     """Normalise one sheet into a text frame; returns it with the spreadsheet rows that are empty."""
     file = str(sheet.file)
     contract = TABLES.get(table)
@@ -246,15 +339,18 @@ def _frame(sheet: RawSheet, table: str, tally: _Tally, issues: list[Issue]) -> t
     data = {}
     for index, name in keep:
         column = contract.column(name) if contract and name in contract.column_names else None
-        convert = _converter(column, sheet.epoch)
+        convert = _converter(column, sheet.epoch, window)
         memo: dict[tuple[type, object], tuple[str, list[str]]] = {}
         texts = []
-        for row in sheet.rows:
+        for row, number in zip(sheet.rows, sheet.row_numbers, strict=True):
             value = row[index]
             key = (type(value), value)
             if key not in memo:
                 memo[key] = convert(value)
             text, done = memo[key]
+            if done[:1] == [PROBLEM]:
+                issues.append(Issue(file, sheet.label, number, name, text, "type", f"{sheet.label} row {number}, column {name}: {done[1]}."))
+                done = []
             for what in done:
                 tally.add(file, table, name, what, _before(value), text)
             texts.append(text)
@@ -263,9 +359,14 @@ def _frame(sheet: RawSheet, table: str, tally: _Tally, issues: list[Issue]) -> t
     return frame, blank
 
 
-def normalise(sheets: list[RawSheet]) -> NormalisedReturn:
-    """Normalise every sheet of one return (see the module docstring for what is and is not corrected)."""
+def normalise(sheets: list[RawSheet], years_before: int = 20) -> NormalisedReturn:
+    """Normalise every sheet of one return (see the module docstring for what is and is not corrected).
+
+    `years_before`: how far before the return period a date may lie (`DateWindow`, ingest.years_before_period).
+    """
     out = NormalisedReturn()
+    window = date_window(sheets, years_before)
+    out.window = window
     tally = _Tally()
     names = _map_names([s.name for s in sheets], list(TABLES))
     table_keys = {name_key(t): t for t in TABLES}
@@ -286,7 +387,7 @@ def normalise(sheets: list[RawSheet]) -> NormalisedReturn:
         if table != sheet.name:
             tally.add(str(sheet.file), table, "", SHEET_NAME, sheet.name, table)
         _encoding_notes(sheet, table, tally)
-        frame, blank = _frame(sheet, table, tally, out.issues)
+        frame, blank = _frame(sheet, table, tally, out.issues, window)
         out.tables[table] = frame
         out.sheets[table] = sheet
         out.blank_rows[table] = blank

@@ -24,32 +24,78 @@ import pandas as pd
 from analysis.contract import TABLES
 
 KEY_ENV = "CSE_PSEUDONYM_KEY"
-#: A shorter key could be found by trying every key against a known reference.
-MIN_KEY_LENGTH = 16
+#: Minimum key length in bytes (UTF-8). NIST SP 800-107 Rev. 1 (section 5.3.4) asks for an HMAC key whose security
+#: strength is at least the strength required, and NIST SP 800-131A Rev. 2 sets 112 bits as the minimum; 16 bytes
+#: (128 bits when random) is the smallest whole number of bytes above it. A shorter key could be found by trying
+#: every key against a known reference.
+MIN_KEY_BYTES = 16
+MIN_KEY_LENGTH = MIN_KEY_BYTES  # the name earlier code used
+#: Minimum number of different characters in the key: a random 16-character key almost always has far more
+#: (32 random hex digits have fewer than 8 with probability below one in a million), while keys a person picks
+#: ("aaaaaaaaaaaaaaaa", sixteen spaces, "passwordpassword", "1234567812345678") have fewer. NIST SP 800-132
+#: (section 5.3) likewise asks that keying material come from a random source, not be chosen by a person.
+MIN_DISTINCT_CHARACTERS = 8
 DIGEST_HEX_DIGITS = 20
 METHOD = "HMAC-SHA256 keyed hash"
+_ADVICE = ("Make a random key, for example with `python -c \"import secrets; print(secrets.token_urlsafe(32))\"`, and "
+           f"set it for this command only (`read -rs {KEY_ENV} && export {KEY_ENV}`); never write the key into a file in "
+           "the repository.")
 
 
 class PseudonymisationError(Exception):
-    """The key is missing or too short, or two identifiers would get the same pseudonym."""
+    """The key is missing, not text, or too weak, or two identifiers would get the same pseudonym."""
 
 
-def key_from_environment(environ: Mapping[str, str] | None = None) -> bytes:
-    """The pseudonymisation key from CSE_PSEUDONYM_KEY (raises PseudonymisationError when unusable)."""
-    environ = os.environ if environ is None else environ
-    key = environ.get(KEY_ENV, "")
-    if not key:
-        raise PseudonymisationError(
-            f"--pseudonymise needs a secret key in the environment variable {KEY_ENV}, and it is not set. "
-            f"Set it for this command only (for example `read -rs {KEY_ENV} && export {KEY_ENV}`); never write "
-            "the key into a file in the repository."
-        )
-    if len(key) < MIN_KEY_LENGTH:
-        raise PseudonymisationError(
-            f"the key in {KEY_ENV} is {len(key)} characters long; use at least {MIN_KEY_LENGTH} random characters "
-            "so that pseudonyms cannot be recomputed by trying keys."
-        )
-    return key.encode("utf-8")
+def check_key(key: str | bytes) -> bytes:
+    """The key as UTF-8 bytes, or PseudonymisationError saying why it cannot be used.
+
+    Refused: an empty key; a key that is not valid UTF-8 text; a key of only white space, or with white space
+    around it (a key pasted with a line break would give different pseudonyms from the same key typed); a key of
+    fewer than MIN_KEY_BYTES bytes or fewer than MIN_DISTINCT_CHARACTERS different characters.
+    """
+    if isinstance(key, bytes):
+        try:
+            text = key.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PseudonymisationError(f"the key in {KEY_ENV} is not valid UTF-8 text, so it could not be read the same way "
+                                        f"every time. {_ADVICE}") from None
+    else:
+        text = key
+        try:
+            key = text.encode("utf-8")
+        except UnicodeEncodeError:  # the environment held bytes that are not UTF-8 (decoded with surrogateescape)
+            raise PseudonymisationError(f"the key in {KEY_ENV} is not valid UTF-8 text, so it could not be read the same way "
+                                        f"every time. {_ADVICE}") from None
+    if not text:
+        raise PseudonymisationError(f"--pseudonymise needs a secret key in the environment variable {KEY_ENV}, and it is not set. {_ADVICE}")
+    if not text.strip():
+        raise PseudonymisationError(f"the key in {KEY_ENV} is only white space ({len(text)} characters), which anyone could "
+                                    f"guess. {_ADVICE}")
+    if text != text.strip():
+        raise PseudonymisationError(f"the key in {KEY_ENV} begins or ends with white space (a space or a line break): the "
+                                    "same key typed without it would give different pseudonyms. Remove it, or make a new key. "
+                                    + _ADVICE)
+    if len(key) < MIN_KEY_BYTES:
+        raise PseudonymisationError(f"the key in {KEY_ENV} is {len(key)} bytes long; use at least {MIN_KEY_BYTES} random "
+                                    f"characters so that pseudonyms cannot be recomputed by trying keys. {_ADVICE}")
+    distinct = len(set(text))
+    if distinct < MIN_DISTINCT_CHARACTERS:
+        raise PseudonymisationError(f"the key in {KEY_ENV} has only {distinct} different characters; a key with fewer than "
+                                    f"{MIN_DISTINCT_CHARACTERS} is a pattern a person chose, not a random key, and could be "
+                                    f"guessed. {_ADVICE}")
+    return key
+
+
+def key_from_environment(environ: Mapping[str, str] | Mapping[bytes, bytes] | None = None) -> bytes:
+    """The pseudonymisation key from CSE_PSEUDONYM_KEY, checked by `check_key` (raises PseudonymisationError).
+
+    The key is read as bytes (os.environb) where the platform has them, so a key that is not UTF-8 is refused
+    with a message instead of failing later.
+    """
+    if environ is None:
+        environ = os.environb if os.supports_bytes_environ else os.environ
+    key = environ.get(KEY_ENV.encode() if environ is getattr(os, "environb", None) else KEY_ENV, "")
+    return check_key(key)
 
 
 def identifier_domains() -> dict[tuple[str, str], tuple[str, str]]:

@@ -90,7 +90,7 @@ def run_notebook_task(task: NotebookTask) -> NotebookOutcome:
         report = validate_force(task.data_dir, task.unit)
         timings["validate"] = round(time.perf_counter() - step, 3)
         if not report.ok:
-            return done(INVALID, validation=report.summary())
+            return done(INVALID, validation=report.summary(values=False))  # no value of the data in run state
         if synthetic is None:
             synthetic = info.get("synthetic", False)
     synthetic = bool(synthetic)
