@@ -63,6 +63,8 @@ import pandas as pd
 KEY_COLUMNS = ("force_code", "indicator_id", "breakdown", "category", "basis")
 #: Rows whose basis starts with this count forces, not people or cases: not audited (published as they are).
 UNIT_COUNT_BASIS = "forces"
+#: Optional boolean column of audit rows: the row repeats a row of another page (see build_system).
+REPEATS = "repeats"
 #: A row is a share of its denominator (so its complement is a count) when its method names the Wilson interval.
 SHARE_METHOD = "Wilson"
 #: Counts from this value up are linked across indicators by equal value (see the module doc); smaller ones only
@@ -127,16 +129,21 @@ def build_system(rows: pd.DataFrame) -> System:
     rows = rows.reset_index(drop=True)
     # counts of forces (e.g. forces meeting a recommendation) are not counts of people: published as they are
     units_count = rows["basis"].astype(str).str.startswith(UNIT_COUNT_BASIS).to_numpy()
-    if units_count.any():
-        rows = rows.loc[~units_count].reset_index(drop=True)
+    # their rows are kept (row positions are those of `rows`, as callers index them) but hold no quantity
     num = pd.Series(rows["numerator"]).to_numpy(dtype=float, na_value=np.nan)
     den = pd.Series(rows["denominator"]).to_numpy(dtype=float, na_value=np.nan)
+    num[units_count] = np.nan
+    den[units_count] = np.nan
     withheld = rows["suppressed"].fillna(False).to_numpy(dtype=bool)
     categories = [_norm(c) for c in rows["category"].astype(str)]
     indicators = rows["indicator_id"].astype(str).tolist()
     units = rows["force_code"].astype(str).tolist()  # links join counts of the same force (or region) only
     breakdowns = rows["breakdown"].astype(str).tolist()
     threshold = LINK_FROM
+    # rows that repeat another page's row (the national page's rows about a force): linked to the row they repeat
+    # by numerator and denominator together, never by one equal value (an equal value alone may be chance)
+    repeats = (rows[REPEATS].fillna(False).to_numpy(dtype=bool) if REPEATS in rows.columns
+               else np.zeros(len(rows), dtype=bool))
     cell_row, cell_col, cell_value = [], [], []
     for i in range(len(rows)):
         for col, arr in (("numerator", num), ("denominator", den)):
@@ -145,6 +152,7 @@ def build_system(rows: pd.DataFrame) -> System:
                 cell_col.append(col)
                 cell_value.append(float(arr[i]))
     n = len(cell_row)
+    den_cell = {cell_row[c]: c for c in range(n) if cell_col[c] == "denominator"}
     uf = _Union(n)
     first_den: dict[tuple[str, float], int] = {}
     first_num: dict[tuple[str, str, float], int] = {}
@@ -157,7 +165,7 @@ def build_system(rows: pd.DataFrame) -> System:
                 uf.join(first_den_of[same_indicator], c)
             else:
                 first_den_of[same_indicator] = c
-            if cell_value[c] < threshold:
+            if cell_value[c] < threshold or repeats[i]:
                 continue  # small denominators of different indicators are linked only when shown to be the same
             v = (units[i], cell_value[c])
             if v in first_den:
@@ -171,7 +179,9 @@ def build_system(rows: pd.DataFrame) -> System:
             unit = units[cell_row[c]]
             key = (unit, categories[cell_row[c]], v)
             other = first_num.get(key)
-            if other is None:
+            if repeats[cell_row[c]]:
+                pass
+            elif other is None:
                 first_num[key] = c
             elif (v >= threshold or indicators[cell_row[other]] != indicators[cell_row[c]]
                   or breakdowns[cell_row[other]] == breakdowns[cell_row[c]]):
@@ -186,6 +196,10 @@ def build_system(rows: pd.DataFrame) -> System:
                     first_pair[pair] = c
                 elif indicators[cell_row[other]] != indicators[cell_row[c]]:
                     uf.join(other, c)
+                    if repeats[cell_row[c]] or repeats[cell_row[other]]:  # one row repeating another: same population
+                        uf.join(den_cell[cell_row[other]], den_cell[cell_row[c]])
+            if repeats[cell_row[c]]:
+                continue
             if (unit, v) in first_den and v >= threshold:
                 uf.join(first_den[(unit, v)], c)
     roots = sorted({uf.find(c) for c in range(n)})

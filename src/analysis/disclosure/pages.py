@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.disclosure.audit import FINDING_COLUMNS, KEY_COLUMNS, audit_rows
+from analysis.disclosure.audit import FINDING_COLUMNS, KEY_COLUMNS, REPEATS, audit_rows
 from analysis.disclosure.ledger import read_ledger
 
 
@@ -50,7 +50,9 @@ def audit_force(force_code: str, page_dir: str | Path, force_results: pd.DataFra
     if national_ledger is not None and len(national_ledger):
         about = national_ledger[national_ledger["force_code"] == force_code]
         if len(about):
-            parts.append(page_rows(about, national_results, force_results, source="national page"))
+            repeated = page_rows(about, national_results, force_results, source="national page")
+            repeated[REPEATS] = True  # they repeat the force's own rows: linked by numerator and denominator
+            parts.append(repeated)
     rows = pd.concat(parts, ignore_index=True)
     return audit_rows(rows, threshold, width)
 

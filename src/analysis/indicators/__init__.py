@@ -187,6 +187,50 @@ def _withhold_revealing_totals(out: pd.DataFrame, counted: pd.Index, force_resul
         out.loc[hit, "suppressed"] = True
 
 
+def _until_audit_passes(rows: pd.DataFrame, frozen: np.ndarray, threshold: int, width: int) -> np.ndarray:
+    """The `suppressed` flags of `rows` (a force's published rows, `frozen`, then the national rows naming it)
+    after making sure that the audit the pipeline runs before publishing the national page (analysis.disclosure
+    .pages.audit_force: the force's page read with these national rows) passes.
+
+    Complementary suppression (protect_audited) may be unable to protect a count when every quantity that would
+    protect it is shown on the force page, which is already published; then the national rows that show a count
+    the force page does not publish are withheld, one at a time (the one that leaves fewest exposed cells first,
+    cheapest count on ties), until nothing is exposed. Withholding every such row always passes: the rows then
+    add no published quantity to what the force page, which passed its own audit, shows."""
+    from analysis.disclosure.audit import audit_rows, build_system
+
+    current = rows.copy()
+    flags = current["suppressed"].fillna(False).to_numpy(dtype=bool).copy()
+    frozen = np.asarray(frozen, dtype=bool)
+
+    def exposed(f: np.ndarray) -> int:
+        current["suppressed"] = f
+        return int(audit_rows(current, threshold, width)["exposed"].sum())
+
+    left = exposed(flags)
+    while left:
+        current["suppressed"] = flags
+        system = build_system(current)
+        choices = []
+        for q, places in enumerate(system.cells):
+            new = sorted({r for r, _ in places if not frozen[r] and not flags[r]})
+            if new and not any(frozen[r] and not flags[r] for r, _ in places):
+                choices.append((system.values[q], new))
+        if not choices:
+            break  # only the force page's own rows are left: its own audit is what fails
+        scored = []
+        for value, new in sorted(choices, key=lambda c: c[0]):
+            trial = flags.copy()
+            trial[new] = True
+            scored.append((exposed(trial), value, new))
+            if scored[-1][0] == 0:
+                break
+        best = min(scored, key=lambda s: (s[0], s[1]))
+        flags[best[2]] = True
+        left = best[0]
+    return flags
+
+
 def _reveals_more(rows: pd.DataFrame, frozen: np.ndarray) -> bool:
     """True when the rows that are not frozen publish a count (or a share whose complement is a count) that the
     frozen rows do not already publish (analysis.disclosure.audit's quantities)."""
@@ -210,6 +254,7 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
     as a whole, where England and Wales is the sum of the forces (and of the regions); repeated until stable
     (analysis.disclosure)."""
     from analysis.disclosure import protect_rows
+    from analysis.disclosure.audit import REPEATS
     from analysis.settings import disclosure_settings
 
     s = disclosure_settings() if threshold is None or width is None else {}
@@ -226,10 +271,11 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
             mine = out.index[(out["force_code"] == code).to_numpy()]
             rows = pd.concat([own[out.columns], out.loc[mine]], ignore_index=True)
             frozen = np.r_[np.ones(len(own), dtype=bool), np.zeros(len(mine), dtype=bool)]
+            rows[REPEATS] = ~frozen  # as the pipeline's audit reads them (analysis.disclosure.pages.audit_force)
             if not _reveals_more(rows, frozen):
                 continue  # the national rows show only counts the force's own page publishes
             protected = protect_audited(rows, threshold, width, frozen=frozen)
-            out.loc[mine, "suppressed"] = protected["suppressed"].to_numpy()[len(own):]
+            out.loc[mine, "suppressed"] = _until_audit_passes(protected, frozen, threshold, width)[len(own):]
         # the page as a whole: England and Wales less the published forces (or regions)
         counted = out.index[~exempt]
         whole = protect_rows(out.loc[counted], threshold, width).rows
