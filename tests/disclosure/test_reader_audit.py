@@ -187,3 +187,40 @@ def test_national_total_less_the_published_forces():
     guarded = protect_national(cells_only, forces, T, W)
     assert not audit_rows(guarded, T, W)["exposed"].any()
     assert guarded["suppressed"].sum() >= 2
+
+
+def test_national_row_repeating_a_count_withheld_on_the_force_page():
+    """The national page's protection and its audit see the same rows: a national row repeating, under another
+    indicator, a count the force page withholds is withheld, even when rows counting forces (which hold no
+    count of people and are left out of the audit's quantities) come before it."""
+    from analysis.disclosure.audit import REPEATS, build_system
+
+    force = protect_audited(small_force_rows(), T, W)
+    assert exposed_cells(force)[0] == set()
+    assert force.loc[force["category"] == "suspect sex", "suppressed"].all()  # 40 of 45 withheld on its page
+    national = make_rows([
+        r("NA03", "group flag available on the crime system", "meets the recommendation", "forces with a return", 1, 1),
+        r("NA03", "problem profile within 12 months", "meets the recommendation", "forces with a return", 1, 1),
+        r("NA04", "difference from adult population", "FDR-adjusted p-value", "suspects with a stated sex, per force",
+          40, 45)])
+    national["suppressed"] = False
+
+    def read_together(nat):
+        about = nat[nat["force_code"] == "SYN01"].assign(**{REPEATS: True})  # as pages.audit_force reads them
+        return pd.concat([force.assign(**{REPEATS: False}), about], ignore_index=True)
+
+    # negative control: the national row gives away the 5 suspects whose sex is not recorded
+    exposed, _ = exposed_cells(read_together(national))
+    assert ("OC02", "not recorded", "numerator") in exposed
+    # the audit's row positions are those of the rows given (rows counting forces hold no quantity but keep theirs)
+    system = build_system(read_together(national))
+    last = len(force) + 2
+    assert any((last, "numerator") in places for places in system.cells)
+    assert not any(r_ in (len(force), len(force) + 1) for places in system.cells for r_, _ in places)
+    guarded = protect_national(national, force, T, W)
+    assert exposed_cells(read_together(guarded))[0] == set()
+    withheld = dict(zip(guarded["indicator_id"] + "/" + guarded["breakdown"], guarded["suppressed"]))
+    assert withheld["NA04/difference from adult population"]
+    # rows counting forces are published as they are (before the fix, protection withheld them in NA04's place)
+    assert not withheld["NA03/group flag available on the crime system"]
+    assert not withheld["NA03/problem profile within 12 months"]

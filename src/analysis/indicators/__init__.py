@@ -275,7 +275,10 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
             if not _reveals_more(rows, frozen):
                 continue  # the national rows show only counts the force's own page publishes
             protected = protect_audited(rows, threshold, width, frozen=frozen)
-            out.loc[mine, "suppressed"] = _until_audit_passes(protected, frozen, threshold, width)[len(own):]
+            flags = _until_audit_passes(protected, frozen, threshold, width)[len(own):]
+            counts_forces = exempt[(out["force_code"] == code).to_numpy()]
+            # counts of forces keep their flags (the cell rules run inside protect_audited do not exempt them)
+            out.loc[mine, "suppressed"] = np.where(counts_forces, out.loc[mine, "suppressed"].to_numpy(dtype=bool), flags)
         # the page as a whole: England and Wales less the published forces (or regions)
         counted = out.index[~exempt]
         whole = protect_rows(out.loc[counted], threshold, width).rows
