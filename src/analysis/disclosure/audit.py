@@ -130,8 +130,8 @@ def build_system(rows: pd.DataFrame) -> System:
     # counts of forces (e.g. forces meeting a recommendation) are not counts of people: published as they are
     units_count = rows["basis"].astype(str).str.startswith(UNIT_COUNT_BASIS).to_numpy()
     # their rows are kept (row positions are those of `rows`, as callers index them) but hold no quantity
-    num = pd.Series(rows["numerator"]).to_numpy(dtype=float, na_value=np.nan)
-    den = pd.Series(rows["denominator"]).to_numpy(dtype=float, na_value=np.nan)
+    num = pd.Series(rows["numerator"]).to_numpy(dtype=float, na_value=np.nan, copy=True)
+    den = pd.Series(rows["denominator"]).to_numpy(dtype=float, na_value=np.nan, copy=True)
     num[units_count] = np.nan
     den[units_count] = np.nan
     withheld = rows["suppressed"].fillna(False).to_numpy(dtype=bool)

@@ -83,9 +83,8 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
     narrow_withheld = np.zeros(len(flagged), dtype=bool)  # withheld for their denominator, not a count
     while both.any():
         before = flagged["suppressed"].to_numpy().copy()
-        own = flagged["suppressed"].to_numpy() & ~narrow_withheld
-        linked = pd.Series(own, index=flagged.index)[both].groupby([flagged.loc[both, c] for c in cell]).transform("any")
-        flagged.loc[both, "suppressed"] = flagged.loc[both, "suppressed"].to_numpy() | linked.to_numpy()
+        # first the narrow-basis rows withheld for their denominator (also when the flags come in already set, as
+        # when protect_audited calls this again): their withholding says nothing about their count
         for narrow, wide in pairs:
             denominators = {basis: flagged[flagged["basis"] == basis].groupby(group)["denominator"].max()
                             for basis in (narrow, wide)}
@@ -93,8 +92,12 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
             small = left_out[is_small(left_out, limit)]
             if len(small):
                 hit = pd.MultiIndex.from_frame(flagged[group]).isin(small.index) & (flagged["basis"] == narrow).to_numpy()
+                hit &= ~is_small(flagged["numerator"].astype("Float64").fillna(0).to_numpy(dtype=float), limit)
                 flagged.loc[hit, "suppressed"] = True
                 narrow_withheld |= hit
+        own = flagged["suppressed"].to_numpy() & ~narrow_withheld
+        linked = pd.Series(own, index=flagged.index)[both].groupby([flagged.loc[both, c] for c in cell]).transform("any")
+        flagged.loc[both, "suppressed"] = flagged.loc[both, "suppressed"].to_numpy() | linked.to_numpy()
         flagged = flag_results(flagged, limit)
         if (flagged["suppressed"].to_numpy() == before).all():
             break
