@@ -518,7 +518,10 @@ def crosstab_rows(full: pd.DataFrame, suppressed: pd.DataFrame, total_label: str
     rows = []
 
     def add(breakdown, r, c):
-        rows.append({"force_code": "table", "indicator_id": "crosstab", "breakdown": breakdown,
+        # the row lines and the column lines as two "indicators": a cell's count in a row line and in a column
+        # line is then one quantity whatever its size (the same category in another indicator is the same count)
+        view = "crosstab rows" if breakdown.startswith("row ") else "crosstab columns" if breakdown.startswith("column ") else "crosstab"
+        rows.append({"force_code": "table", "indicator_id": view, "breakdown": breakdown,
                      "category": f"{r} | {c}", "basis": "", "numerator": float(full.loc[r, c]), "denominator": np.nan,
                      "suppressed": bool(suppressed.loc[r, c]), "cell": (r, c)})
 
