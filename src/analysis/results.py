@@ -13,6 +13,14 @@ Columns
 - numerator, denominator: counts behind the value (denominator blank for a count or a model estimate)
 - value, lower, upper: the estimate and its interval (blank when not estimable)
 - method: how value and interval were computed (e.g. "Wilson score 95%")
+- interval_type: what lower and upper are, one of INTERVAL_TYPES ("none" when the row has no interval):
+  "ci95" a 95% confidence interval (a sampling or process-variation model: Wilson, Poisson exact/Byars,
+  Kaplan-Meier log-log, Aalen-Johansen, model-based); "iqr" the lower and upper quartiles of observed
+  values (a description of spread, not an interval estimate); "control_limits_99.8" the funnel plot's
+  99.8% control limits around the national value at the unit's denominator, adjusted for overdispersion
+  (reserved: NA01 now keeps its control limits in the control_* columns and its own 95% CI in lower/upper);
+  "missing_bounds" the values the figure would take if none or all of the unrecorded records belonged to
+  the category (what missing records allow, not a sampling interval)
 - basis: what the denominator is (e.g. "assigned outcomes", "all suspects incl. not recorded")
 - suppressed: True when disclosure control withheld the row's numbers from publication
 - note: a status or caveat ("not reached", "fewer than half recorded: not reliable", ...)
@@ -54,6 +62,7 @@ RESULT_COLUMNS: dict[str, str] = {
     "lower": "Float64",
     "upper": "Float64",
     "method": "str",
+    "interval_type": "str",
     "basis": "str",
     "suppressed": "bool",
     "note": "str",
@@ -67,6 +76,28 @@ RESULT_COLUMNS: dict[str, str] = {
     "control_upper_998": "Float64",
 }
 
+#: What lower and upper mean (results column interval_type): code -> the column heading readers see.
+INTERVAL_TYPES: dict[str, str] = {
+    "none": "",
+    "ci95": "95% confidence interval",
+    "iqr": "Interquartile range",
+    "control_limits_99.8": "99.8% control limits (adjusted for overdispersion)",
+    "missing_bounds": "Range allowed by unrecorded values",
+}
+
+#: One line for each interval type, saying which model (if any) it rests on (glossary and downloads' notes).
+INTERVAL_MEANINGS: dict[str, str] = {
+    "ci95": "a 95% confidence interval: the range of values consistent with the data under a sampling or "
+            "process-variation model (the row's method names it); it allows for chance, not for recording errors",
+    "iqr": "the lower and upper quartiles of the observed values: half of the cases lie between them; a "
+           "description of spread, not an estimate of uncertainty",
+    "control_limits_99.8": "the funnel plot's 99.8% control limits around the national value at the force's "
+                           "denominator, widened for real variation between forces (overdispersion); a force "
+                           "outside them differs by more than chance and ordinary variation would explain",
+    "missing_bounds": "the values the figure would take if none, or all, of the unrecorded records belonged to "
+                      "the category: what the missing records allow, not a sampling interval",
+}
+
 #: Columns that a table written before they existed may lack: read as blank (missing) rather than refused.
 COMPARISON_COLUMNS = ("overdispersion_phi", "overdispersion_tau2", "z_score", "q_value", "control_lower_95",
                       "control_upper_95", "control_lower_998", "control_upper_998")
@@ -76,7 +107,7 @@ PER_UNIT_COLUMNS = COMPARISON_COLUMNS[2:]
 
 KEY = ("force_code", "indicator_id", "breakdown", "category", "basis")
 
-REQUIRED_TEXT = ("force_code", "indicator_id", "domain", "breakdown", "category", "method", "basis")
+REQUIRED_TEXT = ("force_code", "indicator_id", "domain", "breakdown", "category", "method", "interval_type", "basis")
 
 
 class ResultsSchemaError(ValueError):
@@ -96,6 +127,11 @@ def make_rows(rows: list[dict]) -> pd.DataFrame:
     for name in RESULT_COLUMNS:
         if name not in frame.columns:
             frame[name] = False if name == "suppressed" else ("" if name == "note" else np.nan)
+    # A hand-built row that gives an interval without saying what it is has a 95% confidence interval (the
+    # row builders of analysis.indicators.rows always say).
+    has_interval = frame["lower"].notna() | frame["upper"].notna()
+    frame["interval_type"] = frame["interval_type"].where(frame["interval_type"].notna(),
+                                                          np.where(has_interval, "ci95", "none"))
     frame["note"] = frame["note"].fillna("")
     frame["suppressed"] = frame["suppressed"].fillna(False)
     return coerce(frame[list(RESULT_COLUMNS)])
@@ -145,6 +181,13 @@ def check(frame: pd.DataFrame) -> list[str]:
     if duplicated.any():
         first = frame.loc[duplicated, list(KEY)].head(3).to_dict("records")
         problems.append(f"{int(duplicated.sum())} rows share a key {KEY}, e.g. {first}")
+    unknown = ~frame["interval_type"].astype("str").isin(list(INTERVAL_TYPES))
+    if unknown.any():
+        problems.append(f"interval_type not one of {list(INTERVAL_TYPES)} in rows "
+                        f"{list(np.flatnonzero(unknown.to_numpy())[:10])}")
+    untyped = ((frame["lower"].notna() | frame["upper"].notna()) & (frame["interval_type"] == "none")).to_numpy(bool)
+    if untyped.any():
+        problems.append(f"rows {list(np.flatnonzero(untyped)[:10])} have lower/upper but interval_type 'none'")
     inverted = (frame["lower"] > frame["upper"]).fillna(False)
     if inverted.any():
         problems.append(f"lower > upper in rows {list(np.flatnonzero(inverted.to_numpy())[:10])}")

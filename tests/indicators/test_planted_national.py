@@ -17,6 +17,7 @@ from analysis.indicators.national import NATIONAL_TABLES
 from analysis.results import NATIONAL
 from analysis.synthetic import load_config
 from analysis.synthetic.generate import generate_national
+from analysis.pipeline.layout import restricted_dir
 
 pytestmark = pytest.mark.slow
 
@@ -77,6 +78,48 @@ def test_planted_high_language_force_is_flagged(default_run):
     assert share["lower"] <= truth <= share["upper"]
     tracker = _row(national, NATIONAL, "NA03", "recommendation", "victim-blaming language above the national limits")
     assert force in tracker["note"]
+
+
+def test_the_planted_force_page_says_it_is_above_the_limits_on_language(default_data, tmp_path):
+    """SYN17's page, rendered as the pipeline renders it (analysis.report.inspector.export_page) from the national
+    results of the default dataset, states its victim-blaming share, the national value and that it is above
+    the limits, in its at-a-glance section (issue 15)."""
+    import nbformat
+    from bs4 import BeautifulSoup
+
+    from analysis import results
+    from analysis.report import publication
+    from analysis.report.inspector import export_page
+
+    planted, force_results, national, stacked = default_data
+    force = planted["victim_blaming"]["force"]
+    profile = stacked["force_profile"][stacked["force_profile"]["force_code"] == force]
+    name = str(profile["force_name"].iloc[0])
+    out = tmp_path / "out"
+    results.write(national, restricted_dir(out) / "national" / "results.parquet")
+    folder = out / "forces" / force
+    info = publication.build(f"{name} ({force}): group-based CSE force report", profile, True)
+    publication.write(info, folder)
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": publication.metadata_html(info)})]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {name} ({force}): group-based CSE force report"), cell]
+    nbformat.write(nb, folder / "report.ipynb")
+    page = export_page(folder / "report.ipynb", folder / "report.html", out_dir=out, unit=force,
+                       title=info.title, synthetic=True, provenance={"synthetic": True})
+
+    text = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find("main").get_text(" ", strip=True)
+    language = national[(national["indicator_id"] == "NA01")
+                        & (national["breakdown"] == "case notes with victim-blaming language")]
+    mine = language[language["force_code"] == force].iloc[0]
+    nat = language[language["force_code"] == NATIONAL].iloc[0]
+    share, overall = f"{100 * mine['value']:.1f}%", f"{100 * nat['value']:.1f}%"
+    assert 0.2 <= mine["value"] <= 0.3 and nat["value"] < 0.06  # planted 25% against a national few per cent
+    assert (f"Case notes with victim-blaming language: {share} in {name} ({mine['numerator']:,.0f} of "
+            f"{mine['denominator']:,.0f} case notes) against {overall} in England and Wales: above the 99.8% limits "
+            "adjusted for overdispersion (q < 0.001).") in text
+    # Its other key indicators are set beside the national value too, each with its position.
+    assert text.count(" in England and Wales: ") == 5
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,7 @@ def test_median_not_reached_keeps_its_lower_limit_and_reads_at_least(syn01):
     assert median["note"] == ("not reached: fewer than half of victims withdrew within follow-up; at least 108 days "
                               "(the lower 95% limit was reached, the upper was not)")
     shown = format_table(table[table["breakdown"] == "median days to withdrawal"])
-    assert shown["Interval or range"].tolist() == ["at least 108 (upper limit not reached)"]
+    assert shown["95% confidence interval"].tolist() == ["at least 108 (upper limit not reached)"]
 
 
 def test_interval_text_never_shows_a_dangling_to():
@@ -94,9 +94,9 @@ def test_trend_row_uses_t_on_years_minus_two(syn01):
 def test_comparison_columns_through_schema_and_disclosure():
     entry = nature_scale.offence_trend.indicator
     with pytest.raises(ValueError, match=r"NS03: unknown comparison columns \['phi'\]"):
-        rows.estimates(entry, "SYN01", "b", ["c"], 1.0, 0.5, 1.5, "m", comparison={"phi": 1.0})
+        rows.estimates(entry, "SYN01", "b", ["c"], 1.0, 0.5, 1.5, "m", comparison={"phi": 1.0}, interval_type="ci95")
     block = rows.estimates(entry, ["SYN01", "SYN02"], "b", ["c", "c"], [0.5, 0.25], [0.4, 0.1], [0.6, 0.5], "m",
-                           numerator=[50, 3], denominator=[100, 12],
+                           numerator=[50, 3], denominator=[100, 12], interval_type="ci95",
                            comparison={"overdispersion_phi": 2.5, "overdispersion_tau2": 0.01,
                                        "z_score": [0.123456789012, -2.5], "q_value": [0.9, 0.04],
                                        "control_lower_95": [0.3, 0.2], "control_upper_95": [0.7, 0.8],
@@ -133,6 +133,7 @@ def test_outside_table_puts_interval_and_control_limits_in_named_columns():
     assert table.to_dict("records") == [
         {"Force": "SYN01", "Value": "25.0%", "95% confidence interval": "20.0% to 31.0%",
          "95% control limits": "8.0% to 16.0%", "99.8% control limits": "5.0% to 19.0%", "z": "3.46",
-         "q": "0.000123"},
+         "q": "0.000123", "What q means": "q < 0.001: very strong evidence of a real difference: chance alone would "
+         "give one this large less than 1 time in 1,000 after allowing for comparing every force at once."},
         {"Force": "SYN02", "Value": "[c]", "95% confidence interval": "[c]", "95% control limits": "[c]",
-         "99.8% control limits": "[c]", "z": "[c]", "q": "[c]"}]
+         "99.8% control limits": "[c]", "z": "[c]", "q": "[c]", "What q means": "[c]"}]

@@ -53,11 +53,11 @@ def test_failing_and_invalid_forces_are_reported_and_the_others_complete(workspa
     assert (error["cell"], error["ename"], error["cell_id"] != "") == ("In [4]: # Count offences", "ValueError", True)
 
     index = (out / "index.html").read_text()
-    row = re.search(r"<tr>\s*<td>SYN01</td>.*?</tr>", index, re.DOTALL).group(0)
+    row = re.search(r"<tr>\s*<t[hd][^>]*>SYN01</t[hd]>.*?</tr>", index, re.DOTALL).group(0)
     assert 'class="status-failed">failed<' in row and "no disruptions recorded for SYN01" in row and "href" not in row
-    row = re.search(r"<tr>\s*<td>SYN03</td>.*?</tr>", index, re.DOTALL).group(0)
+    row = re.search(r"<tr>\s*<t[hd][^>]*>SYN03</t[hd]>.*?</tr>", index, re.DOTALL).group(0)
     assert 'class="status-skipped-invalid">skipped-invalid<' in row and "'O4'" not in row  # no data values published
-    row = re.search(r"<tr>\s*<td>SYN02</td>.*?</tr>", index, re.DOTALL).group(0)
+    row = re.search(r"<tr>\s*<t[hd][^>]*>SYN02</t[hd]>.*?</tr>", index, re.DOTALL).group(0)
     assert 'href="forces/SYN02/report.html"' in row
 
     # Unchanged inputs: the failed force runs again (the failure may have been transient), the invalid one not.
@@ -100,7 +100,7 @@ def test_a_page_that_fails_to_render_fails_its_force_only(workspace, executor, m
     assert (layout.force_dir(out, "SYN01") / "report.html").is_file() and (layout.national_dir(out) / "report.html").is_file()
     state = cache.load(out, "SYN02")
     assert (state.status, state.error["kind"], state.html_digest) == ("failed", "export", None)
-    row = re.search(r"<tr>\s*<td>SYN02</td>.*?</tr>", (out / "index.html").read_text(), re.DOTALL).group(0)
+    row = re.search(r"<tr>\s*<t[hd][^>]*>SYN02</t[hd]>.*?</tr>", (out / "index.html").read_text(), re.DOTALL).group(0)
     assert 'class="status-failed">failed<' in row and "href" not in row
 
     monkeypatch.setattr(publish, "export_unit", render)  # mended: the failed force runs again, and only it

@@ -55,4 +55,5 @@ def test_a_remote_resource_is_recorded(browser, tmp_path):
     control.write_text('<!DOCTYPE html><html><body><img src="https://images.example.org/x.png" alt="x"></body></html>',
                        encoding="utf-8")
     requests, _ = _visit(browser, control)
-    assert requests == ["https://images.example.org/x.png"]
+    # Chromium may retry a refused request (seen under load), so the control asks what was requested, not how often
+    assert set(requests) == {"https://images.example.org/x.png"}

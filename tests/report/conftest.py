@@ -2,7 +2,8 @@
 
 `reports`: one small synthetic dataset (3 forces, scale 0.3) generated once per session with the CLI; the
 force notebook executed with papermill for SYN01 and SYN02 (in parallel) and the national notebook once;
-each executed notebook exported to reviewer HTML with analysis.report.export.export_html, plus an index
+each executed notebook exported to reviewer HTML as the pipeline does (analysis.report.inspector.export_page:
+export_html plus the force at a glance, downloads and glossary links), the glossary and methods pages, plus an index
 page (analysis.report.index.write_index). Tests only read these outputs.
 
 SYN02's force name is replaced by `HOSTILE_NAME` (script element, event handler, javascript: link, LaTeX and
@@ -111,8 +112,8 @@ def synthetic_data(tmp_path_factory) -> Path:
 def reports(tmp_path_factory, synthetic_data) -> Reports:
     import time
 
-    from analysis.report.export import export_html
     from analysis.report.index import IndexEntry, write_index
+    from analysis.report.inspector import export_page, index_downloads, index_publication, write_reference_pages
 
     root = tmp_path_factory.mktemp("reports")
     data, out = synthetic_data, root / "outputs"
@@ -163,14 +164,21 @@ def reports(tmp_path_factory, synthetic_data) -> Reports:
         run.provenance[unit] = provenance
         title = "National findings" if unit == "national" else f"{names[unit]} ({unit}): force report"
         depth = "../index.html" if unit == "national" else "../../index.html"
-        run.pages[unit] = export_html(notebook, notebook.with_suffix(".html"), title=title, synthetic=True,
+        # As the pipeline renders them (analysis.pipeline.publish.export_unit): with the force at a glance from
+        # the national results, the downloads and the glossary links.
+        run.pages[unit] = export_page(notebook, notebook.with_suffix(".html"), out_dir=out,
+                                      unit="NATIONAL" if unit == "national" else unit, title=title, synthetic=True,
                                       provenance=provenance, index_href=depth)
-    forces = [IndexEntry(code, names[code], "ok", href=f"forces/{code}/report.html") for code in REPORTED]
+    write_reference_pages(out, synthetic=True)
+    forces = [IndexEntry(code, names[code], "ok", href=f"forces/{code}/report.html",
+                         downloads=index_downloads(out, code)) for code in REPORTED]
     forces += [IndexEntry(f"SYN{n:02d}", f"SYN{n:02d}", "not run") for n in range(len(REPORTED) + 1, FORCES + 1)]
     run.index = write_index(out / "index.html", national=IndexEntry("NATIONAL", "National findings", "ok",
-                                                                    href="national/report.html"),
+                                                                    href="national/report.html",
+                                                                    downloads=index_downloads(out, "NATIONAL")),
                             forces=forces, synthetic=True,
-                            provenance={"git_commit": commit, "package_versions": versions})
+                            provenance={"git_commit": commit, "package_versions": versions},
+                            publication=index_publication(out, True))
     run.seconds["export"] = time.monotonic() - started
     (root / "timings.json").write_text(json.dumps(run.seconds, indent=2))
     print(f"\nreport fixture timings (s): {json.dumps({k: round(v, 1) for k, v in run.seconds.items()})}")

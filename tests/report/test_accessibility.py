@@ -88,7 +88,7 @@ def test_alt_text_is_distinct_and_names_indicator_and_reading(trees, reports, un
     for alt in alts:
         ids = re.findall(r"\(([A-Z]{2}\d{2})\)", alt)
         assert ids and all(i in catalogue for i in ids), alt
-        assert re.match(r"(Bar chart|Line chart|Step chart|Funnel plot) of ", alt), alt
+        assert re.match(r"(Bar chart|Line chart|Step chart|Funnel plot|Dot plot) of ", alt), alt
         assert re.search(r"\d", alt.split(":", 1)[-1]) or "no force outside" in alt, f"no reading in: {alt}"
         assert len(alt) >= 80 and not alt.startswith("Figure"), alt
     if unit == "national":

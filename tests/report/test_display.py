@@ -13,10 +13,12 @@ from analysis.results import NATIONAL
 
 def rows(*items, indicator_id="RI06", force_code="SYN01"):
     """Results rows from (breakdown, category, numerator, denominator, value, lower, upper, method, basis,
-    suppressed, note) tuples."""
+    suppressed, note[, interval_type]) tuples (interval_type: "ci95" when the row has an interval)."""
     columns = ["breakdown", "category", "numerator", "denominator", "value", "lower", "upper", "method", "basis",
-               "suppressed", "note"]
-    frame = pd.DataFrame([dict(zip(columns, item, strict=True)) for item in items])
+               "suppressed", "note", "interval_type"]
+    filled = [item if len(item) == 12 else (*item, "ci95" if not (pd.isna(item[5]) and pd.isna(item[6])) else "none")
+              for item in items]
+    frame = pd.DataFrame([dict(zip(columns, item, strict=True)) for item in filled])
     codes = force_code if isinstance(force_code, list) else [force_code] * len(frame)
     return frame.assign(indicator_id=indicator_id, force_code=codes)
 
@@ -35,13 +37,15 @@ def test_values_read_by_kind():
         ("share", "a", 12, 100, 0.12, 0.07, 0.2, "Wilson score 95%", "all", False, ""),
         ("ratio", "b", 67, 1872, 0.866, 0.684, 1.094, "ratio of shares, Wilson-based 95% interval", "all", False, ""),
         ("still supporting at", "90 days", 659, 3492, 0.811, 0.798, 0.824, "Kaplan-Meier, Greenwood", "all", False, ""),
-        ("days", "to action", 4725, 5223, 42.5, 22.0, 82.0, "median (lower and upper quartile)", "all", False, ""),
+        ("days", "to action", 4725, 5223, 42.5, 22.0, 82.0, "median (lower and upper quartile)", "all", False, "", "iqr"),
         ("model", "charged", 357, 4705, 0.0759, np.nan, np.nan, "Cox proportional hazards", "all", False, "ok"),
-        ("withheld", "c", 4, 100, np.nan, np.nan, np.nan, "Wilson score 95%", "all", True, ""),
+        ("withheld", "c", 4, 100, np.nan, np.nan, np.nan, "Wilson score 95%", "all", True, "", "ci95"),
     ))
     assert table["Value"].tolist() == ["12.0%", "0.87", "81.1%", "42.5", "7.6%", "[c]"]
-    assert table["Interval or range"].tolist() == ["7.0% to 20.0%", "0.68 to 1.09", "79.8% to 82.4%", "22 to 82", "",
-                                                   "[c]"]
+    # One meaning per column: the confidence intervals and the interquartile range in their own columns.
+    assert table["95% confidence interval"].tolist() == ["7.0% to 20.0%", "0.68 to 1.09", "79.8% to 82.4%", "", "",
+                                                         "[c]"]
+    assert table["Interquartile range"].tolist() == ["", "", "", "22 to 82", "", ""]
     assert table["Numerator"].tolist() == ["12", "67", "659", "4,725", "357", "[c]"]
     assert "Note" not in table  # a fitted model's status 'ok' says nothing to a reader
 
@@ -49,7 +53,7 @@ def test_values_read_by_kind():
 def test_counts_show_as_counts_and_facts_as_words():
     counts = format_table(rows(("offences", "2019/20", 723, np.nan, 723.0, 671.26, 777.68, "Byars 95% (Poisson count)",
                                 "records", False, ""), indicator_id="NS01"))
-    assert list(counts.columns) == ["Category", "Count", "Interval or range"]
+    assert list(counts.columns) == ["Category", "Count", "95% confidence interval"]
     assert counts.iloc[0].tolist() == ["2019/20", "723", "671.3 to 777.7"]
     facts = format_table(rows(
         ("fact", "specialist CSE team", np.nan, np.nan, 1.0, np.nan, np.nan, "as returned (1 = yes, 0 = no)", "p", False, ""),
@@ -153,4 +157,4 @@ def test_alt_text_is_written_from_the_rows_it_describes():
         "30 days, 90% at 90 days, 80% at 180 days, 80% at 365 days (drawn to day 400).")
     table = alt_text.curve_table(curve, series_title="Victims")
     assert table.to_dict("records")[2] == {"Victims": "still supporting", "Day": "180", "Value": "80%",
-                                           "Interval or range": "70% to 90%"}
+                                           "95% confidence interval": "70% to 90%"}

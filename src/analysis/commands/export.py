@@ -5,7 +5,9 @@
 Renders OUT/forces/<code>/report.html for every force whose last run succeeded, OUT/national/report.html and
 OUT/index.html, without re-running any notebook (use it after changing the export code or templates; `run`
 does it automatically for pages whose export code changed). Provenance shown on each page is the one
-recorded in its executed notebook. Exit code 0, or 2 when OUT holds no run.
+recorded in its executed notebook. It holds OUT's lock while it writes (one run or export at a time per
+output folder). Exit code 0; 1 when the output folder's disk is full or read-only (pages already published
+stay as they were); 2 when OUT holds no run or another run or export holds its lock.
 """
 
 from __future__ import annotations
@@ -39,14 +41,31 @@ def run(args: argparse.Namespace) -> int:
     from analysis.pipeline.publish import export_all
     from analysis.pipeline.run_force import skip_slow_optional_imports
 
+    from analysis.pipeline.lock import LockedError, OutputFolderError, OutputLock
+    from analysis.pipeline.storage import StorageFault, storage_fault
+
     skip_slow_optional_imports()
     settings = pipeline_settings(args.params)
+    out = args.out.resolve()
+    if not (out / "manifest.json").is_file():
+        log.error("no run recorded in %s (manifest.json missing): run `python -m analysis run` first", out)
+        return 2
     try:
-        rendered, index = export_all(args.out.resolve(), hidden_tags=tuple(settings["hidden_tags"]),
-                                     only_stale=args.stale_only, progress=sys.stderr.isatty())
-    except FileNotFoundError as error:
+        with OutputLock(out, "analysis export"):
+            rendered, index = export_all(out, hidden_tags=tuple(settings["hidden_tags"]),
+                                         only_stale=args.stale_only, progress=sys.stderr.isatty())
+    except (FileNotFoundError, LockedError, OutputFolderError) as error:
         log.error("%s", error)
         return 2
+    except OSError as error:
+        fault = storage_fault(error, out)
+        if fault is None:
+            raise
+        log.error("%s", fault)
+        return 1
+    except StorageFault as fault:
+        log.error("%s", fault)
+        return 1
     print(f"rendered {len(rendered)} page(s){': ' + ', '.join(rendered) if rendered else ''}")
     print(f"index: {index}")
     return 0

@@ -7,7 +7,8 @@ Validates the data (without --data: data/synthetic, generated when absent), runs
 force whose inputs changed (in parallel, each in its own working directory), then the national notebook, the
 reviewer HTML, OUT/index.html and OUT/manifest.json, and prints a summary. Exit code: 0 when every force and
 the national report are ok; 1 when a force failed or its data failed validation (the others still run);
-2 when the run cannot start; 130/143 when interrupted by SIGINT/SIGTERM (finished runs are kept).
+2 when the run cannot start (including: another run holds the output folder's lock, the output folder is the
+data folder or nested with it, --scheduler without --executor dask); 130/143 when interrupted by SIGINT/SIGTERM (finished runs are kept).
 """
 
 from __future__ import annotations
@@ -78,12 +79,14 @@ def run(args: argparse.Namespace) -> int:
         national_notebook=args.national_notebook.resolve() if args.national_notebook else None,
         progress=args.progress,
     )
+    from analysis.pipeline.lock import LockedError, OutputFolderError
+
     try:
         report = run_pipeline(config)
-    except (PlanError, FileNotFoundError, ValueError) as error:
+    except (PlanError, FileNotFoundError, ValueError, LockedError, OutputFolderError) as error:
         log.error("%s", error)
         return 2
     print(format_summary(report), flush=True)
-    if not report.interrupted:
+    if not report.interrupted and not report.stopped:
         print(f"index: {config.out_dir / 'index.html'}", flush=True)
     return report.exit_code

@@ -5,7 +5,8 @@
 Compares the inputs of each unit now (notebook, parameters, the force's data, the analysis package, the lock)
 with those of its last run, as `run` would, without running anything. The data folder is the one the last
 run used unless --data is given. Exit code 0 when everything is current, 1 when something is not, 2 when
-there is nothing to compare with.
+there is nothing to compare with. It never takes the output folder's lock: it only reads, and says when a run
+holds the lock.
 """
 
 from __future__ import annotations
@@ -46,5 +47,10 @@ def run(args: argparse.Namespace) -> int:
     except (PlanError, FileNotFoundError, ValueError) as error:
         log.error("%s", error)
         return 2
+    from analysis.pipeline.lock import holder
+
+    running = holder(args.out)
+    if running is not None and running.alive() is not False:
+        print(f"a run holds this output folder: {running.describe()}; what follows may change when it ends")
     print(format_rows(rows))
     return 0 if all(r.current for r in rows) else 1

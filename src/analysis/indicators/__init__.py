@@ -41,14 +41,32 @@ def force_data(data: ForceData | dict[str, pd.DataFrame], force_code: str | None
     return data if isinstance(data, ForceData) else ForceData(tables)
 
 
-def _run(ids: list[str], call) -> pd.DataFrame:
+NOT_COMPUTED = "not computed"
+
+
+def _run(ids: list[str], call, unit: str) -> pd.DataFrame:
+    """Every indicator in `ids`, stacked; an indicator that raises becomes one status row (indicator_status),
+    so one indicator the data cannot support never costs the others or the report."""
     parts, timings = [], {}
     for indicator_id in ids:
         started = time.perf_counter()
-        parts.append(call(FUNCTIONS[indicator_id]))
+        try:
+            parts.append(call(FUNCTIONS[indicator_id]))
+        except Exception as error:  # noqa: BLE001 - isolated: the indicator's row says why
+            log.warning("indicator %s could not be computed for %s: %s", indicator_id, unit, error, exc_info=True)
+            parts.append(indicator_status(CATALOGUE[indicator_id], unit, error))
         timings[indicator_id] = time.perf_counter() - started
     log.debug("indicator timings (s): %s", {k: round(v, 3) for k, v in timings.items()})
     return rows.stack(parts)
+
+
+def indicator_status(entry, unit: str, error: BaseException) -> pd.DataFrame:
+    """The one results row of an indicator that could not be computed: breakdown "indicator status", category
+    "not computed", no figures, and the reason in its note ("not computed: ...")."""
+    text = str(error).strip().splitlines()
+    reason = text[0] if text else type(error).__name__
+    return rows.estimates(entry, unit, "indicator status", [NOT_COMPUTED], np.nan, np.nan, np.nan, NOT_COMPUTED,
+                          note=f"{NOT_COMPUTED}: the data cannot support this indicator ({reason})")
 
 
 def _linked_bases() -> tuple[tuple[str, str], ...]:
@@ -142,7 +160,7 @@ def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame], th
     width; defaults from params/pipeline.yaml)."""
     fd = force_data(data, force_code)
     ids = [e.id for e in entries("force")]
-    table = _run(ids, lambda f: f(fd, force_code))
+    table = _run(ids, lambda f: f(fd, force_code), force_code)
     return results.validate(protect_audited(results.coerce(table), threshold, width))
 
 
@@ -154,7 +172,7 @@ def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd
 
     fd = force_data(data)
     ids = [e.id for e in entries("national")]
-    table = results.coerce(_run(ids, lambda f: f(force_results, fd)))
+    table = results.coerce(_run(ids, lambda f: f(force_results, fd), results.NATIONAL))
     # Counts of forces are not counts of people or cases: they are published as they are.
     counts_forces = table["basis"].str.startswith("forces").to_numpy()
     flagged = flag_results(table, threshold, exempt=counts_forces)

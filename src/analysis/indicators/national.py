@@ -81,8 +81,46 @@ def key_counts(force_results: pd.DataFrame, key: KeyIndicator) -> pd.DataFrame:
     return out.sort_values("force_code").reset_index(drop=True)
 
 
+class NotComparable(ValueError):
+    """Forces cannot be compared on a key indicator; the message says why, as one sentence's clause."""
+
+
+def not_comparable(force_results: pd.DataFrame, key: KeyIndicator) -> str:
+    """Why forces cannot be compared on `key` with a funnel ("" when they can): no denominator anywhere, or
+    a share that is 0% or 100% in every force (no variation: the national value is 0 or 1, around which no
+    control limits exist)."""
+    counts = key_counts(force_results, key)
+    x, n = float(counts["numerator"].sum()), float(counts["denominator"].sum())
+    forces = len(counts)  # counts of forces, not of people or records: published as they are
+    if not n > 0:
+        return f"no force has any {key.basis} to count"
+    if key.kind == "proportion" and x == 0:
+        return (f"it is 0% in every one of the {forces} forces, so there is no variation between forces to compare")
+    if key.kind == "proportion" and x == n:
+        return (f"it is 100% in every one of the {forces} forces, so there is no variation between forces to compare")
+    if key.kind == "rate" and x == 0:
+        return f"none of the {forces} forces recorded any, so there is no variation between forces to compare"
+    return ""
+
+
+def comparable_keys(force_results: pd.DataFrame, entry, parts: list[pd.DataFrame]):
+    """The key indicators forces can be compared on; for each of the others a status row is added to `parts`
+    (category "not compared", the reason in its note) instead of a comparison."""
+    for key in KEY_INDICATORS:
+        reason = not_comparable(force_results, key)
+        if not reason:
+            yield key
+            continue
+        parts.append(rows.estimates(entry, NATIONAL, key.name, ["not compared"], np.nan, np.nan, np.nan,
+                                    "not computed", basis=key.basis, note=f"not compared: {reason}"))
+
+
 def funnel(force_results: pd.DataFrame, key: KeyIndicator) -> UnitComparison:
-    """Compare every force with the pooled national value for one key indicator."""
+    """Compare every force with the pooled national value for one key indicator (NotComparable when the
+    data cannot support a comparison: see not_comparable)."""
+    reason = not_comparable(force_results, key)
+    if reason:
+        raise NotComparable(f"forces cannot be compared on {key.name}: {reason}")
     counts = key_counts(force_results, key)
     return compare_units(counts["numerator"], counts["denominator"], units=counts["force_code"], kind=key.kind,
                          per=key.per, levels=(INNER, OUTER))
@@ -115,7 +153,7 @@ def _position_note(band: str, q: float, adjusted: bool) -> str:
 def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
     entry = funnel_comparisons.indicator
     parts = []
-    for key in KEY_INDICATORS:
+    for key in comparable_keys(force_results, entry, parts):
         comparison = funnel(force_results, key)
         t = comparison.table
         od = comparison.overdispersion
@@ -142,9 +180,10 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
             [f"{m}; control limits {limits_text} in the control columns; {comparison.method}" for m in own["method"]],
             numerator=numerators, denominator=force_denominators, basis=key.basis, note=notes,
             comparison={**spread, **control, "z_score": zs.to_numpy(dtype=float, na_value=np.nan),
-                        "q_value": qs.to_numpy(dtype=float, na_value=np.nan)}))
+                        "q_value": qs.to_numpy(dtype=float, na_value=np.nan)}, interval_type="ci95"))
         parts.append(rows.estimates(
-            entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan, comparison.method,
+            entry, NATIONAL, key.name, ["national target"], comparison.target, np.nan, np.nan,
+            comparison.method + (f"; rate per {key.per:,.0f}" if key.kind == "rate" else ""),
             numerator=t["numerator"].sum(), denominator=t["denominator"].sum(), basis=key.basis,
             note=f"overdispersion phi = {od.phi:.2f}, tau^2 = {od.tau2:.3g} ({od.status.replace('_', ' ')})",
             comparison=spread))
@@ -186,7 +225,7 @@ TRACKER = {
 @indicator(
     id="NA03", strand="national", scope="national", title="Recommendation tracker",
     numerator="Forces meeting the recommendation", denominator="Forces with a return",
-    basis="forces with a return", method="Share with Wilson score 95% interval; per-force status in the force rows",
+    basis="forces with a return", method="Share of all forces with a return (a census of forces: no interval); per-force status in the force rows",
     caveat="Self-reported by forces; language is tracked by the share of case notes with victim-blaming phrases.",
 )
 def recommendation_tracker(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
@@ -195,10 +234,17 @@ def recommendation_tracker(force_results: pd.DataFrame, data: ForceData) -> pd.D
     parts = []
     for fact, label in TRACKER.items():
         met = r[r["category"] == fact].set_index("force_code")["value"].astype("float64")
-        parts.append(rows.proportions(entry, NATIONAL, "recommendation", [label], [float((met == 1).sum())],
-                                      [float(met.notna().sum())]))
+        parts.append(rows.shares_of_census(entry, NATIONAL, "recommendation", [label], [float((met == 1).sum())],
+                                           [float(met.notna().sum())]))
         parts.append(rows.estimates(entry, list(met.index), label, ["meets the recommendation"] * len(met),
                                     met.to_numpy(), np.nan, np.nan, "as returned (1 = met, 0 = not met)"))
+    reason = not_comparable(force_results, LANGUAGE_KEY)
+    if reason:  # no comparison: the row says why
+        parts.append(rows.estimates(entry, NATIONAL, "recommendation", ["victim-blaming language above the national limits"],
+                                    np.nan, np.nan, np.nan, "not computed",
+                                    denominator=float(len(key_counts(force_results, LANGUAGE_KEY))),
+                                    note=f"not compared: {reason}"))
+        return rows.stack(parts)
     language = funnel(force_results, LANGUAGE_KEY).table
     high = language.loc[language["band_od"].str.startswith("above"), "unit"].astype(str).tolist()
     parts.append(rows.estimates(entry, NATIONAL, "recommendation", ["victim-blaming language above the national limits"],
@@ -254,7 +300,7 @@ def _model_rows(entry, name: str, fit, labels: dict[str, str], keep: list[str], 
     table = fit.table.set_index("term").loc[keep]
     part = rows.estimates(entry, NATIONAL, name, [labels[t] for t in keep], table["value"], table["lower"],
                           table["upper"], fit.method, numerator=events, denominator=n,
-                          note=f"{fit.n_clusters} forces as clusters; {n:,} records; {events:,} events")
+                          note=f"{fit.n_clusters} forces as clusters; {n:,} records; {events:,} events", interval_type="ci95")
     return gate_model_rows(part, fit.df_resid)
 
 

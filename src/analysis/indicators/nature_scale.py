@@ -80,7 +80,8 @@ def offence_trend(data: ForceData, force_code: str) -> pd.DataFrame:
     fit = poisson_trend(per_year)
     note = fit["note"]
     return rows.estimates(entry, force_code, "total", ["rate ratio per year"], fit["value"], fit["lower"],
-                          fit["upper"], fit["method"], numerator=float(per_year.sum()), note=note)
+                          fit["upper"], fit["method"], numerator=float(per_year.sum()), note=note,
+                          interval_type="ci95")
 
 
 @indicator(

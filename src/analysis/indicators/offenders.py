@@ -102,7 +102,7 @@ def ethnicity_agreement(data: ForceData, force_code: str) -> pd.DataFrame:
               "insufficient_data": "not estimated: no suspect with both ethnicity records"}.get(kappa.status, "")
     k = rows.estimates(entry, force_code, "agreement", ["Cohen's kappa"], kappa.value, kappa.lower, kappa.upper,
                        kappa.method, numerator=agree, denominator=len(both),
-                       note="; ".join(x for x in (status, caveat) if x))
+                       note="; ".join(x for x in (status, caveat) if x), interval_type="ci95")
     return rows.stack([raw, k])
 
 
@@ -189,12 +189,12 @@ def ethnicity_vs_population(data: ForceData, force_code: str) -> pd.DataFrame:
     ratio = rows.estimates(entry, force_code, "ratio to adult population", groups, table["ratio"], table["lower"],
                            table["upper"], "ratio of shares, Wilson-based 95% interval",
                            numerator=table["count"], denominator=table["recorded"],
-                           basis="suspects with a stated ethnicity", note=note)
+                           basis="suspects with a stated ethnicity", note=note, interval_type="ci95")
     bounds = rows.estimates(entry, force_code, "bounds allowed by missing records", groups, np.nan,
                             table["bound_low"], table["bound_high"],
                             "ratio if none (lower) or all (upper) of the unrecorded suspects were in the group",
                             numerator=table["count"], denominator=counts.sum() + missing,
-                            basis="all suspects incl. not recorded", note=note)
+                            basis="all suspects incl. not recorded", note=note, interval_type="missing_bounds")
     p, status = goodness_of_fit(counts, population)
     test = rows.estimates(entry, force_code, "goodness of fit", ["chi-square p-value"], p, np.nan, np.nan,
                           "chi-square goodness of fit of recorded groups to the adult population mix",

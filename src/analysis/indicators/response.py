@@ -120,7 +120,7 @@ def time_to_outcome(data: ForceData, force_code: str) -> pd.DataFrame:
              "no interval: the variance cannot be estimated here", "no offences"], "")
         parts.append(rows.estimates(entry, force_code, f"cumulative incidence: {label}",
                                     [f"{t} days" for t in OUTCOME_HORIZONS], value, lower, upper, fit.method,
-                                    numerator=events_by, denominator=n, note=note))
+                                    numerator=events_by, denominator=n, note=note, interval_type="ci95"))
     followed = (days_between(o["recorded_date"], o["extraction_date"]) >= OPEN_AFTER_DAYS).fillna(False)
     took = days_between_outcome(o)
     still_open = followed & (~o["assigned"] | (took > OPEN_AFTER_DAYS).fillna(False))
@@ -210,7 +210,7 @@ def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
     table = fit.table.set_index("term").loc[varying]
     hr = rows.estimates(entry, force_code, "hazard ratio", [labels[c] for c in varying], table["value"],
                         table["lower"], table["upper"], fit.method, numerator=design[varying].sum().to_numpy(),
-                        denominator=n, note=note)
+                        denominator=n, note=note, interval_type="ci95")
     model = rows.estimates(entry, force_code, "model", ["offences charged"], events / n, np.nan, np.nan, fit.method,
                            numerator=events, denominator=n, note=note or "ok")
     return rows.stack([hr, model])

@@ -2,7 +2,10 @@
 
 Each builder takes the catalogue entry (for the default basis and method), the force code, a breakdown
 name and arrays of categories and counts, computes the estimate and interval with `analysis.stats`, and
-returns rows in the results-table schema (analysis.results). Intervals are 95% unless said otherwise.
+returns rows in the results-table schema (analysis.results). Intervals are 95% unless said otherwise, and
+every builder sets the row's `interval_type` (analysis.results.INTERVAL_TYPES), so what lower and upper
+mean is part of the data: 95% confidence intervals for shares, counts and rates; the interquartile range for
+`quartiles`; the caller's statement for `estimates` (which refuses an interval without one).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ LEVEL = 0.95
 
 def _frame(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], *, numerator,
            denominator, value, lower, upper, method, basis: str | None, note,
-           comparison: dict | None = None) -> pd.DataFrame:
+           interval_type: str, comparison: dict | None = None) -> pd.DataFrame:
     if isinstance(categories, str):
         raise TypeError(f"{entry.id}: categories must be a sequence of labels, got the string {categories!r}")
     n = len(categories)
@@ -50,6 +53,7 @@ def _frame(entry: Indicator, force_code: str | Sequence[str], breakdown: str, ca
             "lower": number(lower),
             "upper": number(upper),
             "method": text(method),
+            "interval_type": text(interval_type),
             "basis": text(basis if basis is not None else entry.basis),
             "suppressed": np.zeros(n, dtype=bool),
             "note": text(note),
@@ -65,7 +69,8 @@ def proportions(entry: Indicator, force_code: str | Sequence[str], breakdown: st
     n = np.broadcast_to(np.asarray(denominators, dtype=float), x.shape)
     ci = proportion_ci(x, n, level=LEVEL)
     return _frame(entry, force_code, breakdown, categories, numerator=x, denominator=n, value=ci["value"],
-                  lower=ci["lower"], upper=ci["upper"], method="Wilson score 95%", basis=basis, note=note)
+                  lower=ci["lower"], upper=ci["upper"], method="Wilson score 95%", basis=basis, note=note,
+                  interval_type="ci95")
 
 
 def counts(entry: Indicator, force_code: str, breakdown: str, categories: Sequence[str], values, *,
@@ -75,7 +80,20 @@ def counts(entry: Indicator, force_code: str, breakdown: str, categories: Sequen
     ci = count_ci(x, level=LEVEL)
     method = [f"{m} 95% (Poisson count)" for m in ci["method"]]
     return _frame(entry, force_code, breakdown, categories, numerator=x, denominator=np.nan, value=x,
-                  lower=ci["lower"], upper=ci["upper"], method=method, basis=basis, note=note)
+                  lower=ci["lower"], upper=ci["upper"], method=method, basis=basis, note=note, interval_type="ci95")
+
+
+def shares_of_census(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str],
+                     numerators, denominators, *, basis: str | None = None, note="") -> pd.DataFrame:
+    """Shares numerator/denominator of a census (every unit counted, e.g. all forces): no interval, since no
+    sampling or process-variation model applies to a complete count of fixed units."""
+    x = np.asarray(numerators, dtype=float)
+    n = np.broadcast_to(np.asarray(denominators, dtype=float), x.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(n > 0, x / np.where(n > 0, n, 1), np.nan)
+    return _frame(entry, force_code, breakdown, categories, numerator=x, denominator=n, value=value, lower=np.nan,
+                  upper=np.nan, method="share of a census (all units counted): no interval", basis=basis, note=note,
+                  interval_type="none")
 
 
 def rates(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], values,
@@ -86,23 +104,37 @@ def rates(entry: Indicator, force_code: str | Sequence[str], breakdown: str, cat
     ci = rate_ci(x, d, per=per, level=LEVEL)
     method = [f"{m} 95%, rate per {per:,.0f}" for m in ci["method"]]
     return _frame(entry, force_code, breakdown, categories, numerator=x, denominator=d, value=ci["value"],
-                  lower=ci["lower"], upper=ci["upper"], method=method, basis=basis, note=note)
+                  lower=ci["lower"], upper=ci["upper"], method=method, basis=basis, note=note, interval_type="ci95")
+
+
+def _blank(x) -> bool:
+    return bool(pd.isna(pd.Series(np.ravel(np.asarray(x, dtype=object)), dtype=object)).all())
 
 
 def estimates(entry: Indicator, force_code: str | Sequence[str], breakdown: str, categories: Sequence[str], values, lower,
               upper, method, *, numerator=np.nan, denominator=np.nan, basis: str | None = None,
-              note="", comparison: dict | None = None) -> pd.DataFrame:
+              note="", interval_type: str | None = None, comparison: dict | None = None) -> pd.DataFrame:
     """Rows for estimates computed elsewhere (model coefficients, survival, medians, facts).
 
-    `force_code` may be one code or one per category (national rows that list forces). `comparison`: values
-    for the unit comparison columns (analysis.results.COMPARISON_COLUMNS), by name; the others are blank.
+    `force_code` may be one code or one per category (national rows that list forces). `interval_type`
+    (analysis.results.INTERVAL_TYPES) says what lower and upper are; it may be left out only when there is
+    no interval (then "none"). Raises ValueError for an interval without a type or an unknown type.
+    `comparison`: values for the unit comparison columns (analysis.results.COMPARISON_COLUMNS), by name; the
+    others are blank.
     """
+    if interval_type is None:
+        if not (_blank(lower) and _blank(upper)):
+            raise ValueError(f"{entry.id} {breakdown}: rows with lower/upper need an interval_type "
+                             f"({', '.join(results.INTERVAL_TYPES)})")
+        interval_type = "none"
+    if interval_type not in results.INTERVAL_TYPES:
+        raise ValueError(f"{entry.id} {breakdown}: unknown interval_type {interval_type!r}")
     unknown = sorted(set(comparison or {}) - set(results.COMPARISON_COLUMNS))
     if unknown:
         raise ValueError(f"{entry.id}: unknown comparison columns {unknown}")
     return _frame(entry, force_code, breakdown, categories, numerator=numerator, denominator=denominator,
                   value=values, lower=lower, upper=upper, method=method, basis=basis, note=note,
-                  comparison=comparison)
+                  interval_type=interval_type, comparison=comparison)
 
 
 def quartiles(entry: Indicator, force_code: str, breakdown: str, category: str, days: pd.Series, *,
@@ -114,7 +146,7 @@ def quartiles(entry: Indicator, force_code: str, breakdown: str, category: str, 
                          "median (lower and upper quartile)", numerator=0, basis=basis, note="no observations")
     q1, median, q3 = np.quantile(observed, [0.25, 0.5, 0.75])
     return estimates(entry, force_code, breakdown, [category], median, q1, q3,
-                     "median (lower and upper quartile)", numerator=observed.size, basis=basis)
+                     "median (lower and upper quartile)", numerator=observed.size, basis=basis, interval_type="iqr")
 
 
 def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:

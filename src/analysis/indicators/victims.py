@@ -107,7 +107,7 @@ def time_to_withdrawal(data: ForceData, force_code: str) -> pd.DataFrame:
                              "no victim withdrew by this time: 100% still supporting, no interval can be estimated")
     curve = rows.estimates(entry, force_code, "still supporting at", [f"{t} days" for t in WITHDRAWAL_HORIZONS],
                            at["value"], at["lower"], at["upper"], fit.method, numerator=withdrawn_by,
-                           denominator=n, note=notes)
+                           denominator=n, note=notes, interval_type="ci95")
     median = fit.median()
     if median.status == "not_reached":
         note = "not reached: fewer than half of victims withdrew within follow-up"
@@ -119,7 +119,7 @@ def time_to_withdrawal(data: ForceData, force_code: str) -> pd.DataFrame:
         note = median.note
     median_row = rows.estimates(entry, force_code, "median days to withdrawal", ["median"], median.value,
                                 median.lower, median.upper, median.method, numerator=fit.n_events,
-                                denominator=n, note=note)
+                                denominator=n, note=note, interval_type="ci95")
     return rows.stack([curve, median_row])
 
 
@@ -191,7 +191,7 @@ def withdrawal_factors(data: ForceData, force_code: str) -> pd.DataFrame:
     with_factor = design[varying].sum().to_numpy()
     odds = rows.estimates(entry, force_code, "odds ratio", [labels[c] for c in varying], table["value"],
                           table["lower"], table["upper"], fit.method, numerator=with_factor, denominator=n,
-                          note=note)
+                          note=note, interval_type="ci95")
     model = rows.estimates(entry, force_code, "model", ["victims who withdrew"], events / n if n else np.nan,
                            np.nan, np.nan, fit.method, numerator=events, denominator=n, note=note or "ok")
     return rows.stack([odds, model])

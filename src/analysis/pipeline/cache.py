@@ -83,6 +83,33 @@ def save(out_dir: str | Path, state: UnitState) -> Path:
     return write_text_atomic(path, json.dumps(asdict(state), indent=1, sort_keys=True, default=str))
 
 
+def keep_previous(out_dir: str | Path, unit: str) -> Path | None:
+    """Keep the unit's current state file aside (a hard link: no space needed) before it is replaced, so that
+    `restore_previous` can put it back; None when there is no state file."""
+    import os
+
+    from analysis.pipeline.layout import ASIDE
+
+    path = state_path(out_dir, unit)
+    if not path.is_file():
+        return None
+    backup = path.parent / f"{ASIDE}{path.name}"
+    backup.unlink(missing_ok=True)
+    os.link(path, backup)
+    return backup
+
+
+def restore_previous(out_dir: str | Path, unit: str, backup: Path | None) -> None:
+    """Put back the state file kept by `keep_previous` (or remove the unit's state when it had none)."""
+    import os
+
+    path = state_path(out_dir, unit)
+    if backup is not None and backup.is_file():
+        os.replace(backup, path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def remove(out_dir: str | Path, unit: str) -> None:
     state_path(out_dir, unit).unlink(missing_ok=True)
 

@@ -9,6 +9,8 @@ Keys (defaults in PIPELINE_DEFAULTS):
 - warm_imports: modules a warm kernel imports once when it starts
 - kernel_name: Jupyter kernel to run notebooks with
 - start_timeout: seconds to wait for a kernel to start; cell_timeout: seconds a cell may run (null: no limit)
+- kernel_silent_limit: seconds a running kernel may leave its heartbeat unanswered before it is killed and its
+  notebook failed (a kernel process that has ended is noticed within about a second)
 - hidden_tags: cell tags removed from reviewer pages
 Unknown keys are an error so that a misspelt setting is not silently ignored.
 """
@@ -33,6 +35,7 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
     "kernel_name": "python3",
     "start_timeout": 120,
     "cell_timeout": None,
+    "kernel_silent_limit": 60,
     "hidden_tags": ["hide", "parameters", "injected-parameters"],
 }
 
@@ -50,7 +53,9 @@ def pipeline_settings(path: str | Path | None = None) -> dict[str, Any]:
     for key in ("warm_imports", "hidden_tags"):
         if not isinstance(merged[key], list) or not all(isinstance(v, str) for v in merged[key]):
             raise ValueError(f"settings: pipeline.{key} must be a list of names")
-    for key in ("start_timeout", "cell_timeout"):
+    if merged["kernel_silent_limit"] is None:
+        raise ValueError("settings: pipeline.kernel_silent_limit must be a positive number of seconds")
+    for key in ("start_timeout", "cell_timeout", "kernel_silent_limit"):
         value = merged[key]
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
             raise ValueError(f"settings: pipeline.{key} must be a positive number of seconds or null, got {value!r}")

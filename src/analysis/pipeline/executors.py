@@ -19,6 +19,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from analysis.pipeline.plan import PlanError
+
 log = logging.getLogger(__name__)
 
 
@@ -48,8 +50,18 @@ class Executor(ABC):
         return {"kind": self.kind, "workers": self.workers}
 
 
+class WorkerDied(RuntimeError):
+    """The worker process running a task ended before the task did (killed, out of memory, crashed)."""
+
+
 class LocalExecutor(Executor):
-    """A pool of `jobs` worker processes (default: os.cpu_count()).
+    """A pool of `jobs` worker processes (default: os.cpu_count()), each running one task at a time.
+
+    Each worker is its own single-process ProcessPoolExecutor (a "slot") and is given a task only when it is
+    idle, so the task a worker holds is always known: when a worker process dies (kill -9, the out-of-memory
+    killer), only that task fails (WorkerDied, naming the signal) and the slot is rebuilt with a fresh worker
+    for the tasks still queued; the other workers are not touched. (One shared ProcessPoolExecutor would fail
+    every queued task with BrokenProcessPool and terminate the other workers.)
 
     `prewarm` (kernel name, start timeout, warm-up imports): each worker starts its kernel as soon as the
     worker starts, so kernel start-up overlaps the worker's own imports and its first validation.
@@ -58,21 +70,83 @@ class LocalExecutor(Executor):
     kind = "local"
 
     def __init__(self, jobs: int | None = None, prewarm: tuple[str, float, tuple[str, ...]] | None = None):
+        import threading
+
+        self.workers = max(1, int(jobs or os.cpu_count() or 1))
+        self._prewarm = prewarm
+        self._lock = threading.RLock()
+        self._queue: list[tuple[Any, Callable, tuple]] = []  # (outer future, fn, args) waiting for a worker
+        self._slots: list[dict[str, Any]] = [self._new_slot() for _ in range(self.workers)]
+        self._closed = False
+
+    def _new_slot(self) -> dict[str, Any]:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         from analysis.pipeline.run_force import init_local_worker
 
-        self.workers = max(1, int(jobs or os.cpu_count() or 1))
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_local_worker,
-            initargs=(prewarm,),
-        )
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=init_local_worker, initargs=(self._prewarm,))
+        return {"pool": pool, "busy": None, "process": None}
 
     def submit(self, fn, /, *args):
-        return self._pool.submit(fn, *args)
+        from concurrent.futures import Future
+
+        outer: Future = Future()
+        with self._lock:
+            self._queue.append((outer, fn, args))
+            self._dispatch()
+        return outer
+
+    def _dispatch(self) -> None:
+        """Give queued tasks to idle workers (called with the lock held)."""
+        if self._closed:
+            return
+        for index, slot in enumerate(self._slots):
+            if slot["busy"] is not None:
+                continue
+            while self._queue and not self._queue[0][0].set_running_or_notify_cancel():
+                self._queue.pop(0)  # cancelled while queued
+            if not self._queue:
+                return
+            outer, fn, args = self._queue.pop(0)
+            slot["busy"] = outer
+            inner = slot["pool"].submit(fn, *args)
+            processes = list(getattr(slot["pool"], "_processes", {}).values())
+            slot["process"] = processes[0] if processes else slot["process"]
+            inner.add_done_callback(lambda done, i=index, o=outer: self._finished(i, o, done))
+
+    def _finished(self, index: int, outer, inner) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        with self._lock:
+            slot = self._slots[index]
+            error = inner.exception() if not inner.cancelled() else None
+            if isinstance(error, BrokenProcessPool):
+                process = slot["process"]
+                if process is not None:
+                    process.join(timeout=5)
+                code = getattr(process, "exitcode", None)
+                error = WorkerDied(worker_death_reason(code))
+                slot["pool"].shutdown(wait=False, cancel_futures=True)
+                if not self._closed:
+                    self._slots[index] = slot = self._new_slot()
+            slot["busy"] = None
+            if inner.cancelled():
+                outer.cancel()
+            elif error is not None:
+                outer.set_exception(error)
+            else:
+                outer.set_result(inner.result())
+            self._dispatch()
+
+    def processes(self) -> list[Any]:
+        """The live worker processes (multiprocessing.Process), for signalling them."""
+        found = []
+        with self._lock:
+            for slot in self._slots:
+                found += list(getattr(slot["pool"], "_processes", {}).values())
+        return found
 
     def as_completed(self, futures):
         from concurrent.futures import as_completed
@@ -80,8 +154,13 @@ class LocalExecutor(Executor):
         return as_completed(list(futures))
 
     def interrupt(self) -> None:
+        with self._lock:
+            self._closed = True
+            for outer, _, _ in self._queue:
+                outer.cancel()
+            self._queue.clear()
         # ProcessPoolExecutor has no public way to stop running work: signal its worker processes.
-        processes = list(getattr(self._pool, "_processes", {}).values())
+        processes = self.processes()
         for process in processes:
             if process.is_alive():
                 try:
@@ -90,28 +169,90 @@ class LocalExecutor(Executor):
                     pass
         for process in processes:
             process.join(timeout=10)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for slot in self._slots:
+            slot["pool"].shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            slots = list(self._slots)
+        for slot in slots:
+            slot["pool"].shutdown(wait=True, cancel_futures=True)
+
+
+def worker_death_reason(exitcode: int | None) -> str:
+    """Words for how a worker process ended (exitcode negative: the signal that killed it)."""
+    if exitcode is not None and exitcode < 0:
+        number = -exitcode
+        if number == signal.SIGKILL:
+            return f"worker process died: signal {number}, possibly out of memory"
+        try:
+            return f"worker process died: signal {number} ({signal.Signals(number).name})"
+        except ValueError:
+            return f"worker process died: signal {number}"
+    if exitcode is None:
+        return "worker process died"
+    return f"worker process died: it exited with code {exitcode}"
 
 
 class DaskExecutor(Executor):
-    """Runs tasks on an existing Dask cluster: `address` of its scheduler, or a ready `client`."""
+    """Runs tasks on an existing Dask cluster: `address` of its scheduler, or a ready `client`.
+
+    Everything goes through this executor's own client (never Dask's default client, which a command-line
+    run does not have). On start it checks that every worker runs the same project as this machine
+    (`worker_identity`: analysis version and the digest of its source, Python, core packages) and refuses
+    the cluster otherwise (ClusterMismatch). Tasks carry `run_id`; when the run ends, however it ends,
+    `close` shuts down the kernels of this run on every worker and marks the run closed there, so a task
+    still running cannot start another (analysis.pipeline.kernels.close_run).
+    """
 
     kind = "dask"
 
     def __init__(self, address: str | None = None, *, client: Any = None):
+        import uuid
+
         from distributed import Client
 
         if client is None and not address:
             raise ValueError("the dask executor needs a scheduler address (--scheduler tcp://host:8786)")
         self._own_client = client is None
-        self.client = client if client is not None else Client(address, set_as_default=False)
+        try:
+            self.client = client if client is not None else Client(address, set_as_default=False, timeout="20s")
+        except OSError as error:
+            raise ClusterMismatch(f"cannot reach the Dask scheduler at {address}: {error}. Start it with "
+                                  "`dask scheduler` and its workers with `dask worker ADDRESS` (docs/pipeline.md)") from None
         self.address = address or getattr(getattr(self.client, "scheduler", None), "address", "")
+        self.run_id = uuid.uuid4().hex
         info = self.client.scheduler_info()
+        if not info.get("workers"):
+            self.client.wait_for_workers(1, timeout=30)
+            info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
         self._futures: list[Any] = []
+        try:
+            self.check_workers()
+        except BaseException:
+            if self._own_client:
+                self.client.close()
+            raise
+
+    def check_workers(self) -> None:
+        """Raise ClusterMismatch unless every worker runs the project as this machine does."""
+        here = worker_identity()
+        try:
+            theirs = self.client.run(worker_identity)
+        except Exception as error:  # noqa: BLE001 - a worker without the project cannot import it
+            raise ClusterMismatch(f"the Dask workers at {self.address} could not report their environment "
+                                  f"({type(error).__name__}: {error}): every worker needs this project's environment "
+                                  "(docs/pipeline.md, 'Same environment')") from None
+        for worker, identity in sorted(theirs.items()):
+            differences = [f"{key} {identity.get(key)!r} (here {value!r})" for key, value in here.items()
+                           if identity.get(key) != value]
+            if differences:
+                raise ClusterMismatch(
+                    f"Dask worker {worker} runs a different version of the project: {'; '.join(differences)}. "
+                    "Install the same version and environment on every worker, from the same shared project "
+                    "folder (docs/pipeline.md, 'Same environment'), and restart the workers")
 
     def submit(self, fn, /, *args):
         future = self.client.submit(fn, *args, pure=False)
@@ -121,25 +262,39 @@ class DaskExecutor(Executor):
     def as_completed(self, futures):
         from distributed import as_completed
 
-        return iter(as_completed(list(futures)))
+        return iter(as_completed(list(futures), loop=self.client.loop))
 
     def interrupt(self) -> None:
         if self._futures:
             self.client.cancel(self._futures, force=True)
 
     def close(self) -> None:
-        from analysis.pipeline.kernels import shutdown_all
+        from analysis.pipeline.kernels import close_run
 
         try:
-            self.client.run(shutdown_all)
+            self.client.run(close_run, self.run_id)
         except Exception:  # noqa: BLE001 - workers may be gone; their kernels exit with them
-            log.debug("could not shut down kernels on the dask workers", exc_info=True)
+            log.warning("could not shut down this run's kernels on the Dask workers", exc_info=True)
         self._futures.clear()
         if self._own_client:
             self.client.close()
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "workers": self.workers, "scheduler": self.address}
+
+
+class ClusterMismatch(PlanError):
+    """The Dask cluster cannot run this project's notebooks (unreachable, or workers on another version)."""
+
+
+def worker_identity() -> dict[str, str]:
+    """What must match between this machine and every worker: the analysis package's version and the digest
+    of its source (the "package" input of every unit), Python's version and the core packages' versions."""
+    import analysis
+    from analysis.pipeline.hashing import package_digest
+    from analysis.pipeline.manifest import package_versions
+
+    return {**package_versions(), "analysis": analysis.__version__, "analysis source": package_digest()[:16]}
 
 
 def make_executor(kind: str, *, jobs: int | None = None, scheduler: str | None = None,

@@ -31,10 +31,12 @@ from analysis.paths import PACKAGE_DIR, PROJECT_ROOT, REFERENCE_DIR
 LOCK_FILE = PROJECT_ROOT / "requirements.lock"
 
 #: Parts of the package that do not influence results (paths relative to the package folder).
+#: Page-rendering additions (issue 15): at-a-glance section, downloads, glossary links, reference pages.
+INSPECTOR_PAGES = ("report/inspector.py", "report/glance.py", "report/downloads.py", "report/glossary.py")
 NOT_ANALYSIS = ("pipeline/", "commands/", "cli.py", "__main__.py", "report/export.py", "report/index.py",
-                "report/statement.py", "report/templates/")
+                "report/statement.py", "report/templates/", *INSPECTOR_PAGES)
 #: Parts that shape the reviewer pages.
-EXPORT_CODE = ("report/export.py", "report/templates/")
+EXPORT_CODE = ("report/export.py", "report/templates/", *INSPECTOR_PAGES)
 PACKAGE_SUFFIXES = {".py", ".json", ".yaml", ".yml", ".csv", ".txt", ".j2", ".css", ".html", ".md"}
 CHUNK = 1 << 20
 

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 PRELUDE_TAG = "analysis-pipeline-prelude"
 
 _PRELUDE = """\
+__import__("os").chdir({workdir})
 get_ipython().run_line_magic("reset", "-f")
 import os as _os, sys as _sys
 _state = _sys.modules.get("_analysis_kernel_state")
@@ -112,18 +113,119 @@ def engine_name() -> str:
             )
             client = PapermillNotebookClient(nb_man, **final_kwargs)
             client.kc = kc
-            return client.execute()
+            try:
+                return client.execute()
+            except Exception as error:
+                # papermill saves the notebook only when a cell raises: save it for a dead kernel or a timeout
+                # too (the analyst sees how far it got), and tell the caller which cell was running.
+                error.notebook = nb_man.nb
+                try:
+                    nb_man.save()
+                except Exception:  # noqa: BLE001 - the original error matters more
+                    log.debug("could not save the notebook after %r", error, exc_info=True)
+                raise
 
     papermill_engines.register(ENGINE, WarmKernelEngine)
     return ENGINE
 
 
-class WarmKernel:
-    """A started kernel and its client, handed to papermill (engine arguments `km` and `kc`)."""
+class KernelDied(RuntimeError):
+    """The kernel running a notebook died or stopped answering; the message says how (e.g. "kernel died:
+    signal 9, possibly out of memory")."""
 
-    def __init__(self, kernel_name: str = "python3", startup_timeout: float = 60.0):
+
+#: Seconds between two checks of the kernel while the worker waits for one of its messages.
+POLL_SECONDS = 0.5
+
+
+def death_reason(returncode: int | None) -> str:
+    """Words for how a kernel (or worker) process ended, from its return code (negative: killed by a signal)."""
+    if returncode is None:
+        return "kernel died"
+    if returncode < 0:
+        number = -returncode
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        if number == signal.SIGKILL:  # what the out-of-memory killer sends
+            return f"kernel died: signal {number}, possibly out of memory"
+        return f"kernel died: signal {number} ({name})"
+    return f"kernel died: it exited with code {returncode}"
+
+
+class _WatchedChannel:
+    """A channel of a blocking client whose get_msg is a coroutine: it polls the socket in slices of SLICE
+    seconds, yields to nbclient's event loop between them, and checks the kernel (WarmKernel.check) every
+    POLL_SECONDS; so a cell timeout, a dead kernel or a silent one end the wait. Everything else is the
+    channel's own."""
+
+    SLICE = 0.01
+
+    def __init__(self, channel, kernel: WarmKernel):
+        self._channel = channel
+        self._kernel = kernel
+
+    def __getattr__(self, name):
+        return getattr(self._channel, name)
+
+    async def get_msg(self, timeout: float | None = None):
+        import asyncio
+        from queue import Empty
+
+        now = time.monotonic()
+        deadline = None if timeout is None else now + timeout
+        checked = now
+        while True:
+            try:
+                return self._channel.get_msg(timeout=self.SLICE)
+            except Empty:
+                pass
+            now = time.monotonic()
+            if now - checked >= POLL_SECONDS:
+                self._kernel.check()
+                checked = now
+            if deadline is not None and now >= deadline:
+                self._kernel.check()
+                raise Empty
+            await asyncio.sleep(0)
+
+
+class WatchedClient:
+    """A kernel client for nbclient (given as `kc`): the kernel's blocking client with watched, cooperative
+    shell and iopub channels. nbclient runs the reply wait, the output wait and its own liveness check as
+    tasks of one event loop; with a plain blocking client the first wait blocks that loop, so neither a cell
+    timeout nor a dead kernel is ever noticed (the worker waits for ever)."""
+
+    def __init__(self, kernel: WarmKernel):
+        self._kernel = kernel
+        self._client = kernel.kc
+        self.shell_channel = _WatchedChannel(kernel.kc.shell_channel, kernel)
+        self.iopub_channel = _WatchedChannel(kernel.kc.iopub_channel, kernel)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def is_alive(self) -> bool:
+        return self._kernel.alive
+
+
+class WarmKernel:
+    """A started kernel and its client, handed to papermill (engine arguments `km` and `kc`).
+
+    nbclient gets `watched_client()`: while the worker waits for a message from the kernel it checks, every
+    POLL_SECONDS, that the kernel process is alive and that its heartbeat answered within `silent_limit`
+    seconds; otherwise it raises KernelDied (killing a kernel that stopped answering), so a dead kernel fails
+    its notebook in bounded time instead of leaving the worker waiting for ever.
+    """
+
+    def __init__(self, kernel_name: str = "python3", startup_timeout: float = 60.0, silent_limit: float = 60.0):
         self.kernel_name = kernel_name
         self.startup_timeout = startup_timeout
+        self.silent_limit = silent_limit
+        self._silent_since: float | None = None
+        self.run_id = ""  # the Dask run this kernel serves ("" for a local worker's)
+        self.killed_because = ""  # set when the worker kills a kernel that stopped answering
         self.km = None
         self.kc = None
         self.start_seconds = 0.0
@@ -151,6 +253,42 @@ class WarmKernel:
         self.kc.start_channels()
         with _lock:
             _all.append(self)
+
+    def watched_client(self) -> WatchedClient:
+        """The client to hand to nbclient: this kernel's client whose shell and iopub waits are cooperative and
+        watched (see WatchedClient)."""
+        return WatchedClient(self)
+
+    def death_reason(self) -> str:
+        """How the kernel process ended, in words (see `death_reason`); why it was killed, when the worker
+        killed it for not answering."""
+        if self.killed_because:
+            return self.killed_because
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is not None:
+            process.poll()
+        return death_reason(getattr(process, "returncode", None))
+
+    def check(self) -> None:
+        """Raise KernelDied if the kernel process has ended, or if its heartbeat has not answered for
+        `silent_limit` seconds (then the kernel is killed first)."""
+        km, kc = self.km, self.kc
+        if km is None:
+            raise KernelDied("kernel died: it was shut down by the run")
+        if not km.is_alive():
+            raise KernelDied(self.death_reason())
+        hb = getattr(kc, "_hb_channel", None)
+        if hb is None or hb.is_beating():
+            self._silent_since = None
+            return
+        now = time.monotonic()
+        if self._silent_since is None:
+            self._silent_since = now
+        elif now - self._silent_since > self.silent_limit:
+            self.killed_because = (f"kernel stopped answering: no heartbeat for {self.silent_limit:g} s "
+                                   "(pipeline.kernel_silent_limit); it was killed")
+            self.kill()
+            raise KernelDied(self.killed_because)
 
     def start(self, cwd: str | None = None) -> None:
         """Start the kernel and wait until it answers."""
@@ -236,11 +374,23 @@ _all: list[WarmKernel] = []
 _lock = threading.Lock()
 
 
-def acquire(kernel_name: str, startup_timeout: float = 60.0) -> tuple[WarmKernel, bool]:
+class RunClosed(RuntimeError):
+    """The run a task belongs to has ended (close_run): no kernel is started for it any more."""
+
+
+def acquire(kernel_name: str, startup_timeout: float = 60.0, silent_limit: float = 60.0,
+            run_id: str = "") -> tuple[WarmKernel, bool]:
     """This thread's warm kernel, started if needed; the flag says whether it was started (or finished its
-    pre-warm) for this call, i.e. whether the caller waited for a kernel."""
+    pre-warm) for this call, i.e. whether the caller waited for a kernel. With `run_id` (Dask runs) the
+    kernel belongs to that run: a kernel of another run is replaced, and a closed run gets none (RunClosed)."""
+    if run_id and run_id in _closed_runs:
+        raise RunClosed("the run has ended")
     kernel = getattr(_local, "kernel", None)
+    if kernel is not None and kernel.run_id != run_id:
+        kernel.shutdown()
+        kernel = _local.kernel = None
     if kernel is not None and kernel.kernel_name == kernel_name and kernel.alive:
+        kernel.silent_limit = silent_limit
         if kernel.pending is None:
             return kernel, False
         try:
@@ -250,10 +400,43 @@ def acquire(kernel_name: str, startup_timeout: float = 60.0) -> tuple[WarmKernel
             log.warning("the pre-warmed kernel failed; starting another", exc_info=True)
     if kernel is not None:
         kernel.shutdown()
-    kernel = WarmKernel(kernel_name, startup_timeout)
+    kernel = WarmKernel(kernel_name, startup_timeout, silent_limit)
+    kernel.run_id = run_id
     kernel.start()
     _local.kernel = kernel
+    with _lock:
+        closed = run_id and run_id in _closed_runs
+    if closed:  # the run ended while this kernel started
+        discard()
+        raise RunClosed("the run has ended")
     return kernel, True
+
+
+_closed_runs: set[str] = set()
+
+
+def close_run(run_id: str) -> int:
+    """Kill every kernel of run `run_id` in this process and refuse it new ones (a Dask run's end, run on every
+    worker by Client.run, in the worker's event-loop thread); returns how many kernels were killed.
+
+    The kernels are killed and reaped directly (no kernel manager call, which could block the worker's event
+    loop or race with the task thread using the same manager); a task still waiting on one of them sees it
+    dead within POLL_SECONDS and ends, and its thread discards the manager."""
+    with _lock:
+        _closed_runs.add(run_id)
+        kernels = [k for k in _all if k.run_id == run_id]
+    for kernel in kernels:
+        kernel.kill()
+        process = getattr(getattr(kernel.km, "provisioner", None), "process", None)
+        if process is not None:
+            try:
+                process.wait(timeout=10)
+            except Exception:  # noqa: BLE001 - best effort: the kill was sent
+                log.debug("kernel %s not reaped", getattr(process, "pid", "?"), exc_info=True)
+        with _lock:
+            if kernel in _all:
+                _all.remove(kernel)
+    return len(kernels)
 
 
 def prewarm(kernel_name: str, startup_timeout: float, warm_imports: tuple[str, ...]) -> WarmKernel:

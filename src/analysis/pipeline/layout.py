@@ -42,6 +42,7 @@ VALIDATION = "validation.txt"
 INDEX = "index.html"
 MANIFEST = "manifest.json"
 _ASIDE = ".replaced-"
+ASIDE = _ASIDE
 
 
 def restricted_dir(out_dir: str | Path) -> Path:
@@ -64,17 +65,34 @@ def new_staging(out_dir: str | Path, unit: str) -> Path:
     return Path(out_dir) / STAGING / f"{unit}-{uuid.uuid4().hex[:10]}"
 
 
-def commit(staging: Path, final: Path) -> Path:
-    """Put a finished run's folder in place of the previous one (renames only, same file system)."""
+def commit(staging: Path, final: Path, *, keep_previous: bool = False) -> Path | None:
+    """Put a finished run's folder in place of the previous one (renames only, same file system).
+
+    The previous folder is removed, or with `keep_previous` left aside and returned (None when there was
+    none), so that the caller can `restore` it if the new run's publication cannot be completed, or `discard`
+    it when it is. Folders are set aside in the staging area (OUT/.staging/, same file system), never beside
+    the units: the national notebook collates every folder under OUT/forces/ while pages are still being
+    rendered. An interrupted run's folders left aside are removed by `clean_leftovers`."""
     final.parent.mkdir(parents=True, exist_ok=True)
     aside = None
     if final.exists():
-        aside = final.parent / f"{_ASIDE}{final.name}-{uuid.uuid4().hex[:8]}"
+        aside = staging.parent / f"{_ASIDE}{final.name}-{uuid.uuid4().hex[:8]}"
         os.replace(final, aside)
     os.replace(staging, final)
-    if aside is not None:
+    if aside is not None and not keep_previous:
         shutil.rmtree(aside, ignore_errors=True)
-    return final
+        return None
+    return aside
+
+
+def restore(aside: Path, final: Path) -> None:
+    """Put a folder set aside by `commit(keep_previous=True)` back in place of the new one (renames, then the
+    new folder is removed)."""
+    doomed = final.parent / f"{_ASIDE}{final.name}-{uuid.uuid4().hex[:8]}"
+    if final.exists():
+        os.replace(final, doomed)
+    os.replace(aside, final)
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def discard(staging: Path) -> None:
@@ -90,10 +108,10 @@ def clean_leftovers(out_dir: str | Path) -> list[Path]:
         for path in staging_root.iterdir():
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
             removed.append(path)
-    for parent in (out_dir / FORCES, out_dir):
+    for parent in (out_dir / FORCES, out_dir, out_dir / ".state"):
         if parent.is_dir():
             for path in parent.glob(f"{_ASIDE}*"):
-                shutil.rmtree(path, ignore_errors=True)
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
 

@@ -21,9 +21,16 @@ from analysis.pipeline.hashing import combine
 from analysis.pipeline.run_force import format_failure, format_validation
 
 
-def page_digest(export_code: str, state: UnitState) -> str:
-    """Digest a unit's page must carry to be current: export code and the run it shows."""
-    return combine([export_code, state.digest])
+def page_digest(export_code: str, state: UnitState, context: str = "") -> str:
+    """Digest a unit's page must carry to be current: export code, the run it shows and, for a force, what its
+    at-a-glance section shows from the national results (analysis.report.inspector.context_digest)."""
+    return combine([export_code, state.digest, context]) if context else combine([export_code, state.digest])
+
+
+def _context(out_dir: Path, state: UnitState) -> str:
+    from analysis.report.inspector import context_digest
+
+    return context_digest(out_dir, state.unit)
 
 
 def unit_dir(out_dir: Path, unit: str) -> Path:
@@ -37,7 +44,8 @@ def index_href(unit: str) -> str:
 def stale_pages(out_dir: Path, states: list[UnitState], export_code: str) -> list[UnitState]:
     """Successful units whose page is missing or was rendered by other export code."""
     return [s for s in states if s.status == OK and (
-        not (unit_dir(out_dir, s.unit) / layout.HTML).is_file() or s.html_digest != page_digest(export_code, s))]
+        not (unit_dir(out_dir, s.unit) / layout.HTML).is_file()
+        or s.html_digest != page_digest(export_code, s, _context(out_dir, s)))]
 
 
 def export_unit(out_dir: Path, state: UnitState, export_code: str, hidden_tags: tuple[str, ...]) -> Path:
@@ -46,17 +54,21 @@ def export_unit(out_dir: Path, state: UnitState, export_code: str, hidden_tags: 
     import nbformat
 
     from analysis.atomic import write_text_atomic
+    from analysis.report import inspector
     from analysis.report.export import render_notebook
 
     folder = unit_dir(out_dir, state.unit)
     nb = nbformat.read(folder / layout.NOTEBOOK, as_version=4)
     provenance = dict(nb.metadata.get("analysis", {}).get("provenance", {}))
     synthetic = bool(state.info.get("synthetic", provenance.get("synthetic", False)))
-    page = render_notebook(nb, title=state.info.get("title") or state.unit, synthetic=synthetic,
+    title = state.info.get("title") or state.unit
+    context = _context(out_dir, state)  # before rendering: the page shows what this digest describes
+    inspector.augment(nb, out_dir=Path(out_dir), unit=state.unit, folder=folder, title=title, synthetic=synthetic)
+    page = render_notebook(nb, title=title, synthetic=synthetic,
                            provenance=provenance, index_href=index_href(state.unit), resources_path=folder,
                            hidden_tags=frozenset(hidden_tags))
-    path = write_text_atomic(folder / layout.HTML, page)
-    state.html_digest = page_digest(export_code, state)
+    path = write_text_atomic(folder / layout.HTML, inspector.finish(page, state.unit))
+    state.html_digest = page_digest(export_code, state, context)
     cache.save(out_dir, state)
     return path
 
@@ -98,10 +110,23 @@ def _reason(state: UnitState | None) -> str:
     return ""
 
 
+PARTIAL = "partial"
+
+
+def not_collated(national: UnitState | None, forces: list[str]) -> list[str]:
+    """Forces in the data whose results the national report did not collate (its run's "results" input lists
+    the forces it collated): failed, invalid or not run."""
+    if national is None:
+        return []
+    collated = set((national.components or {}).get("results", {}))
+    return sorted(set(forces) - collated)
+
+
 def write_site_index(out_dir: Path, forces: list[str], states: dict[str, UnitState], national: UnitState | None,
                      *, synthetic: bool, provenance: dict[str, Any]) -> Path:
     """OUT/index.html: every force in the data with its status and link, and the national report."""
     from analysis.report.index import IndexEntry, write_index
+    from analysis.report.inspector import index_downloads, index_publication, write_reference_pages
 
     labels = region_labels()
     entries = []
@@ -118,14 +143,23 @@ def write_site_index(out_dir: Path, forces: list[str], states: dict[str, UnitSta
             reason=_reason(state),
             href=f"{layout.FORCES}/{code}/{layout.HTML}" if linked else None,
             region=labels.get(info.get("region", ""), info.get("region", "")),
+            downloads=index_downloads(out_dir, code) if linked else (),
         ))
     national_entry = None
     if national is not None:
         linked = national.status == OK and (layout.national_dir(out_dir) / layout.HTML).is_file()
-        national_entry = IndexEntry(NATIONAL, national.info.get("title") or "National findings", national.status,
-                                    _reason(national), f"{layout.NATIONAL_DIR}/{layout.HTML}" if linked else None)
+        status, reason = national.status, _reason(national)
+        missing = not_collated(national, forces)
+        if national.status == OK and missing:
+            status = PARTIAL
+            reason = (f"collated from {len(forces) - len(missing)} of the {len(forces)} forces in the data; not "
+                      f"included: {', '.join(missing)}")
+        national_entry = IndexEntry(NATIONAL, national.info.get("title") or "National findings", status,
+                                    reason, f"{layout.NATIONAL_DIR}/{layout.HTML}" if linked else None,
+                                    downloads=index_downloads(out_dir, NATIONAL) if linked else ())
+    write_reference_pages(Path(out_dir), synthetic=synthetic)
     return write_index(Path(out_dir) / layout.INDEX, national=national_entry, forces=entries, synthetic=synthetic,
-                       provenance=provenance)
+                       provenance=provenance, publication=index_publication(out_dir, synthetic))
 
 
 def run_provenance_from_manifest(manifest: dict[str, Any]) -> dict[str, Any]:

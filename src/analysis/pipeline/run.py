@@ -5,10 +5,10 @@ last run, and why) -> fan out the force runs to the executor (each validates its
 notebook and checks its results table) -> the national notebook -> re-render pages whose export code changed
 -> OUT/index.html -> OUT/manifest.json -> a summary table.
 
-Reviewer pages are rendered by this process, in a background thread, as soon as a unit's run is committed:
-the workers' kernels go on to the next notebook meanwhile, and when one force changed, its page is rendered
-while the national notebook runs instead of before it (pages are not inputs of the national notebook). A
-page that fails to render fails its unit.
+Reviewer pages are rendered by this process, in a background thread: the national page as soon as its run is
+committed, and then the force pages, which show each force beside the national results (their "at a glance"
+section), so they are rendered after the national run: those whose run, or whose national context, changed.
+A page that fails to render fails its unit.
 
 A failing force does not stop the others: its failing cell and error are recorded, shown in the summary and
 on the index page, and the exit code is 1. A force whose data fail validation is skipped (exit code 1 too).
@@ -35,13 +35,15 @@ from analysis.pipeline import cache, layout, publish
 from analysis.pipeline.cache import FAILED, INVALID, NATIONAL, OK, UnitState
 from analysis.pipeline.config import pipeline_settings
 from analysis.pipeline.executors import Executor, make_executor
+from analysis.pipeline.lock import OutputLock
+from analysis.pipeline.storage import StorageFault, storage_fault
 from analysis.pipeline.hashing import Shared, export_digest, file_digest, notebook_digest, shared_components
 from analysis.pipeline.manifest import build_manifest, display_path, git_state, notebook_provenance, now, package_versions, write_manifest
 from analysis.pipeline.plan import (PlanError, UnitPlan, group_reasons, list_forces, notebooks, plan_forces, plan_national,
                                     select)
 from analysis.pipeline.summary import CURRENT, RunReport, UnitResult
-from analysis.pipeline.run_force import (NotebookOutcome, NotebookTask, exception_record, format_error, format_failure,
-                                         format_validation, run_notebook_task)
+from analysis.pipeline.run_force import (NotebookOutcome, NotebookTask, exception_record, failure_record, format_error,
+                                         format_failure, format_validation, internal_error, run_notebook_task)
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +81,46 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
     """Run the pipeline; `executor` overrides the configured one (tests pass a Dask client's executor)."""
     began = time.perf_counter()
     report = RunReport()
-    step = time.perf_counter()
     settings = pipeline_settings(config.params_file)
-    if executor is None and (config.executor or settings["executor"]) == "dask" and not (config.scheduler or settings["scheduler"]):
-        raise PlanError("--executor dask needs --scheduler ADDRESS (the address of a running Dask scheduler), "
-                        "or `scheduler:` in the pipeline settings")
+    if executor is None:
+        check_executor(config, settings)
     out = Path(config.out_dir).resolve()
     params_file = Path(config.params_file).resolve()
+    check_folders(out, Path(config.data_dir).resolve() if config.data_dir is not None else SYNTHETIC_DIR.resolve())
+    with OutputLock(out, "analysis run", echo):
+        return _run_locked(config, settings, out, params_file, executor, echo, began, report)
+
+
+def check_executor(config: RunConfig, settings: dict) -> None:
+    """Refuse executor settings that cannot be what the operator meant (PlanError, before anything runs)."""
+    kind = config.executor or settings["executor"]
+    if kind == "dask" and not (config.scheduler or settings["scheduler"]):
+        raise PlanError("--executor dask needs --scheduler ADDRESS (the address of a running Dask scheduler), "
+                        "or `scheduler:` in the pipeline settings")
+    if kind != "dask" and config.scheduler:
+        raise PlanError(f"--scheduler {config.scheduler} is given but the executor is {kind}: add --executor dask to run "
+                        "on that Dask cluster, or leave out --scheduler to run on this machine")
+    if kind != "dask" and config.executor is None and settings["scheduler"]:
+        raise PlanError(f"the pipeline settings give scheduler: {settings['scheduler']} but executor: {kind}: set "
+                        "executor: dask to use that cluster (or --executor local to run here on purpose)")
+
+
+def check_folders(out: Path, data_dir: Path) -> None:
+    """The output folder must be neither the data folder nor inside it, nor contain it (PlanError): outputs
+    would be taken for forces' data on the next run, or a run's clean-up would remove data."""
+    out, data_dir = Path(out).resolve(), Path(data_dir).resolve()
+    if out == data_dir:
+        raise PlanError(f"--out and --data are the same folder ({out}): give an output folder outside the data folder")
+    if out.is_relative_to(data_dir):
+        raise PlanError(f"the output folder {out} is inside the data folder {data_dir}: give an output folder outside it")
+    if data_dir.is_relative_to(out):
+        raise PlanError(f"the data folder {data_dir} is inside the output folder {out}: give an output folder that "
+                        "does not contain the data")
+
+
+def _run_locked(config: RunConfig, settings: dict, out: Path, params_file: Path, executor: Executor | None,
+                echo: Callable[[str], None], began: float, report: RunReport) -> RunReport:
+    step = time.perf_counter()
     data_dir = resolve_data(config.data_dir, echo)
     forces = list_forces(data_dir)
     selected = select(forces, config.forces)
@@ -107,6 +142,7 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
     report.timings["plan"] = round(time.perf_counter() - step, 3)
 
     run = _Session(config, settings, out, data_dir, params_file, git, executor, echo, export_code)
+    run.forces_in_data = forces
     with interrupt_signals():
         try:
             step = time.perf_counter()
@@ -117,6 +153,11 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
             national_result = run.national(national_nb, states, plans, shared)
             report.timings["national"] = round(time.perf_counter() - step, 3)
             step = time.perf_counter()
+            # Force pages show the force beside the national results (issue 15): rendered after the national run,
+            # those whose run or national context changed (publish.stale_pages).
+            for state in publish.stale_pages(out, list(cache.load_all(out).values()), export_code):
+                if state.unit in forces:
+                    run.render_page(state)
             run.finish_pages()
             report.timings["pages_wait"] = round(time.perf_counter() - step, 3)
         except Interrupted as stop:
@@ -125,9 +166,39 @@ def run_pipeline(config: RunConfig, *, executor: Executor | None = None,
             report.interrupted = stop.signum
             report.units = [_force_result(p, outcomes_so_far=run.outcomes) for p in plans if p.selected]
             return report
+        except (StorageFault, OSError) as error:
+            fault = error if isinstance(error, StorageFault) else storage_fault(error, out)
+            if fault is None:
+                raise
+            run.abort(rollback=True)
+            return _storage_stop(report, fault, plans, run.outcomes, echo)
         finally:
             run.close()
+    try:
+        return _publish(config, settings, out, params_file, data_dir, forces, plans, shared, git, export_code,
+                        outcomes, national_result, run, report, began)
+    except OSError as error:
+        fault = storage_fault(error, out)
+        if fault is None:
+            raise
+        return _storage_stop(report, fault, plans, outcomes, echo)
 
+
+def _storage_stop(report: RunReport, fault: StorageFault, plans: list[UnitPlan], outcomes: dict[str, NotebookOutcome],
+                  echo: Callable[[str], None]) -> RunReport:
+    """End a run on a storage fault: the message, and the summary of what completed."""
+    echo(f"run stopped: {fault}")
+    report.stopped = str(fault)
+    report.units = [_force_result(p, outcomes_so_far={u: o for u, o in outcomes.items()
+                                                      if not (o.error or {}).get("kind") == "storage"})
+                    for p in plans if p.selected]
+    return report
+
+
+def _publish(config: RunConfig, settings: dict, out: Path, params_file: Path, data_dir: Path, forces: list[str],
+             plans: list[UnitPlan], shared: Shared, git: dict, export_code: str, outcomes: dict[str, NotebookOutcome],
+             national_result: UnitResult, run: _Session, report: RunReport, began: float) -> RunReport:
+    """Stale pages, the index page and the manifest, once the units have run."""
     national_state = cache.load(out, NATIONAL)
     states = {code: s for code, s in cache.load_all(out).items() if code in forces}  # with the pages rendered
     synthetic = config.data_dir is None or Path(data_dir) == SYNTHETIC_DIR.resolve() or any(
@@ -173,6 +244,8 @@ class _Session:
         self.described: dict[str, Any] = {"kind": "none", "workers": 0}
         self.progress = sys.stderr.isatty() if config.progress is None else config.progress
         self._pages = None  # a one-thread pool rendering pages (created with the first page)
+        self.replaced: dict[str, tuple[Path | None, Path | None]] = {}  # unit -> previous folder, state kept aside
+        self.forces_in_data: list[str] = []
         self._page_futures: dict[str, Any] = {}
 
     @property
@@ -201,6 +274,7 @@ class _Session:
             provenance=provenance, kernel_name=s["kernel_name"],
             reuse_kernel=s["reuse_kernels"], warm_imports=tuple(s["warm_imports"]),
             start_timeout=float(s["start_timeout"]), cell_timeout=s["cell_timeout"],
+            kernel_silent_limit=float(s["kernel_silent_limit"]), run_id=getattr(self.executor, "run_id", ""),
             **extra)
 
     def forces(self, due: list[UnitPlan], notebook: Path) -> dict[str, NotebookOutcome]:
@@ -222,9 +296,7 @@ class _Session:
         for future in executor.as_completed(futures):
             plan, task = futures[future]
             outcome = _outcome(future, task)
-            state = self.commit(plan, outcome)
-            if state.status == OK:
-                self.render_page(state)
+            self.commit(plan, outcome)  # its page is rendered after the national run (run_pipeline)
             pending -= 1
             failed += outcome.status != OK
             bar.update(1)
@@ -246,7 +318,7 @@ class _Session:
         if not plan.reasons:
             previous = plan.previous
             return UnitResult(NATIONAL, CURRENT if previous.status == OK else previous.status,
-                              failure=_failure_text(previous))
+                              failure=_failure_text(previous) or _partial_text(previous, self.forces_in_data))
         self.echo(f"run national: {'; '.join(plan.reasons)}")
         staging = layout.new_staging(self.out, NATIONAL)
         restricted = layout.new_staging(layout.restricted_dir(self.out), NATIONAL)
@@ -267,10 +339,18 @@ class _Session:
             self.render_page(state)
         self.finish_pages()
         state = cache.load(self.out, NATIONAL) or state
-        return UnitResult(NATIONAL, outcome.status, outcome.seconds, "; ".join(plan.reasons), _failure_text(state))
+        return UnitResult(NATIONAL, outcome.status, outcome.seconds, "; ".join(plan.reasons),
+                          _failure_text(state) or _partial_text(state, self.forces_in_data))
 
     def commit(self, plan: UnitPlan, outcome: NotebookOutcome) -> UnitState:
-        """Move a finished run into place and record its state (see layout.commit)."""
+        """Move a finished run into place and record its state (see layout.commit).
+
+        For a successful run the previous folder and state file are kept aside until the unit's page is
+        rendered (`render_page`): a storage fault before then puts them back (`abort(rollback=True)`), so
+        published work is replaced only by a complete replacement. A run that failed for lack of space is
+        not committed at all (StorageFault)."""
+        if (outcome.error or {}).get("kind") == "storage":
+            raise StorageFault(outcome.error["evalue"])
         staging = Path(outcome.staging_dir)
         staging.mkdir(parents=True, exist_ok=True)
         final = publish.unit_dir(self.out, plan.unit)
@@ -300,7 +380,12 @@ class _Session:
             error=outcome.error, validation=outcome.validation, reason="; ".join(plan.reasons),
             info={**outcome.info, "timings": outcome.timings},
         )
-        layout.commit(staging, final)
+        if outcome.status == OK:
+            backup = cache.keep_previous(self.out, plan.unit)
+            aside = layout.commit(staging, final, keep_previous=True)
+            self.replaced[plan.unit] = (aside, backup)
+        else:
+            layout.commit(staging, final)
         cache.save(self.out, state)
         self.outcomes[plan.unit] = outcome
         for folder in (staging, restricted):
@@ -332,6 +417,7 @@ class _Session:
             seconds = round(time.perf_counter() - began, 3)
             state.info.setdefault("timings", {})["export"] = seconds
             cache.save(self.out, state)
+            self.release(state.unit)  # the replacement is complete: the previous outputs can go
             return seconds
 
         self._page_futures[state.unit] = self._pages.submit(render)
@@ -344,6 +430,10 @@ class _Session:
                 seconds = future.result()
             except Exception as error:  # noqa: BLE001 - one page's failure fails that force only
                 log.debug("page export failed for %s", unit, exc_info=True)
+                fault = storage_fault(error, self.out)
+                if fault is not None:  # no room for the page: the run stops, the previous outputs come back
+                    raise fault from None
+                self.release(unit)
                 failure = exception_record(error, kind="export", cell="page export")
                 state = cache.load(self.out, unit)
                 if state is not None:
@@ -361,7 +451,32 @@ class _Session:
                 outcome.timings["export"] = round(seconds, 3)
                 outcome.seconds = round(outcome.seconds + seconds, 3)
 
-    def abort(self) -> None:
+    def release(self, unit: str) -> None:
+        """Remove what a unit's commit kept aside (its previous folder and state file)."""
+        aside, backup = self.replaced.pop(unit, (None, None))
+        if aside is not None:
+            layout.discard(aside)
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+
+    def rollback(self) -> list[str]:
+        """Put back the previous outputs and state of every unit committed by this run whose page was not
+        rendered (renames only: no space needed); returns those units."""
+        units = sorted(self.replaced)
+        for unit in units:
+            aside, backup = self.replaced.pop(unit)
+            final = publish.unit_dir(self.out, unit)
+            if aside is not None:
+                layout.restore(aside, final)
+            else:
+                layout.discard(final)
+            cache.restore_previous(self.out, unit, backup)
+            self.outcomes.pop(unit, None)
+        return units
+
+    def abort(self, rollback: bool = False) -> None:
+        """Stop the run: drop queued pages, stop the workers, remove staging folders; with `rollback`, units
+        committed without their page get their previous outputs back (storage faults)."""
         if self._pages is not None:  # the page being rendered finishes (atomic write); queued ones are dropped
             self._pages.shutdown(wait=True, cancel_futures=True)
             self._page_futures.clear()
@@ -369,6 +484,10 @@ class _Session:
             self._executor.interrupt()
         for staging in self.in_flight:
             layout.discard(staging)
+        if rollback:
+            restored = self.rollback()
+            if restored:
+                self.echo(f"previous outputs put back: {', '.join(restored)}")
         layout.clean_leftovers(self.out)
 
     def close(self) -> None:
@@ -380,17 +499,37 @@ class _Session:
 
 def _outcome(future, task: NotebookTask) -> NotebookOutcome:
     """The future's outcome; a worker that crashed (or raised) makes a failed outcome, not a crashed run."""
+    from analysis.pipeline.executors import WorkerDied
+
     try:
         return future.result()
+    except WorkerDied as died:
+        return NotebookOutcome(task.unit, FAILED, task.staging_dir, 0.0,
+                               error=failure_record("worker", "WorkerDied", str(died)))
     except Exception as error:  # noqa: BLE001 - isolate the failure to this unit
         log.debug("worker failed for %s", task.unit, exc_info=True)
-        return NotebookOutcome(task.unit, FAILED, task.staging_dir, 0.0, error=exception_record(error, kind="worker"))
+        if type(error).__name__ == "KilledWorker":  # distributed: the task's workers died, one after another
+            return NotebookOutcome(task.unit, FAILED, task.staging_dir, 0.0, error=failure_record(
+                "worker", "KilledWorker", "worker process died: the Dask workers running it died (each time "
+                "it was retried), possibly out of memory"))
+        return NotebookOutcome(task.unit, FAILED, task.staging_dir, 0.0, error=internal_error(
+            "the worker could not run the notebook", error,
+            "check that every worker sees the project, the data and the output folder at the same paths "
+            "(docs/pipeline.md), then run again"))
 
 
 def _keep_only(folder: Path, names: set[str]) -> None:
     for path in folder.iterdir():
         if path.name not in names:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def _partial_text(state: UnitState | None, forces: list[str]) -> str:
+    """The summary's note for a national report collated from fewer forces than the data holds."""
+    missing = publish.not_collated(state, forces) if state is not None and state.status == OK else []
+    if not missing:
+        return ""
+    return f"partial: collated from {len(forces) - len(missing)} of {len(forces)} forces; not included: {', '.join(missing)}"
 
 
 def _failure_text(state: UnitState | NotebookOutcome | None) -> str:

@@ -49,6 +49,8 @@ class NotebookTask:
     warm_imports: tuple[str, ...] = ()
     start_timeout: float = 60.0
     cell_timeout: float | None = None
+    kernel_silent_limit: float = 60.0
+    run_id: str = ""  # Dask runs: kernels belong to the run and are shut down when it ends
 
 
 @dataclass
@@ -67,8 +69,36 @@ class NotebookOutcome:
 
 def run_notebook_task(task: NotebookTask) -> NotebookOutcome:
     """Run one notebook end to end inside its staging folder and say how it went (never raises for a
-    notebook error; raises only for a broken set-up, e.g. an unreadable notebook file)."""
+    notebook error; raises only for a broken set-up, e.g. an unreadable notebook file).
+
+    A failure caused by the output folder's disk being full or read-only is returned as a failure of kind
+    "storage" (analysis.pipeline.storage): recognised by the error itself, or, when a notebook failed, by a
+    probe write in the staging folder (a full disk also shows as a truncated notebook file).
+    """
+    from analysis.pipeline.storage import probe, storage_fault
+
     began = time.perf_counter()
+    out = Path(task.staging_dir).parent.parent
+
+    def storage(fault) -> NotebookOutcome:
+        return NotebookOutcome(task.unit, FAILED, task.staging_dir, round(time.perf_counter() - began, 3),
+                               error=failure_record("storage", "StorageFault", str(fault)))
+
+    try:
+        outcome = _run_notebook_task(task, began)
+    except Exception as error:  # noqa: BLE001 - re-raised unless the disk explains it
+        fault = storage_fault(error, out) or probe(task.staging_dir, out)
+        if fault is None:
+            raise
+        return storage(fault)
+    if outcome.status == FAILED:
+        fault = probe(task.staging_dir, out)
+        if fault is not None:
+            return storage(fault)
+    return outcome
+
+
+def _run_notebook_task(task: NotebookTask, began: float) -> NotebookOutcome:
     staging = Path(task.staging_dir)
     staging.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
@@ -125,14 +155,24 @@ def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict
 
     nb = nbformat.read(task.notebook, as_version=4)
     step = time.perf_counter()
-    if task.reuse_kernel:
-        kernel, started = kernels.acquire(task.kernel_name, task.start_timeout)
-        nb.cells.insert(0, kernels.prelude_cell(str(output.parent), task.warm_imports))
-    else:
-        # A fresh kernel started in the run's folder (papermill's own `cwd` would chdir this whole process,
-        # which is unsafe in a threaded Dask worker).
-        kernel, started = kernels.WarmKernel(task.kernel_name, task.start_timeout), True
-        kernel.start(cwd=str(output.parent))
+    try:
+        if task.reuse_kernel:
+            kernel, started = kernels.acquire(task.kernel_name, task.start_timeout, task.kernel_silent_limit,
+                                              task.run_id)
+            nb.cells.insert(0, kernels.prelude_cell(str(output.parent), task.warm_imports))
+        else:
+            # A fresh kernel started in the run's folder (papermill's own `cwd` would chdir this whole process,
+            # which is unsafe in a threaded Dask worker).
+            kernel, started = kernels.WarmKernel(task.kernel_name, task.start_timeout, task.kernel_silent_limit), True
+            kernel.run_id = task.run_id
+            kernel.start(cwd=str(output.parent))
+    except kernels.RunClosed:
+        return failure_record("internal", "RunClosed", "the run ended before this notebook started")
+    except Exception as failure:  # noqa: BLE001 - no kernel: this run fails, the worker goes on
+        kernels.discard()
+        return internal_error("the notebook's kernel could not be started", failure,
+                              f"check that the Jupyter kernel '{task.kernel_name}' is installed in this environment "
+                              "(`jupyter kernelspec list`) and run again")
     if started:
         timings["kernel_start"] = round(time.perf_counter() - step, 3)
     step = time.perf_counter()
@@ -149,19 +189,75 @@ def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict
             execution_timeout=task.cell_timeout,
             engine_name=kernels.engine_name(),
             km=kernel.km,
-            kc=kernel.kc,
+            kc=kernel.watched_client(),
         )
     except PapermillExecutionError as failure:
+        if task.reuse_kernel and failure.cell_index == 0:  # the pipeline's prelude, not a cell of the notebook
+            kernels.discard()
+            return internal_error("preparing the reused kernel for this notebook failed", failure,
+                                  "run again (the worker starts a fresh kernel); if it fails again, set "
+                                  "pipeline.reuse_kernels: false and report the error",
+                                  detail=f"{failure.ename}: {str(failure.evalue).strip()}")
         return cell_error(failure, output, 1 if task.reuse_kernel else 0)
-    except Exception as failure:  # noqa: BLE001 - a dead kernel or a timeout fails this run only
+    except Exception as failure:  # noqa: BLE001 - a dead kernel, a timeout or the machinery's own failure: this run only
+        name = type(failure).__name__
+        if isinstance(failure, kernels.KernelDied) or name == "DeadKernelError":
+            reason = str(failure) if isinstance(failure, kernels.KernelDied) else kernel.death_reason()
+            if task.reuse_kernel:
+                kernels.discard()
+            else:
+                kernel.shutdown()
+            return failure_record("kernel", "KernelDied", reason, running_cell(failure, output))
         if task.reuse_kernel:
             kernels.discard()
-        return exception_record(failure)
+        if name == "CellTimeoutError":
+            return failure_record("timeout", "CellTimeoutError",
+                                  f"cell timed out: it ran longer than pipeline.cell_timeout ({task.cell_timeout:g} s); "
+                                  "the kernel was stopped", running_cell(failure, output))
+        return internal_error("executing the notebook failed in the pipeline's machinery", failure,
+                              "run again; if it fails again, report the error with this force's error.txt")
     finally:
         timings["execute"] = round(time.perf_counter() - step, 3)
         if not task.reuse_kernel:
             kernel.shutdown()
     return None
+
+
+def running_cell(error: BaseException, output: Path) -> str:
+    """The cell that was running when execution stopped (the last cell papermill recorded a start time for, in
+    the notebook the engine attached to the error or saved at `output`), as `In [n]: first line` (n counted
+    as the executed notebook numbers its cells); "" when unknown or when it was the pipeline's hidden prelude."""
+    nb = getattr(error, "notebook", None)
+    if nb is None:
+        try:
+            import nbformat
+
+            nb = nbformat.read(output, as_version=4)
+        except Exception:  # noqa: BLE001 - the error report must not fail
+            return ""
+    count, last = 0, ""
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        hidden = kernels.PRELUDE_TAG in cell.get("metadata", {}).get("tags", [])
+        if not hidden and cell.get("source", "").strip():
+            count += 1
+        if not cell.get("metadata", {}).get("papermill", {}).get("start_time"):
+            break  # not started: the previous cell was the last one to run
+        source = cell.get("source", "").strip().splitlines()
+        last = "" if hidden else f"In [{count}]" + (f": {source[0].strip()[:80]}" if source else "")
+    return last
+
+
+def internal_error(what: str, failure: BaseException | None, todo: str, *, detail: str | None = None) -> dict[str, Any]:
+    """The failure record of the pipeline's own machinery (not a cell of the notebook): what failed, the real
+    cause and what to do, e.g. `internal error of the run: preparing the reused kernel ... failed
+    (FileNotFoundError: ...); what to do: run again ...`."""
+    if detail is None and failure is not None:
+        text = str(failure).strip()
+        detail = f"{type(failure).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+    cause = f" ({detail})" if detail else ""
+    return failure_record("internal", "InternalError", f"internal error of the run: {what}{cause}; what to do: {todo}")
 
 
 def cell_error(failure, output: Path, offset: int) -> dict[str, Any]:
@@ -305,8 +401,17 @@ def exception_record(error: BaseException, kind: str | None = None, cell: str = 
     return failure_record(kind or type(error).__name__, type(error).__name__, text.splitlines()[0] if text else "", cell)
 
 
+#: Failures of the run's machinery rather than of a notebook cell: their message says it all.
+PLAIN_KINDS = ("kernel", "timeout", "internal", "worker", "storage")
+
+
 def format_failure(error: dict[str, Any]) -> str:
-    """Where it failed and the error, e.g. `In [5]: # Charge rate: ValueError: no offences`."""
+    """Where it failed and the error, e.g. `In [5]: # Charge rate: ValueError: no offences`; for a failure
+    of the machinery the message alone, e.g. `kernel died: signal 9 (SIGKILL), possibly out of memory (...)
+    while running In [4]: # Count offences`."""
+    if error.get("kind") in PLAIN_KINDS:
+        where = f" while running {error['cell']}" if error.get("cell") else ""
+        return f"{error.get('evalue', '')}{where}"
     where = f"{error['cell']}: " if error.get("cell") else ""
     return f"{where}{error.get('ename', '')}: {error.get('evalue', '')}"
 
@@ -370,6 +475,7 @@ def init_local_worker(prewarm: tuple[str, float, tuple[str, ...]] | None = None)
         os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_term)
+    watch_parent()
     from multiprocessing import util
 
     util.Finalize(None, kernels.shutdown_all, exitpriority=10)
@@ -380,3 +486,20 @@ def init_local_worker(prewarm: tuple[str, float, tuple[str, ...]] | None = None)
             log.warning("could not pre-start this worker's kernel; it will be started for the first notebook",
                         exc_info=True)
             kernels.discard()
+
+
+def watch_parent(interval: float = 1.0) -> None:
+    """End this worker (and its kernels) when the process that started it dies, e.g. a run killed with
+    signal 9: a pool worker would otherwise wait for ever for work, or finish a notebook nobody collects."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                kernels.kill_all()
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()

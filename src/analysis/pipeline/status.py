@@ -70,7 +70,7 @@ def _row(out_dir: Path, unit: str, previous, reasons: list[str], export_code: st
     if previous is not None and previous.status == OK:
         if not (publish.unit_dir(out_dir, unit) / layout.HTML).is_file():
             page = "missing"
-        elif previous.html_digest != publish.page_digest(export_code, previous):
+        elif previous.html_digest != publish.page_digest(export_code, previous, publish._context(out_dir, previous)):
             page = "out of date"
         else:
             page = "current"

@@ -29,12 +29,13 @@ class RunReport:
     units: list[UnitResult] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     interrupted: int = 0  # the signal number when interrupted
+    stopped: str = ""  # why the run stopped early (a storage fault), in words
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
             return 128 + self.interrupted
-        return 1 if any(u.bad for u in self.units) else 0
+        return 1 if self.stopped or any(u.bad for u in self.units) else 0
 
     def unit(self, name: str) -> UnitResult:
         return next(u for u in self.units if u.unit == name)
@@ -57,4 +58,6 @@ def format_summary(report: RunReport) -> str:
         counts[u.status] = counts.get(u.status, 0) + 1
     lines.append(", ".join(f"{n} {status}" for status, n in counts.items()) +
                  (f"; {report.timings['total']:.1f} s" if "total" in report.timings else ""))
+    if report.stopped:
+        lines.append(f"run stopped: {report.stopped}")
     return "\n".join(lines)

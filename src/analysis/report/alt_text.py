@@ -108,7 +108,7 @@ def curve_table(table: pd.DataFrame, *, curve: str = "curve", days: tuple[int, .
                 series_title: str = "Curve") -> pd.DataFrame:
     """A reader's table of a step curve read at `days` (whole percentages, the precision a reader takes
     from the chart; the exact step heights are not published): columns series_title, Day, Value,
-    Interval or range."""
+    95% confidence interval (the band drawn: Kaplan-Meier or Aalen-Johansen pointwise 95% interval)."""
     rows = []
     for name, part in table.groupby(curve, sort=False):
         part = part.sort_values("time")
@@ -123,8 +123,8 @@ def curve_table(table: pd.DataFrame, *, curve: str = "curve", days: tuple[int, .
             if {"lower", "upper"} <= set(part.columns) and not (math.isnan(last["lower"]) or math.isnan(last["upper"])):
                 interval = f"{100 * last['lower']:.0f}% to {100 * last['upper']:.0f}%"
             rows.append({series_title: str(name), "Day": str(day), "Value": f"{100 * last['estimate']:.0f}%",
-                         "Interval or range": interval})
-    return pd.DataFrame(rows, columns=[series_title, "Day", "Value", "Interval or range"])
+                         "95% confidence interval": interval})
+    return pd.DataFrame(rows, columns=[series_title, "Day", "Value", "95% confidence interval"])
 
 
 def funnel(units: pd.DataFrame, *, subject: str, indicator_id: str, target: float, denominator: str,

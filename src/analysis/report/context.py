@@ -95,6 +95,7 @@ class ForceContext(_Report):
     results: pd.DataFrame
     output_dir: Path
     disclosure: dict = field(default_factory=settings.disclosure_settings)
+    params_file: Path | None = None  # the settings file the notebook was given (None: params/pipeline.yaml)
 
 
 def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str | Path | None,
@@ -113,7 +114,7 @@ def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str 
     results.write(table, restricted / "results.parquet")
     profile = tables["force_profile"].iloc[0]
     return ForceContext(force_code, str(profile["force_name"]), str(profile["region"]), bool(profile["is_synthetic"]),
-                        data, table, out, disclosure)
+                        data, table, out, disclosure, params_path(params_file))
 
 
 @dataclass
@@ -127,6 +128,23 @@ class NationalContext(_Report):
     output_dir: Path
     failed_forces: list[str]
     disclosure: dict = field(default_factory=settings.disclosure_settings)
+    params_file: Path | None = None  # the settings file the notebook was given (None: params/pipeline.yaml)
+    data_forces: list[str] = field(default_factory=list)  # every force in the data folder
+
+    @property
+    def reported(self) -> list[str]:
+        """The forces whose results the report collates."""
+        return sorted(self.force_results["force_code"].unique())
+
+    @property
+    def missing(self) -> list[str]:
+        """Forces in the data (or with a failed run) whose results are not collated: failed, invalid, not run."""
+        return sorted((set(self.data_forces) | set(self.failed_forces)) - set(self.reported))
+
+    @property
+    def partial(self) -> bool:
+        """True when the report collates fewer forces than the data holds."""
+        return bool(self.missing)
 
 
 def read_force_results(results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -165,4 +183,9 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     table = compute_national(force_results, data, disclosure["threshold"], disclosure["protection_width"])
     out = resolve_dir(output_dir, paths.SCRATCH_DIR / "national")  # only `analysis run` writes outputs/
     results.write(table, resolve_dir(restricted_dir, paths.SCRATCH_DIR / "restricted" / "national") / "results.parquet")
-    return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure)
+    try:
+        data_forces = returns_io.list_forces(data_path)
+    except ValueError:
+        data_forces = forces
+    return NationalContext(data.is_synthetic, force_results, data, table, out, missing, disclosure,
+                           params_file=params_path(params_file), data_forces=list(data_forces))

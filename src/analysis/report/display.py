@@ -23,7 +23,7 @@ from analysis.disclosure import SUPPRESSED_SYMBOL, suppress_results
 from analysis.indicators.catalogue import CATALOGUE, entries
 from analysis.report import figures
 from analysis.report.safe_text import md_text
-from analysis.results import NATIONAL
+from analysis.results import INTERVAL_TYPES, NATIONAL
 
 SUPPRESSION_NOTE = (f"{SUPPRESSED_SYMBOL} = withheld by statistical disclosure control (a count from 1 to 9, a figure "
                     "derived from one, or a cell that would let one be worked out).")
@@ -43,8 +43,75 @@ BREAKDOWN_LISTS: dict[str, tuple[str, ...]] = {"RI07": ("case_review_criteria",)
 #: National indicators with a row per force: their tables name the force of each row.
 FORCE_ROW_INDICATORS = frozenset({"NA01", "NA03", "NA04"})
 
+#: What the counts of a row are when its value is NOT numerator / denominator (a survival or cumulative
+#: incidence estimate allows for censoring; a model's coefficient, a ratio to a population share, a p-value,
+#: a median): (numerator heading, denominator heading) by indicator, then breakdown prefix ("" = any).
+#: Rows not listed have value = numerator / denominator (x the rate base), and their counts are headed
+#: "Numerator" and "Denominator"; tests check that every other row is listed here.
+COUNT_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "NS03": {"": ("Offences (all years)", "")},
+    "NS05": {"summary": ("Networks measured", "")},
+    "OC05": {"agreement": ("Suspects whose two records agree", "Suspects with both recorded")},
+    "OC06": {"ratio to adult population": ("Suspects in the group", "Suspects with a stated ethnicity"),
+             "bounds allowed": ("Suspects in the group", "All suspects (incl. not recorded)"),
+             "goodness of fit": ("Suspects with a stated ethnicity", "All suspects (incl. not recorded)")},
+    "VE03": {"still supporting at": ("Victims who withdrew by then", "Victims followed"),
+             "median": ("Victims who withdrew", "Victims followed")},
+    "VE04": {"odds ratio": ("Victims with the factor", "Victims in the model")},
+    "RI03": {"cumulative incidence": ("Offences with this outcome by then", "Offences followed")},
+    "RI04": {"hazard ratio": ("Offences with the factor", "Offences in the model")},
+    "RI05": {"days": ("Cases measured", "All cases")},
+    "PS04": {"days to action": ("Referrals measured", "")},
+    "NA04": {"difference from adult population": ("Suspects with a stated ethnicity", "All suspects (incl. not recorded)")},
+    "NA05": {"odds of charge": ("Offences charged", "Offences in the model"),
+             "odds of withdrawing support": ("Victims who withdrew", "Victims in the model")},
+}
+
+#: The columns of one row's interval, by the row's interval_type (analysis.results.INTERVAL_TYPES).
+INTERVAL_COLUMNS = {code: label for code, label in INTERVAL_TYPES.items() if label}
+
 #: Columns of a reader's table that hold numbers (right-aligned); the others are words (left-aligned).
-NUMBER_COLUMNS = frozenset({"Value", "Count", "Interval or range", "Numerator", "Denominator"})
+NUMBER_COLUMNS = frozenset({"Value", "Count", "Numerator", "Denominator", *INTERVAL_COLUMNS.values(),
+                            *(label for by in COUNT_COLUMNS.values() for pair in by.values() for label in pair if label)})
+
+
+def count_columns(indicator_id: str, breakdown: str) -> tuple[str, str]:
+    """(numerator heading, denominator heading) of a row: its own names when its value is not numerator /
+    denominator (COUNT_COLUMNS), else ("Numerator", "Denominator")."""
+    for prefix, pair in COUNT_COLUMNS.get(indicator_id, {}).items():
+        if not prefix or str(breakdown).startswith(prefix):
+            return pair
+    return ("Numerator", "Denominator")
+
+
+_RATE_BASE = re.compile(r"rate per ([\d,]+)")
+
+
+def rate_base(method: str) -> float:
+    """The base of a rate ("rate per 10,000" in the method: 10000), 1 for anything else."""
+    found = _RATE_BASE.search(str(method))
+    return float(found.group(1).replace(",", "")) if found else 1.0
+
+
+def significance_reading(p: float, *, adjusted: bool) -> str:
+    """One line saying what a p-value (or, `adjusted`, an FDR q-value) means for a reader."""
+    if p is None or pd.isna(p):
+        return ""
+    what = "q" if adjusted else "p"
+    shown = f"{what} < 0.001" if p < 0.001 else f"{what} = {p:.3f}"
+    allowing = " after allowing for comparing every force at once" if adjusted else ""
+    if p < 0.001:
+        words = "very strong evidence of a real difference: chance alone would give one this large less than 1 time in 1,000"
+    elif p < 0.01:
+        words = "strong evidence of a real difference: chance alone would give one this large less than 1 time in 100"
+    elif p < 0.05:
+        words = "some evidence of a real difference: chance alone would give one this large less than 1 time in 20"
+    else:
+        words = "no clear evidence of a difference beyond chance (which is not evidence that there is none)"
+    return f"{shown}: {words}{allowing}."
+
+
+_Q_IN_NOTE = re.compile(r"\(FDR q = ([0-9.eE+-]+)\)")
 
 
 @cache
@@ -168,45 +235,80 @@ def interval_text(lower: str, upper: str) -> str:
 def format_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Results rows as a reader's table: words for codes, percentages for shares, [c] for withheld cells.
 
-    A national table names the force of each row; a table of counts shows them under "Count" (their
-    numerator is the count itself); columns that would say nothing are left out.
+    One meaning per column: each kind of interval (95% confidence interval, interquartile range, control
+    limits, range allowed by unrecorded values; the rows' interval_type) has its own column, and counts
+    that are not the value's numerator and denominator have their own named columns (COUNT_COLUMNS).
+    A p-value or q-value gets a one-line reading. A national table names the force of each row; a table of
+    counts shows them under "Count" (their numerator is the count itself); columns that would say nothing
+    are left out.
     """
     out = []
     national = bool(len(rows)) and str(rows["indicator_id"].iloc[0]) in FORCE_ROW_INDICATORS and bool(
         (rows["force_code"] != NATIONAL).any())
+    interval_order: list[str] = []
+    count_order: list[str] = []
     for _, r in rows.iterrows():
         kind = value_kind(r)
         method = str(r["method"])
         withheld = bool(r["suppressed"])
-        lower = format_value(r["lower"], kind, interval=True, method=method)
-        upper = format_value(r["upper"], kind, interval=True, method=method)
         row = {"Force": "England and Wales" if r["force_code"] == NATIONAL else r["force_code"]} if national else {}
         row.update({
             "Breakdown": readable_breakdown(str(r["breakdown"]), r["indicator_id"]),
             "Category": readable(str(r["category"]), r["indicator_id"], str(r["breakdown"])),
             "Basis": r["basis"],
             "Value": SUPPRESSED_SYMBOL if withheld else format_value(r["value"], kind, method=method),
-            "Interval or range": SUPPRESSED_SYMBOL if withheld else interval_text(lower, upper),
-            "Numerator": SUPPRESSED_SYMBOL if withheld else format_value(r["numerator"], "count"),
-            "Denominator": SUPPRESSED_SYMBOL if withheld else format_value(r["denominator"], "count"),
-            "Note": _note(r["note"]),
-            "_kind": kind,
         })
+        interval = str(r.get("interval_type", "none") or "none")
+        heading = INTERVAL_COLUMNS.get(interval)
+        if heading:
+            lower = format_value(r["lower"], kind, interval=True, method=method)
+            upper = format_value(r["upper"], kind, interval=True, method=method)
+            row[heading] = SUPPRESSED_SYMBOL if withheld else interval_text(lower, upper)
+            interval_order.append(heading)
+        numerator, denominator = count_columns(str(r["indicator_id"]), str(r["breakdown"]))
+        row[numerator] = SUPPRESSED_SYMBOL if withheld else format_value(r["numerator"], "count")
+        count_order.append(numerator)
+        if denominator:
+            row[denominator] = SUPPRESSED_SYMBOL if withheld else format_value(r["denominator"], "count")
+            count_order.append(denominator)
+        note = _note(r["note"])
+        reading = _reading(r, withheld)
+        row["Note"] = "; ".join(x for x in (note, reading) if x)
+        row["_kind"] = kind
         out.append(row)
     frame = pd.DataFrame(out)
     if frame.empty:
         return frame
-    if (frame["_kind"] == "count").all():
+    head = [c for c in ("Force", "Breakdown", "Category", "Basis", "Value") if c in frame]
+    middle = list(dict.fromkeys(interval_order)) + list(dict.fromkeys(count_order))
+    frame = frame[head + middle + ["Note", "_kind"]].fillna("")
+    if (frame["_kind"] == "count").all() and "Numerator" in frame:
         # A count is its own numerator: show it once, as a count.
         frame = frame.rename(columns={"Value": "Count"}).drop(columns="Numerator")
+    elif (frame["_kind"] == "number").all() and len({rate_base(m) for m in rows["method"]}) == 1 \
+            and rate_base(rows["method"].iloc[0]) != 1:
+        frame = frame.rename(columns={"Value": f"Rate per {rate_base(rows['method'].iloc[0]):,.0f}"})
     frame = frame.drop(columns="_kind")
-    for column in ("Interval or range", "Numerator", "Denominator", "Note"):
+    for column in [*middle, "Note"]:
         if column in frame and (frame[column] == "").all():
             frame = frame.drop(columns=column)
     for column in ("Breakdown", "Basis"):
         if column in frame and frame[column].nunique() == 1:
             frame = frame.drop(columns=column)
     return frame
+
+
+def _reading(r: pd.Series, withheld: bool) -> str:
+    """The one-line reading of a row's p-value or q-value (in its value or its note), else ''."""
+    if withheld:
+        return ""
+    category = str(r["category"]).lower()
+    if "p-value" in category and not pd.isna(r["value"]):
+        return significance_reading(float(r["value"]), adjusted="fdr" in category or "adjusted" in category)
+    found = _Q_IN_NOTE.search(str(r["note"]))
+    if found:
+        return significance_reading(float(found.group(1)), adjusted=True)
+    return ""
 
 
 def common_note(table: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
@@ -289,6 +391,20 @@ def caption(indicator_id: str) -> str:
             f"*Caveat:* {e.caveat}")
 
 
+#: Key of a displayed table's data in its output's metadata: what the page shows, kept with it, so that the
+#: downloads (analysis.report.downloads) are built from exactly the tables on the page.
+TABLE_METADATA = "analysis_table"
+
+
+def table_metadata(table: pd.DataFrame, title: str, notes: list[str], indicator_id: str | None = None) -> dict:
+    """The published table as display metadata: its title, columns, rows (the page's text, cell for cell),
+    its notes and indicator."""
+    return {TABLE_METADATA: {"title": title, "indicator_id": indicator_id or "",
+                             "columns": [str(c) for c in table.columns],
+                             "rows": [[str(v) for v in values] for values in table.itertuples(index=False, name=None)],
+                             "notes": [n for n in notes if n]}}
+
+
 def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) -> pd.DataFrame:
     """Display a published, formatted table captioned with its title (and indicator id), then its notes and
     the catalogue's caption; returns the formatted table."""
@@ -298,12 +414,12 @@ def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) 
         display(Markdown(f"**{md_text(heading)}**\n\n{not_published_sentence(rows)}"))
         return pd.DataFrame()
     table, shared = common_note(format_table(rows))
+    notes = [_note_line(rows, text) for rows, text in shared]
+    notes += [caption(indicator_id), SUPPRESSION_NOTE if (rows["suppressed"].any() if len(rows) else False) else ""]
     if table.empty:
         display(Markdown(f"**{md_text(heading)}**\n\n_No records for this indicator._"))
     else:
-        display(HTML(html_table(table, heading)))
-    notes = [_note_line(rows, text) for rows, text in shared]
-    notes += [caption(indicator_id), SUPPRESSION_NOTE if (rows["suppressed"].any() if len(rows) else False) else ""]
+        display(HTML(html_table(table, heading)), metadata=table_metadata(table, heading, notes, indicator_id))
     display(Markdown("\n\n".join(n for n in notes if n)))
     return table
 
@@ -328,7 +444,7 @@ def left_out_sentence(rows: pd.DataFrame, units: str = "values") -> str:
 
 def show_plain_table(table: pd.DataFrame, title: str, notes: str = "") -> None:
     """Display a table that is already a reader's table (words and formatted numbers), captioned with its title."""
-    display(HTML(html_table(table, title)))
+    display(HTML(html_table(table, title)), metadata=table_metadata(table, title, [notes]))
     if notes:
         display(Markdown(notes))
 
@@ -369,7 +485,9 @@ def show_figure(fig, path: Path, reading: str, *, alt: str | None = None, data: 
                  f'size</a> (PNG image)</p>'))
     display(Markdown(f"*Reading the figure:* {reading}"))
     if data is not None and len(data):
-        display(HTML(chart_data(data, data_caption or alt.split(";")[0])))
+        shown = data_caption or alt.split(";")[0]
+        display(HTML(chart_data(data, shown)),
+                metadata=table_metadata(data, f"Data behind the chart: {shown}", [f"Reading the figure: {reading}"]))
     return saved
 
 

@@ -13,7 +13,7 @@ from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
 from analysis.indicators.response import outcome_fit
 from analysis.indicators.victims import withdrawal_fit
-from analysis.report import alt_text, figures, narrative
+from analysis.report import alt_text, figures, narrative, publication
 from analysis.report.context import ForceContext, prepare_force
 from analysis.report.display import format_table, readable, region_label, show_figure, show_table
 from analysis.report.safe_text import md_text
@@ -45,6 +45,9 @@ def title(ctx: ForceContext) -> None:
         lines.append("**These figures come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
     display(Markdown("\n\n".join(lines)))
+    info = publication.build(f"{ctx.force_name} ({ctx.force_code}): group-based CSE force report", ctx.data.profile,
+                             ctx.synthetic, ctx.params_file)
+    publication.show_metadata(info, ctx.output_dir)
 
 
 def headline(ctx: ForceContext) -> None:

@@ -33,11 +33,13 @@ class IndexEntry:
     reason: str = ""
     href: str | None = None
     region: str = ""
+    downloads: tuple[tuple[str, str], ...] = ()  # (label, href relative to the index) of the report's tables
 
 
 def render_index(*, national: IndexEntry | None, forces: list[IndexEntry], synthetic: bool,
-                 provenance: dict[str, Any], title: str = "Group-based CSE inspection: analysis reports") -> str:
-    """The index page as text."""
+                 provenance: dict[str, Any], title: str = "Group-based CSE inspection: analysis reports",
+                 publication: list[tuple[str, str]] | None = None) -> str:
+    """The index page as text; `publication` the (label, value) rows of the publication metadata."""
     environment = site_environment()
     forces = [entry if entry.href is None or safe_href(entry.href) else _unlinked(entry) for entry in forces]
     if national is not None and national.href is not None and not safe_href(national.href):
@@ -56,6 +58,7 @@ def render_index(*, national: IndexEntry | None, forces: list[IndexEntry], synth
         csp=CSP,
         printed_date=exported_at[:10],
         statement_href=STATEMENT_FILE,
+        publication=publication or [],
     )
     requests = find_network_requests(page)
     if requests:
@@ -84,11 +87,11 @@ def _unlinked(entry: IndexEntry) -> IndexEntry:
 
 
 def write_index(path: str | Path, *, national: IndexEntry | None, forces: list[IndexEntry], synthetic: bool,
-                provenance: dict[str, Any]) -> Path:
+                provenance: dict[str, Any], publication: list[tuple[str, str]] | None = None) -> Path:
     """Write the index page atomically, and the accessibility statement beside it; return the index's path."""
     from analysis.report.statement import write_statement
 
     path = Path(path)
     write_statement(path.parent / STATEMENT_FILE, synthetic=synthetic, provenance=provenance)
     return write_text_atomic(path, render_index(national=national, forces=forces, synthetic=synthetic,
-                                                provenance=provenance))
+                                                provenance=provenance, publication=publication))

@@ -13,7 +13,7 @@ from IPython.display import Markdown, display
 from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.catalogue import CATALOGUE
 from analysis.indicators.national import KEY_INDICATORS, funnel, funnel_limits
-from analysis.report import alt_text, figures, narrative
+from analysis.report import alt_text, figures, narrative, publication
 from analysis.report.context import NationalContext, prepare_national
 from analysis.report.display import format_table, region_label, show_figure, show_plain_table, show_table
 from analysis.report.safe_text import md_text
@@ -35,16 +35,32 @@ FUNNEL_DENOMINATORS = {
 
 def header(ctx: NationalContext) -> None:
     """The report's title (its only h1: the page header shows it only as a breadcrumb) and what it collates."""
-    forces = sorted(ctx.force_results["force_code"].unique())
-    lines = ["# Group-based CSE: national findings",
-             f"**Collated from the results of {len(forces)} forces:** {md_text(', '.join(forces))}."]
+    forces = ctx.reported
+    lines = ["# Group-based CSE: national findings"]
+    if ctx.partial:
+        total = len(set(ctx.data_forces) | set(forces) | set(ctx.missing))
+        lines.append(f"**Partial report: collated from {len(forces)} of the {total} forces in the data.** Not "
+                     f"included (failed, data failed validation, or not run): {md_text(', '.join(ctx.missing))}. "
+                     f"Every national figure below covers only the {len(forces)} forces reported.")
+    lines.append(f"**Collated from the results of {len(forces)} forces:** {md_text(', '.join(forces))}.")
     if ctx.synthetic:
         lines.append("**These findings come from SYNTHETIC data made by the project's generator. They describe no "
                      "real force, victim or suspect.**")
-    if ctx.failed_forces:
-        lines.append(f"**Forces without results (failed or not run): {md_text(', '.join(ctx.failed_forces))}.** They are left "
-                     "out of every national figure below.")
     display(Markdown("\n\n".join(lines)))
+    info = publication.build("Group-based CSE: national findings", ctx.data.profile, ctx.synthetic, ctx.params_file)
+    publication.show_metadata(info, ctx.output_dir)
+
+
+def scope(ctx: NationalContext) -> str:
+    """How a national finding starts: "Nationally", or "In the 41 forces reported" when the report is partial."""
+    return f"In the {len(ctx.reported)} forces reported" if ctx.partial else "Nationally"
+
+
+def not_compared(ctx: NationalContext, name: str) -> str:
+    """Why forces are not compared on key indicator `name` ("" when they are), from its NA01 status row."""
+    rows = ctx.results[(ctx.results["indicator_id"] == "NA01") & (ctx.results["breakdown"] == name)
+                       & (ctx.results["category"] == "not compared")]
+    return str(rows["note"].iloc[0]).removeprefix("not compared: ") if len(rows) else ""
 
 
 def _national(ctx: NationalContext, name: str) -> pd.Series:
@@ -64,18 +80,21 @@ def key_findings(ctx: NationalContext) -> None:
     items = []
     for key in KEY_INDICATORS:
         row = _national(ctx, key.name)
+        where = scope(ctx)
         if key.kind == "proportion":
-            sentence = narrative.share_sentence(row, f"Nationally, {key.name}")
+            sentence = narrative.share_sentence(row, f"{where}, {key.name}")
         else:
-            sentence = narrative.rate_sentence(row, f"Nationally, {key.name.replace('per 10,000 children', '')}".strip(),
+            sentence = narrative.rate_sentence(row, f"{where}, {key.name.replace('per 10,000 children', '')}".strip(),
                                                "per 10,000 children a year")
         high, low = _outside(ctx, key.name)
-        items.append(f"- {sentence} {narrative.outliers_sentence(high, low)} *Caveat:* {CATALOGUE[key.indicator_id].caveat}")
+        reason = not_compared(ctx, key.name)
+        position = (f"Forces are not compared on it: {reason}." if reason else narrative.outliers_sentence(high, low))
+        items.append(f"- {sentence} {position} *Caveat:* {CATALOGUE[key.indicator_id].caveat}")
     unreliable = ctx.force_results[(ctx.force_results["indicator_id"] == "OC06")
                                    & (ctx.force_results["breakdown"] == "goodness of fit")
                                    & ctx.force_results["note"].str.contains("not reliable")]
     items.append(f"- Suspect ethnicity was recorded for fewer than half of suspects in {len(unreliable)} of "
-                 f"{ctx.force_results['force_code'].nunique()} forces, so comparisons with the population are not "
+                 f"the {ctx.force_results['force_code'].nunique()} forces reported, so comparisons with the population are not "
                  "reliable there. *Caveat:* recorded ethnicity may not represent all suspects; no value is imputed.")
     models = ctx.published("NA05")
     charge = models[models["breakdown"] == "odds of charge"]
@@ -88,6 +107,10 @@ def key_findings(ctx: NationalContext) -> None:
 
 def funnels(ctx: NationalContext) -> None:
     for i, key in enumerate(KEY_INDICATORS):
+        reason = not_compared(ctx, key.name)
+        if reason:  # one sentence instead of a funnel the data cannot support
+            display(Markdown(f"**{key.name.capitalize()}: forces are not compared.** {reason[:1].upper()}{reason[1:]}."))
+            continue
         comparison = funnel(ctx.force_results, key)
         units = comparison.table
         grid = np.unique(np.geomspace(max(units["denominator"].min() * 0.8, 1), units["denominator"].max() * 1.2, 80))
@@ -115,26 +138,36 @@ def funnels(ctx: NationalContext) -> None:
                                         percent=percent, high=high, low=low),
                     data=format_table(rows), data_caption=f"{key.name} by force (NA01)",
                     rows=rows, ledger=ctx.ledger, units="forces")
-        outside = rows[rows["note"].str.startswith(("above", "below"))]
-        if len(outside):
-            show_plain_table(outside_table(outside, percent), f"Forces outside the 95% or 99.8% limits: {key.name}",
-                             f"*Value* is the force's figure with its own 95% confidence interval; the *control limits* "
-                             f"are the funnel's 95% and 99.8% limits at the force's denominator, {adjustment}; *z* is the "
-                             "force's z-score against the national value and *q* its Benjamini-Hochberg false "
-                             f"discovery rate across forces. {SUPPRESSED_SYMBOL} = withheld by disclosure control.")
+        outer = rows["note"].str.startswith(("above the 99.8%", "below the 99.8%"))
+        inner = rows["note"].str.startswith(("above the 95%", "below the 95%"))
+        notes = (f"*Value* is the force's figure with its own 95% confidence interval; the *control limits* are the "
+                 f"funnel's 95% and 99.8% limits at the force's denominator, {adjustment}; *z* is the force's z-score "
+                 "against the national value and *q* its Benjamini-Hochberg false discovery rate across forces, with "
+                 f"what it means. {SUPPRESSED_SYMBOL} = withheld by disclosure control.")
+        which = ("adjusted for overdispersion" if od.status == "ok"
+                 else "(not adjusted for overdispersion: too few forces to estimate it)")
+        if outer.any():
+            show_plain_table(outside_table(rows[outer], percent), f"Forces outside the 99.8% limits {which}: {key.name}",
+                             notes)
+        else:
+            display(Markdown(f"No force lies outside the 99.8% limits {which} for {key.name}."))
+        if inner.any():
+            show_plain_table(outside_table(rows[inner], percent),
+                             f"Forces outside the 95% but inside the 99.8% limits {which}: {key.name}", notes)
 
 
 def outside_table(rows: pd.DataFrame, percent: bool) -> pd.DataFrame:
     """A reader's table of published NA01 rows: force, value with its 95% interval, the 95% and 99.8% control
     limits at its denominator, z-score and q-value, each in its own column (withheld rows show [c])."""
-    from analysis.report.display import format_value, interval_text
+    from analysis.report.display import format_value, interval_text, significance_reading
 
     kind = "percent" if percent else "number"
     out = []
     for _, r in rows.iterrows():
         if bool(r["suppressed"]):
             out.append({"Force": r["force_code"], **dict.fromkeys(
-                ["Value", "95% confidence interval", "95% control limits", "99.8% control limits", "z", "q"],
+                ["Value", "95% confidence interval", "95% control limits", "99.8% control limits", "z", "q",
+                 "What q means"],
                 SUPPRESSED_SYMBOL)})
             continue
         out.append({
@@ -147,6 +180,7 @@ def outside_table(rows: pd.DataFrame, percent: bool) -> pd.DataFrame:
                                                   format_value(r["control_upper_998"], kind)),
             "z": narrative.number(r["z_score"], 2),
             "q": "not available" if pd.isna(r["q_value"]) else f"{float(r['q_value']):.3g}",
+            "What q means": "" if pd.isna(r["q_value"]) else significance_reading(float(r["q_value"]), adjusted=True),
         })
     return pd.DataFrame(out)
 

@@ -49,9 +49,17 @@ def proportion_funnel_limits(target: float, denominators, levels: Iterable[float
 
     tau2=None gives the unadjusted (Wilson-equivalent) limits; a tau2 (from spiegelhalter_overdispersion, may be
     0) gives limits on the arcsine square-root scale widened by the between-unit variance.
+    A target of exactly 0 or 1 is not an error but a status: there is no variation to control, the limits
+    collapse onto the target and `method` says so ("not computed: ..."). Outside [0, 1] raises ValueError.
     """
-    if not 0.0 < target < 1.0:
-        raise ValueError(f"target must lie strictly between 0 and 1, got {target!r}")
+    if not 0.0 <= target <= 1.0:
+        raise ValueError(f"target must lie between 0 and 1, got {target!r}")
+    if target in (0.0, 1.0):
+        d = _denominators(denominators)
+        method = (f"not computed: the target proportion is {target:.0%}, so every unit equals it and there is no "
+                  "variation to set control limits for")
+        return _frame([{"denominator": n, "level": check_level(level) or level, "lower": target, "upper": target,
+                        "adjusted": tau2 is not None, "method": method} for level in levels for n in d])
     d = _denominators(denominators)
     rows = []
     for level in levels:
