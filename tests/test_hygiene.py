@@ -53,10 +53,13 @@ def test_lock_pins_the_core_packages() -> None:
 
 def test_gitignore_keeps_private_and_generated_paths_out() -> None:
     ignored = subprocess.run(
-        ["git", "check-ignore", "outputs/x.html", "data/returns/x.csv", ".venv/x", "data/synthetic/x.parquet"],
+        ["git", "check-ignore", "outputs/x.html", "data/returns/x.csv", ".venv/x", "data/synthetic/x.parquet",
+         "outputs-restricted/forces/SYN01/results.parquet", "runs/june-restricted/national/results.parquet"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     ).stdout.split()
-    assert ignored == ["outputs/x.html", "data/returns/x.csv", ".venv/x", "data/synthetic/x.parquet"]
+    # the unsuppressed results (outputs-restricted/, or DIR-restricted beside --out DIR) are never committed
+    assert ignored == ["outputs/x.html", "data/returns/x.csv", ".venv/x", "data/synthetic/x.parquet",
+                       "outputs-restricted/forces/SYN01/results.parquet", "runs/june-restricted/national/results.parquet"]
     assert subprocess.run(["git", "check-ignore", "-q", "data/synthetic/README.md"], cwd=ROOT).returncode == 1
     # Validated real returns and their error reports (which quote values) stay out too, where the README and
     # the returns guide tell people to write them.

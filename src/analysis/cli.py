@@ -22,6 +22,7 @@ COMMANDS = (
     "run",
     "export",
     "status",
+    "audit",
 )
 
 

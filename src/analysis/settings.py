@@ -18,6 +18,7 @@ DISCLOSURE_DEFAULTS: dict[str, Any] = {
     "rounding_base": 5,
     "round_counts": False,
     "min_model_df": 10,
+    "protection_width": 5,
 }
 
 
@@ -52,11 +53,13 @@ def section(name: str, defaults: dict[str, Any], path: str | Path | None = None)
 def disclosure_settings(path: str | Path | None = None) -> dict[str, Any]:
     """The `disclosure` section with defaults filled in and types checked.
 
-    Keys: threshold (int >= 1), rounding_base (int >= 1), round_counts (bool), min_model_df (int >= 0).
+    Keys: threshold (int >= 1), rounding_base (int >= 1), round_counts (bool), min_model_df (int >= 0),
+    protection_width (int >= 1: the narrowest range of values a reader's audit may leave a withheld count,
+    see analysis.disclosure.audit).
     Unknown keys are an error so that a misspelt setting cannot be silently ignored.
     """
     merged = section("disclosure", DISCLOSURE_DEFAULTS, path)
-    for key, minimum in (("threshold", 1), ("rounding_base", 1), ("min_model_df", 0)):
+    for key, minimum in (("threshold", 1), ("rounding_base", 1), ("min_model_df", 0), ("protection_width", 1)):
         value = merged[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ValueError(f"settings: disclosure.{key} must be an integer >= {minimum}, got {value!r}")

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from analysis import results
-from analysis.pipeline import layout
+from analysis.pipeline import run, layout
 from analysis.pipeline.executors import DaskExecutor
 from analysis.pipeline.run import run_pipeline
 from analysis.pipeline.summary import format_summary
@@ -30,6 +30,6 @@ def test_dask_executor_runs_two_forces_on_a_local_cluster(workspace):
     assert report.exit_code == 0, format_summary(report)
     assert sorted(report.ran()) == ["NATIONAL", "SYN01", "SYN02"]
     for code in ("SYN01", "SYN02"):
-        assert results.read(layout.force_dir(workspace["out"], code) / "results.parquet")["force_code"].tolist() == [code]
-    assert results.read(layout.national_dir(workspace["out"]) / "results.parquet")["numerator"].tolist() == [8.0]
+        assert results.read(run.restricted_unit_dir(workspace["out"], code) / "results.parquet")["force_code"].tolist() == [code]
+    assert results.read(run.restricted_unit_dir(workspace["out"], "NATIONAL") / "results.parquet")["numerator"].tolist() == [8.0]
     assert layout.temporary_files(workspace["out"]) == []

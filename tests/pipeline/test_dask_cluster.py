@@ -129,8 +129,8 @@ def test_a_cluster_from_the_command_lines_runs_forces_and_national_and_keeps_no_
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"SYN02\s+ok", done.stdout) and re.search(r"NATIONAL\s+ok", done.stdout), done.stdout
     for code in ("SYN01", "SYN02", "SYN03"):
-        assert results.read(layout.force_dir(out, code) / "results.parquet")["force_code"].tolist() == [code]
-    assert results.read(layout.national_dir(out) / "results.parquet")["numerator"].tolist() == [12.0]
+        assert results.read(layout.restricted_dir(out) / "forces" / code / "results.parquet")["force_code"].tolist() == [code]
+    assert results.read(layout.restricted_dir(out) / "national" / "results.parquet")["numerator"].tolist() == [12.0]
     assert (layout.national_dir(out) / "report.html").is_file() and layout.temporary_files(out) == []
     assert _kernels_under(cluster["workers"]) == []
 

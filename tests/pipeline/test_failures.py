@@ -9,7 +9,7 @@ import re
 import pytest
 
 from analysis import results
-from analysis.pipeline import cache, layout
+from analysis.pipeline import cache, layout, run
 from analysis.pipeline.run import run_pipeline
 from analysis.pipeline.summary import format_summary
 
@@ -34,7 +34,7 @@ def test_failing_and_invalid_forces_are_reported_and_the_others_complete(workspa
     assert syn03.status == "skipped-invalid"
     assert syn03.failure.startswith("data failed validation: 1 failure, e.g. offence_suspects row 5, column offence_id")
     assert national.status == "ok"
-    assert results.read(layout.national_dir(out) / "results.parquet")["numerator"].tolist() == [4.0]  # SYN02 only
+    assert results.read(run.restricted_unit_dir(out, "NATIONAL") / "results.parquet")["numerator"].tolist() == [4.0]  # SYN02 only
 
     summary = format_summary(first)
     assert re.search(r"SYN01\s+failed\s+\d+\.\d\s+never run\s+In \[4\]: # Count offences: ValueError: no disruptions", summary)
@@ -73,12 +73,12 @@ def test_failing_and_invalid_forces_are_reported_and_the_others_complete(workspa
     assert sorted(mended.ran()) == ["NATIONAL", "SYN01", "SYN03"]
     assert mended.unit("SYN01").reason == "data changed: disruptions.parquet"
     assert mended.unit("NATIONAL").reason == "data changed: SYN01, SYN03; results changed: added SYN01, SYN03"
-    assert results.read(layout.national_dir(out) / "results.parquet")["numerator"].tolist() == [12.0]
+    assert results.read(run.restricted_unit_dir(out, "NATIONAL") / "results.parquet")["numerator"].tolist() == [12.0]
     assert layout.temporary_files(out) == []
 
 
 def test_a_page_that_fails_to_render_fails_its_force_only(workspace, executor, monkeypatch):
-    from analysis.pipeline import publish
+    from analysis.pipeline import run, publish
 
     render = publish.export_unit
 

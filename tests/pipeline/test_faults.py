@@ -47,7 +47,10 @@ def _parent(pid: int) -> int:
 
 
 def _tables(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("results.parquet"))}
+    restricted = layout.restricted_dir(out)  # results tables live in the restricted folder, never beside the pages
+    tables = {p.relative_to(restricted).as_posix(): p.read_bytes() for p in sorted(restricted.rglob("results.parquet"))}
+    assert tables, f"no results table under {restricted}"
+    return tables
 
 
 def test_killed_kernel_and_killed_worker_fail_only_their_forces(workspace, executor):

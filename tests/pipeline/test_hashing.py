@@ -114,15 +114,17 @@ def test_plan_finds_changed_data_missing_outputs_and_unknown_forces(tmp_path):
         inputs = force_inputs(shared, data, code)
         folder = layout.force_dir(out, code)
         folder.mkdir(parents=True)
-        for name in ("results.parquet", "report.ipynb"):
-            (folder / name).write_text(name)
+        (folder / "report.ipynb").write_text("report.ipynb")
+        restricted = layout.restricted_dir(out) / layout.FORCES / code  # unsuppressed results live apart
+        restricted.mkdir(parents=True)
+        (restricted / "results.parquet").write_text("results.parquet")
         state = _state(code, inputs)
-        state.results_digest = partition_digests(folder.parent, code)["results.parquet"]
+        state.results_digest = partition_digests(restricted.parent, code)["results.parquet"]
         cache.save(out, state)
     assert [p.reasons for p in plan_forces(out, data, shared, ["SYN01", "SYN02"], ["SYN01", "SYN02"])] == [[], []]
 
     write_force(data, "SYN02", extra_offences=1)
-    (layout.force_dir(out, "SYN01") / "results.parquet").write_text("tampered")
+    (layout.restricted_dir(out) / layout.FORCES / "SYN01" / "results.parquet").write_text("tampered")
     plans = plan_forces(out, data, shared, ["SYN01", "SYN02"], ["SYN02"])
     assert [(p.unit, p.reasons, p.due) for p in plans] == [
         ("SYN01", ["results.parquet changed since it was written"], False),  # not selected

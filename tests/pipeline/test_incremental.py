@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from analysis import results
-from analysis.pipeline import cache, layout
+from analysis.pipeline import cache, layout, run
 from analysis.pipeline.publish import export_all
 from analysis.pipeline.run import run_pipeline
 from analysis.pipeline.summary import format_summary
@@ -30,12 +30,13 @@ def test_second_run_reruns_nothing_and_a_data_change_reruns_that_force_and_natio
     assert {u.unit: u.reason for u in first.units} == {u: "never run" for u in ("SYN01", "SYN02", "SYN03", "NATIONAL")}
     for code in ("SYN01", "SYN02", "SYN03"):
         folder = layout.force_dir(out, code)
-        table = results.read(folder / "results.parquet")
+        assert not (folder / "results.parquet").exists()  # unsuppressed results are never beside the page
+        table = results.read(run.restricted_unit_dir(out, code) / "results.parquet")
         assert table["force_code"].tolist() == [code]
         assert table["numerator"].tolist() == [4.0]  # the fixture return has 4 offences
         assert (folder / "figures" / "offences_by_year.png").is_file()
         assert (folder / "report.html").is_file()
-    national = results.read(layout.national_dir(out) / "results.parquet")
+    national = results.read(run.restricted_unit_dir(out, "NATIONAL") / "results.parquet")
     assert national["numerator"].tolist() == [12.0]
     assert layout.temporary_files(out) == []
 
@@ -79,8 +80,8 @@ def test_second_run_reruns_nothing_and_a_data_change_reruns_that_force_and_natio
     assert third.unit("NATIONAL").reason == "data changed: SYN02; results changed: SYN02"
     assert "run data changed: offences.parquet: SYN02" in lines
     assert "run national: data changed: SYN02; results changed: SYN02" in lines
-    assert results.read(layout.force_dir(out, "SYN02") / "results.parquet")["numerator"].tolist() == [6.0]
-    assert results.read(layout.national_dir(out) / "results.parquet")["numerator"].tolist() == [14.0]
+    assert results.read(run.restricted_unit_dir(out, "SYN02") / "results.parquet")["numerator"].tolist() == [6.0]
+    assert results.read(run.restricted_unit_dir(out, "NATIONAL") / "results.parquet")["numerator"].tolist() == [14.0]
     summary = format_summary(third)
     assert "SYN02     ok" in summary and "SYN01     current" in summary
 

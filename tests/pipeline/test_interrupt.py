@@ -87,7 +87,9 @@ def test_sigterm_leaves_no_partial_files_and_the_next_run_completes(workspace, e
     assert sorted(p.name for p in (out / "forces").iterdir()) == ["SYN01"]
     # Its page shows it beside the national results, so it is rendered after the national run (issue 15): the
     # interrupted run leaves its results and notebook whole, and the next run renders the page (below).
-    assert {"results.parquet", "report.ipynb"} <= {p.name for p in layout.force_dir(out, "SYN01").iterdir()}
+    assert {"published.parquet", "report.ipynb"} <= {p.name for p in layout.force_dir(out, "SYN01").iterdir()}
+    assert (layout.restricted_dir(out) / "forces" / "SYN01" / "results.parquet").is_file()
+    assert layout.temporary_files(layout.restricted_dir(out)) == []
     assert sorted(cache.load_all(out)) == ["SYN01"] and cache.load(out, "NATIONAL") is None
     # the kernels of the interrupted runs were stopped
     pids = {p.stem: int(p.read_text()) for p in markers.glob("*.kernel-pid")}

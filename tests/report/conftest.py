@@ -124,7 +124,8 @@ def reports(tmp_path_factory, synthetic_data) -> Reports:
     for code in REPORTED:
         folder = out / "forces" / code
         folder.mkdir(parents=True)
-        parameters = {"force_code": code, "data_dir": str(data), "output_dir": str(folder)}
+        parameters = {"force_code": code, "data_dir": str(data), "output_dir": str(folder),
+                      "restricted_dir": str(root / "outputs-restricted" / "forces" / code)}
         log = root / f"{code}.log"
         with log.open("w") as stream:
             running.append((code, log, subprocess.Popen(papermill_command(FORCE_NB, folder / "report.ipynb", parameters),
@@ -137,7 +138,8 @@ def reports(tmp_path_factory, synthetic_data) -> Reports:
 
     started = time.monotonic()
     folder = out / "national"
-    parameters = {"results_dir": str(out / "forces"), "data_dir": str(data), "output_dir": str(folder)}
+    parameters = {"results_dir": str(root / "outputs-restricted" / "forces"), "data_dir": str(data),
+                  "output_dir": str(folder), "restricted_dir": str(root / "outputs-restricted" / "national")}
     folder.mkdir(parents=True)
     log = root / "national.log"
     with log.open("w") as stream:

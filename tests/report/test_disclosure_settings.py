@@ -24,15 +24,17 @@ def _settings(path, threshold: int):
 
 def test_params_file_threshold_reaches_the_results_flags(tmp_path):
     write_return(tmp_path / "data")
-    default = prepare_force("SYN01", str(tmp_path / "data"), str(tmp_path / "a"), "")
-    low = prepare_force("SYN01", str(tmp_path / "data"), str(tmp_path / "b"), str(_settings(tmp_path / "p.yaml", 2)))
+    default = prepare_force("SYN01", str(tmp_path / "data"), str(tmp_path / "a"), "", str(tmp_path / "ra"))
+    low = prepare_force("SYN01", str(tmp_path / "data"), str(tmp_path / "b"), str(_settings(tmp_path / "p.yaml", 2)),
+                        str(tmp_path / "rb"))
     assert (default.disclosure["threshold"], low.disclosure["threshold"]) == (10, 2)
     # The hand-made return has counts of 1 to 8: with threshold 2 only counts of 1 (and cells protecting them)
     # are withheld; with 10 every non-zero count is.
     counted = low.results["numerator"].between(2, 9).fillna(False) & low.results["denominator"].isna()
     assert default.results.loc[counted, "suppressed"].all()
     assert not low.results.loc[counted, "suppressed"].all()
-    written = results.read(tmp_path / "b" / "results.parquet")
+    assert not (tmp_path / "b" / "results.parquet").exists()  # unsuppressed results never beside the page
+    written = results.read(tmp_path / "rb" / "results.parquet")
     assert written["suppressed"].tolist() == low.results["suppressed"].tolist()
 
 

@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 
 from analysis import results
 from analysis.indicators.rows import quartiles, proportions
+from analysis.pipeline.layout import restricted_dir
 from analysis.indicators.catalogue import CATALOGUE, entries
 from analysis.report import glossary
 from analysis.report.display import COUNT_COLUMNS, INTERVAL_COLUMNS, count_columns, format_table, rate_base
@@ -48,7 +49,7 @@ def page_tables(page: BeautifulSoup) -> list[tuple[list[str], list[list[str]]]]:
 
 
 def test_every_force_page_opens_with_the_force_at_a_glance(reports):
-    national = results.read(reports.out_dir / "national" / "results.parquet")
+    national = results.read(restricted_dir(reports.out_dir) / "national" / "results.parquet")
     for code in FORCES:
         page = soup(reports.pages[code])
         section = page.find(id="force-at-a-glance")
@@ -126,7 +127,7 @@ def test_results_reject_an_interval_without_its_kind():
 
 
 def test_a_census_of_forces_has_no_interval(reports):
-    national = results.read(reports.out_dir / "national" / "results.parquet")
+    national = results.read(restricted_dir(reports.out_dir) / "national" / "results.parquet")
     tracker = national[(national["indicator_id"] == "NA03") & (national["force_code"] == results.NATIONAL)]
     shares = tracker[tracker["breakdown"] == "recommendation"]
     assert len(shares) and (shares["interval_type"] == "none").all()
@@ -144,7 +145,7 @@ def test_a_census_of_forces_has_no_interval(reports):
 
 
 def test_forces_outside_the_998_limits_table_lists_only_those(reports):
-    national = results.read(reports.out_dir / "national" / "results.parquet")
+    national = results.read(restricted_dir(reports.out_dir) / "national" / "results.parquet")
     page = soup(reports.pages["national"])
     for title in page.find_all(string=re.compile("^Forces outside the 99.8% limits")):
         key = title.rsplit(": ", 1)[1]
@@ -171,8 +172,8 @@ def rows_that_do_not_divide(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_numerator_over_denominator_is_the_value_in_every_row(reports):
-    force = pd.concat([results.read(reports.out_dir / "forces" / c / "results.parquet") for c in FORCES])
-    national = results.read(reports.out_dir / "national" / "results.parquet")
+    force = pd.concat([results.read(restricted_dir(reports.out_dir) / "forces" / c / "results.parquet") for c in FORCES])
+    national = results.read(restricted_dir(reports.out_dir) / "national" / "results.parquet")
     for table in (force, national):
         bad = rows_that_do_not_divide(table)
         assert bad.empty, bad[["force_code", "indicator_id", "breakdown", "category"]].head().to_dict("records")
@@ -408,7 +409,7 @@ def test_a_national_change_re_renders_only_the_force_pages_it_affects(tmp_path):
     from analysis.report.inspector import _national_published, context_digest
 
     disclosure = {"threshold": 10, "round_counts": False, "rounding_base": 5, "min_model_df": 10}
-    path = tmp_path / "national" / "results.parquet"
+    path = restricted_dir(tmp_path) / "national" / "results.parquet"
     absent = context_digest(tmp_path, "SYN01", disclosure)
     results.write(_national_rows(0.2, 0.5), path)
     _national_published.cache_clear()

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from analysis import results
+from analysis.pipeline.layout import restricted_dir
 
 from .conftest import NATIONAL_NB, run_papermill
 
@@ -57,12 +58,13 @@ def _zero_language(source, target) -> None:
 
 def test_a_key_indicator_at_zero_in_every_force_is_marked_and_the_report_completes(reports, tmp_path):
     forces = tmp_path / "forces"
-    _zero_language(reports.out_dir / "forces", forces)
+    _zero_language(restricted_dir(reports.out_dir) / "forces", forces)
     out = tmp_path / "national"
     done = run_papermill(NATIONAL_NB, out / "report.ipynb",
-                         {"results_dir": str(forces), "data_dir": str(reports.data_dir), "output_dir": str(out)})
+                         {"results_dir": str(forces), "data_dir": str(reports.data_dir), "output_dir": str(out),
+                          "restricted_dir": str(tmp_path / "restricted")})
     assert done.returncode == 0, done.stdout[-3000:]
-    table = results.read(out / "results.parquet")
+    table = results.read(tmp_path / "restricted" / "results.parquet")
     marked = table[(table["indicator_id"] == "NA01") & (table["breakdown"] == "case notes with victim-blaming language")]
     assert marked["category"].tolist() == ["not compared"]
     assert marked["note"].tolist() == ["not compared: it is 0% in every one of the 2 forces, so there is no variation "

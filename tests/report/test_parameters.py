@@ -14,8 +14,9 @@ from report.conftest import FORCE_NB, NATIONAL_NB, ROOT, run_papermill
 FORCE_PARAMETERS = {
     "force_code": "force to report on",
     "data_dir": "validated Parquet returns",
-    "output_dir": "where results.parquet and figures/ go",
+    "output_dir": "figures/ and publication ledger",
     "params_file": "pipeline settings",
+    "restricted_dir": "unsuppressed results.parquet goes (never shared)",
 }
 
 
@@ -25,8 +26,9 @@ def test_help_notebook_lists_every_parameter_with_help(notebook):
                           capture_output=True, text=True, timeout=120, check=True)
     names = FORCE_PARAMETERS if notebook == FORCE_NB else {"results_dir": "per-force results",
                                                            "data_dir": "validated Parquet returns",
-                                                           "output_dir": "national results",
-                                                           "params_file": "pipeline settings"}
+                                                           "output_dir": "figures and publication ledger",
+                                                           "params_file": "pipeline settings",
+                                                           "restricted_dir": "unsuppressed national results"}
     for name, help_text in names.items():
         assert re.search(rf"^\s+{name}: str \(default [^)]*\)\s+[^\n]*{re.escape(help_text)}", done.stdout, re.MULTILINE), \
             (name, done.stdout)
@@ -40,6 +42,7 @@ def test_unknown_force_code_fails_with_a_clear_error(synthetic_data, tmp_path):
     assert "ParameterError" in done.stdout
     assert f"unknown force_code 'NOPE': {synthetic_data} has data for 3 forces (SYN01, SYN02, SYN03)" in done.stdout
     assert not (tmp_path / "o" / "results.parquet").exists()
+    assert not (tmp_path / "o" / "published.parquet").exists()
 
 
 @pytest.mark.slow

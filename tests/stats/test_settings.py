@@ -6,14 +6,16 @@ from analysis.settings import disclosure_settings, load_settings
 
 
 def test_repository_settings_carry_the_disclosure_defaults():
-    assert disclosure_settings() == {"threshold": 10, "rounding_base": 5, "round_counts": False, "min_model_df": 10}
+    assert disclosure_settings() == {"threshold": 10, "rounding_base": 5, "round_counts": False, "min_model_df": 10,
+                                   "protection_width": 5}
     assert "disclosure" in load_settings()
 
 
 def test_partial_section_is_completed_with_defaults(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("disclosure:\n  threshold: 5\n  round_counts: true\nother: {a: 1}\n")
-    assert disclosure_settings(path) == {"threshold": 5, "rounding_base": 5, "round_counts": True, "min_model_df": 10}
+    assert disclosure_settings(path) == {"threshold": 5, "rounding_base": 5, "round_counts": True, "min_model_df": 10,
+                                       "protection_width": 5}
     assert load_settings(path)["other"] == {"a": 1}
 
 

@@ -101,9 +101,8 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
     narrow_withheld = np.zeros(len(flagged), dtype=bool)  # withheld for their denominator, not a count
     while both.any():
         before = flagged["suppressed"].to_numpy().copy()
-        own = flagged["suppressed"].to_numpy() & ~narrow_withheld
-        linked = pd.Series(own, index=flagged.index)[both].groupby([flagged.loc[both, c] for c in cell]).transform("any")
-        flagged.loc[both, "suppressed"] = flagged.loc[both, "suppressed"].to_numpy() | linked.to_numpy()
+        # first the narrow-basis rows withheld for their denominator (also when the flags come in already set, as
+        # when protect_audited calls this again): their withholding says nothing about their count
         for narrow, wide in pairs:
             denominators = {basis: flagged[flagged["basis"] == basis].groupby(group)["denominator"].max()
                             for basis in (narrow, wide)}
@@ -111,25 +110,62 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
             small = left_out[is_small(left_out, limit)]
             if len(small):
                 hit = pd.MultiIndex.from_frame(flagged[group]).isin(small.index) & (flagged["basis"] == narrow).to_numpy()
+                hit &= ~is_small(flagged["numerator"].astype("Float64").fillna(0).to_numpy(dtype=float), limit)
                 flagged.loc[hit, "suppressed"] = True
                 narrow_withheld |= hit
+        own = flagged["suppressed"].to_numpy() & ~narrow_withheld
+        linked = pd.Series(own, index=flagged.index)[both].groupby([flagged.loc[both, c] for c in cell]).transform("any")
+        flagged.loc[both, "suppressed"] = flagged.loc[both, "suppressed"].to_numpy() | linked.to_numpy()
         flagged = flag_results(flagged, limit)
         if (flagged["suppressed"].to_numpy() == before).all():
             break
     return flagged
 
 
-def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame], threshold: int | None = None) -> pd.DataFrame:
-    """Every force-scope indicator for one force, as a validated results table with disclosure flags
-    (`threshold`: the disclosure threshold; default from params/pipeline.yaml)."""
+def protect_audited(table: pd.DataFrame, threshold: int | None = None, width: int | None = None,
+                    frozen=None) -> pd.DataFrame:
+    """Disclosure flags that pass the reader's audit (analysis.disclosure.audit) of everything in `table`.
+
+    The cell rules (flag_linked) first; then secondary suppression driven by the audit
+    (analysis.disclosure.protect_rows) until no withheld count can be worked out, within `width` (default
+    params/pipeline.yaml disclosure.protection_width), from the rows together; the two are repeated until neither
+    withholds more, so that tables shown from these flags (display.published) withhold nothing new. `frozen`
+    rows (already published elsewhere) keep their flags. Raises nothing when some count stays exposed: the
+    pipeline's audit of the page reports it.
+    """
+    from analysis.disclosure import protect_rows
+    from analysis.settings import disclosure_settings
+
+    if threshold is None or width is None:
+        s = disclosure_settings()
+        threshold = s["threshold"] if threshold is None else threshold
+        width = s["protection_width"] if width is None else width
+    flagged = flag_linked(table, threshold)
+    for _ in range(20):
+        protected = protect_rows(flagged, threshold, width, frozen=frozen).rows
+        again = flag_linked(protected, threshold)
+        if frozen is not None:
+            keep = np.asarray(pd.Series(frozen).fillna(False), dtype=bool)
+            again.loc[keep, "suppressed"] = table.loc[keep, "suppressed"].to_numpy()
+        flagged = again
+        if (again["suppressed"].to_numpy() == protected["suppressed"].to_numpy()).all():
+            break
+    return flagged
+
+
+def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame], threshold: int | None = None,
+                  width: int | None = None) -> pd.DataFrame:
+    """Every force-scope indicator for one force, as a validated results table with disclosure flags that pass
+    the reader's audit of the whole table (`threshold`: the disclosure threshold, `width`: the audit's protection
+    width; defaults from params/pipeline.yaml)."""
     fd = force_data(data, force_code)
     ids = [e.id for e in entries("force")]
     table = _run(ids, lambda f: f(fd, force_code), force_code)
-    return results.validate(flag_linked(results.coerce(table), threshold))
+    return results.validate(protect_audited(results.coerce(table), threshold, width))
 
 
 def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd.DataFrame],
-                     threshold: int | None = None) -> pd.DataFrame:
+                     threshold: int | None = None, width: int | None = None) -> pd.DataFrame:
     """National comparisons and models from every force's results table and the stacked validated data
     (`threshold`: the disclosure threshold; default from params/pipeline.yaml)."""
     from analysis.disclosure import flag_results
@@ -139,4 +175,138 @@ def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd
     table = results.coerce(_run(ids, lambda f: f(force_results, fd), results.NATIONAL))
     # Counts of forces are not counts of people or cases: they are published as they are.
     counts_forces = table["basis"].str.startswith("forces").to_numpy()
-    return results.validate(flag_results(table, threshold, exempt=counts_forces))
+    flagged = flag_results(table, threshold, exempt=counts_forces)
+    return results.validate(protect_national(flagged, force_results, threshold, width))
+
+
+#: Indicators whose force rows the national page shows as they are (report.national_sections.data_quality).
+NATIONAL_SHOWS_FORCE_ROWS = ("NS06",)
+
+
+def _withhold_revealing_totals(out: pd.DataFrame, counted: pd.Index, force_results: pd.DataFrame, threshold: int,
+                               width: int) -> None:
+    """Withhold the England and Wales rows of a breakdown in which the national page, read with the forces'
+    rows it shows, still exposes a count (analysis.disclosure.audit)."""
+    from analysis.disclosure.audit import build_system, findings, targets
+    from analysis.results import NATIONAL
+
+    shown = force_results[force_results["indicator_id"].isin(NATIONAL_SHOWS_FORCE_ROWS)][out.columns]
+    for _ in range(3):
+        rows = pd.concat([out.loc[counted], shown], ignore_index=True)
+        system = build_system(rows)
+        mine = len(counted)
+        audited = [t for t in targets(system, threshold)
+                   if any(r < mine for q, _ in t.terms for r, _ in system.cells[q])]
+        found = findings(system, threshold, width, audited)
+        bad = found[found["exposed"]]
+        if bad.empty:
+            return
+        hit = (out["force_code"] == NATIONAL) & out["breakdown"].isin(set(bad["breakdown"]))
+        hit &= out.index.isin(counted)
+        if not hit.any() or out.loc[hit, "suppressed"].all():
+            return
+        out.loc[hit, "suppressed"] = True
+
+
+def _until_audit_passes(rows: pd.DataFrame, frozen: np.ndarray, threshold: int, width: int) -> np.ndarray:
+    """The `suppressed` flags of `rows` (a force's published rows, `frozen`, then the national rows naming it)
+    after making sure that the audit the pipeline runs before publishing the national page (analysis.disclosure
+    .pages.audit_force: the force's page read with these national rows) passes.
+
+    Complementary suppression (protect_audited) may be unable to protect a count when every quantity that would
+    protect it is shown on the force page, which is already published; then the national rows that show a count
+    the force page does not publish are withheld, one at a time (the one that leaves fewest exposed cells first,
+    cheapest count on ties), until nothing is exposed. Withholding every such row always passes: the rows then
+    add no published quantity to what the force page, which passed its own audit, shows."""
+    from analysis.disclosure.audit import audit_rows, build_system
+
+    current = rows.copy()
+    flags = current["suppressed"].fillna(False).to_numpy(dtype=bool).copy()
+    frozen = np.asarray(frozen, dtype=bool)
+
+    def exposed(f: np.ndarray) -> int:
+        current["suppressed"] = f
+        return int(audit_rows(current, threshold, width)["exposed"].sum())
+
+    left = exposed(flags)
+    while left:
+        current["suppressed"] = flags
+        system = build_system(current)
+        choices = []
+        for q, places in enumerate(system.cells):
+            new = sorted({r for r, _ in places if not frozen[r] and not flags[r]})
+            if new and not any(frozen[r] and not flags[r] for r, _ in places):
+                choices.append((system.values[q], new))
+        if not choices:
+            break  # only the force page's own rows are left: its own audit is what fails
+        scored = []
+        for value, new in sorted(choices, key=lambda c: c[0]):
+            trial = flags.copy()
+            trial[new] = True
+            scored.append((exposed(trial), value, new))
+            if scored[-1][0] == 0:
+                break
+        best = min(scored, key=lambda s: (s[0], s[1]))
+        flags[best[2]] = True
+        left = best[0]
+    return flags
+
+
+def _reveals_more(rows: pd.DataFrame, frozen: np.ndarray) -> bool:
+    """True when the rows that are not frozen publish a count (or a share whose complement is a count) that the
+    frozen rows do not already publish (analysis.disclosure.audit's quantities)."""
+    from analysis.disclosure.audit import build_system
+
+    system = build_system(rows)
+    withheld = rows["suppressed"].fillna(False).to_numpy(dtype=bool)
+    for places in system.cells:
+        shown_new = any(not frozen[r] and not withheld[r] for r, _ in places)
+        shown_before = any(frozen[r] and not withheld[r] for r, _ in places)
+        if shown_new and not shown_before:
+            return True
+    return False
+
+
+def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold: int | None = None,
+                     width: int | None = None) -> pd.DataFrame:
+    """Withhold the national page's rows about a force that, read with that force's own page, would let a
+    withheld count be worked out: for each force, the reader's audit of its results (as flagged for its page,
+    frozen: that page is already published) together with the national rows naming it; then the national rows
+    as a whole, where England and Wales is the sum of the forces (and of the regions); repeated until stable
+    (analysis.disclosure)."""
+    from analysis.disclosure import protect_rows
+    from analysis.disclosure.audit import REPEATS
+    from analysis.settings import disclosure_settings
+
+    s = disclosure_settings() if threshold is None or width is None else {}
+    threshold = s["threshold"] if threshold is None else threshold
+    width = s["protection_width"] if width is None else width
+    out = table.copy()
+    forces = set(force_results["force_code"].unique())
+    about = out["force_code"].isin(forces).to_numpy()
+    exempt = out["basis"].str.startswith("forces").to_numpy()  # counts of forces, published as they are
+    for _ in range(5):
+        before = out["suppressed"].to_numpy().copy()
+        for code in sorted(set(out.loc[about, "force_code"])):
+            own = force_results[force_results["force_code"] == code]
+            mine = out.index[(out["force_code"] == code).to_numpy()]
+            rows = pd.concat([own[out.columns], out.loc[mine]], ignore_index=True)
+            frozen = np.r_[np.ones(len(own), dtype=bool), np.zeros(len(mine), dtype=bool)]
+            rows[REPEATS] = ~frozen  # as the pipeline's audit reads them (analysis.disclosure.pages.audit_force)
+            if not _reveals_more(rows, frozen):
+                continue  # the national rows show only counts the force's own page publishes
+            protected = protect_audited(rows, threshold, width, frozen=frozen)
+            flags = _until_audit_passes(protected, frozen, threshold, width)[len(own):]
+            counts_forces = exempt[(out["force_code"] == code).to_numpy()]
+            # counts of forces keep their flags (the cell rules run inside protect_audited do not exempt them)
+            out.loc[mine, "suppressed"] = np.where(counts_forces, out.loc[mine, "suppressed"].to_numpy(dtype=bool), flags)
+        # the page as a whole: England and Wales less the published forces (or regions)
+        counted = out.index[~exempt]
+        whole = protect_rows(out.loc[counted], threshold, width).rows
+        out.loc[counted, "suppressed"] = whole["suppressed"].to_numpy()
+        # read with the forces' own rows the national page also shows (frozen: their pages are published), a
+        # total can still give a force's withheld count away; then that total is withheld
+        _withhold_revealing_totals(out, counted, force_results, threshold, width)
+        if (out["suppressed"].to_numpy() == before).all():
+            break
+    return out

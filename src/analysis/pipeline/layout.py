@@ -3,13 +3,20 @@
 OUT/
   index.html                     the reviewers' entry page
   manifest.json                  provenance of the last run
-  forces/<code>/                 one force: results.parquet, figures/, report.ipynb (executed), report.html
+  forces/<code>/                 one force: published.parquet (the page's publication ledger), figures/,
+                                 report.ipynb (executed), report.html
                                  (a failed run keeps report.ipynb and error.txt; invalid data: validation.txt)
   national/                      the national run: report.ipynb, report.html and what the notebook writes
   .state/                        one JSON state file per unit (analysis.pipeline.cache)
   .staging/<unit>-<random>/      a run in progress: its working directory and output folder
 
-A run writes only inside its staging folder. When it ends, `commit` moves the staging folder into place with
+OUT-restricted/ (a sibling of OUT, e.g. outputs-restricted/; git-ignored; never linked from a page; NOT to be shared)
+  forces/<code>/results.parquet  one force's results with the true, unsuppressed counts (what the national
+                                 notebook and the disclosure audit read)
+  national/results.parquet       the national results, unsuppressed
+  .staging/<unit>-<random>/      the restricted part of a run in progress
+
+A run writes only inside its staging folders. When it ends, `commit` moves the staging folder into place with
 renames on the same file system (old folder aside, staging folder in, old folder removed), so the unit's
 folder is always either the previous complete run or the new complete run, never a mixture or a half file.
 `clean_leftovers` removes what an interrupted run left in .staging/ (and folders set aside), so the next run
@@ -28,13 +35,21 @@ NATIONAL_DIR = "national"
 STAGING = ".staging"
 NOTEBOOK = "report.ipynb"
 HTML = "report.html"
-RESULTS = "results.parquet"
+RESULTS = "results.parquet"  # in the restricted folder only
+LEDGER = "published.parquet"
 ERROR = "error.txt"
 VALIDATION = "validation.txt"
 INDEX = "index.html"
 MANIFEST = "manifest.json"
 _ASIDE = ".replaced-"
 ASIDE = _ASIDE
+
+
+def restricted_dir(out_dir: str | Path) -> Path:
+    """The restricted folder of an output folder: its sibling `<name>-restricted` (outputs -> outputs-restricted).
+    It holds the unsuppressed results; only OUT may be shared."""
+    out = Path(out_dir)
+    return out.parent / f"{out.name}-restricted"
 
 
 def force_dir(out_dir: str | Path, force_code: str) -> Path:

@@ -82,7 +82,9 @@ def plan_forces(out_dir: Path, data_dir: Path, shared: Shared, forces: list[str]
         previous = cache.load(out_dir, code)
         problems = []
         if previous is not None and previous.status == OK:
-            problems = cache.output_problems(previous, layout.force_dir(out_dir, code), (layout.RESULTS, layout.NOTEBOOK))
+            problems = (cache.output_problems(previous, layout.force_dir(out_dir, code), (layout.NOTEBOOK,))
+                        or cache.output_problems(previous, layout.restricted_dir(out_dir) / layout.FORCES / code,
+                                                 (layout.RESULTS,)))
         reasons = cache.stale_reasons(previous, inputs, problems=problems, rerun=rerun)
         plans.append(UnitPlan(code, inputs, previous, reasons, selected=code in chosen))
     return plans

@@ -126,7 +126,7 @@ def _run_locked(config: RunConfig, settings: dict, out: Path, params_file: Path,
     selected = select(forces, config.forces)
     force_nb, national_nb = notebooks(settings, config.force_notebook, config.national_notebook)
 
-    removed = layout.clean_leftovers(out)
+    removed = layout.clean_leftovers(out) + layout.clean_leftovers(layout.restricted_dir(out))
     if removed:
         echo(f"removed {len(removed)} unfinished output(s) of an interrupted run")
     prune_forces_not_in_data(out, forces, echo)
@@ -282,11 +282,12 @@ class _Session:
         futures = {}
         for plan in due:
             staging = layout.new_staging(self.out, plan.unit)
+            restricted = layout.new_staging(layout.restricted_dir(self.out), plan.unit)
             parameters = {"force_code": plan.unit, "data_dir": str(self.data_dir), "output_dir": str(staging),
-                          "params_file": str(self.params_file)}
+                          "params_file": str(self.params_file), "restricted_dir": str(restricted)}
             task = self.task(plan.unit, notebook, parameters, staging, layout.force_dir(self.out, plan.unit), plan,
-                             data_dir=str(self.data_dir))
-            self.in_flight.append(staging)
+                             data_dir=str(self.data_dir), restricted_dir=str(restricted))
+            self.in_flight.extend([staging, restricted])
             futures[executor.submit(run_notebook_task, task)] = (plan, task)
         failed = 0
         bar = _bar(len(futures), "force reports", self.progress)
@@ -320,12 +321,14 @@ class _Session:
                               failure=_failure_text(previous) or _partial_text(previous, self.forces_in_data))
         self.echo(f"run national: {'; '.join(plan.reasons)}")
         staging = layout.new_staging(self.out, NATIONAL)
-        parameters = {"results_dir": str(self.out / layout.FORCES), "data_dir": str(self.data_dir),
-                      "output_dir": str(staging), "params_file": str(self.params_file)}
+        restricted = layout.new_staging(layout.restricted_dir(self.out), NATIONAL)
+        parameters = {"results_dir": str(layout.restricted_dir(self.out) / layout.FORCES), "data_dir": str(self.data_dir),
+                      "output_dir": str(staging), "params_file": str(self.params_file), "restricted_dir": str(restricted)}
         synthetic = any(s.info.get("synthetic") for s in states.values()) or self.config.data_dir is None
         task = self.task(NATIONAL, notebook, parameters, staging, layout.national_dir(self.out), plan,
-                         title="National findings", synthetic=synthetic)
-        self.in_flight.append(staging)
+                         title="National findings", synthetic=synthetic, restricted_dir=str(restricted),
+                         pages_dir=str(self.out / layout.FORCES))
+        self.in_flight.extend([staging, restricted])
         bar = _bar(1, "national report", self.progress)
         future = self.executor.submit(run_notebook_task, task)
         outcome = _outcome(next(iter(self.executor.as_completed([future]))), task)
@@ -351,10 +354,19 @@ class _Session:
         staging = Path(outcome.staging_dir)
         staging.mkdir(parents=True, exist_ok=True)
         final = publish.unit_dir(self.out, plan.unit)
+        restricted = self._restricted_staging(plan.unit)
         results_digest = None
         if outcome.status == OK:
-            if (staging / layout.RESULTS).is_file():
-                results_digest = file_digest(staging / layout.RESULTS)
+            if restricted is not None and (restricted / layout.RESULTS).is_file():
+                results_digest = file_digest(restricted / layout.RESULTS)
+                layout.commit(restricted, restricted_unit_dir(self.out, plan.unit))
+        else:
+            # a unit that failed keeps no results, restricted or not (as its page folder is replaced)
+            if restricted is not None:
+                layout.discard(restricted)
+            shutil.rmtree(restricted_unit_dir(self.out, plan.unit), ignore_errors=True)
+        if outcome.status == OK:
+            pass
         elif outcome.status == FAILED:
             _keep_only(staging, {layout.NOTEBOOK, layout.ERROR})
             if not (staging / layout.ERROR).is_file():
@@ -376,9 +388,17 @@ class _Session:
             layout.commit(staging, final)
         cache.save(self.out, state)
         self.outcomes[plan.unit] = outcome
-        if staging in self.in_flight:
-            self.in_flight.remove(staging)
+        for folder in (staging, restricted):
+            if folder in self.in_flight:
+                self.in_flight.remove(folder)
         return state
+
+    def _restricted_staging(self, unit: str) -> Path | None:
+        root = layout.restricted_dir(self.out) / layout.STAGING
+        for folder in self.in_flight:
+            if folder.parent == root and folder.name.startswith(f"{unit}-"):
+                return folder
+        return None
 
     def render_page(self, state: UnitState) -> None:
         """Render a committed unit's page in the background (publish.export_unit writes it atomically and
@@ -538,6 +558,12 @@ def _force_result(plan: UnitPlan, *, outcomes_so_far: dict[str, NotebookOutcome]
     return UnitResult(plan.unit, previous.status, failure=_failure_text(previous))
 
 
+def restricted_unit_dir(out: Path, unit: str) -> Path:
+    """Where a unit's unsuppressed results live: OUT-restricted/forces/<code> or OUT-restricted/national."""
+    root = layout.restricted_dir(out)
+    return root / layout.NATIONAL_DIR if unit == NATIONAL else root / layout.FORCES / unit
+
+
 def prune_forces_not_in_data(out: Path, forces: list[str], echo: Callable[[str], None]) -> None:
     """Remove outputs and state of forces that are no longer in the data (the national notebook must not
     collate results of a force that is not part of this dataset)."""
@@ -547,6 +573,7 @@ def prune_forces_not_in_data(out: Path, forces: list[str], echo: Callable[[str],
         gone = sorted(set(gone) | {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in forces})
     for code in gone:
         shutil.rmtree(layout.force_dir(out, code), ignore_errors=True)
+        shutil.rmtree(restricted_unit_dir(out, code), ignore_errors=True)
         cache.remove(out, code)
     if gone:
         echo(f"removed outputs of force(s) no longer in the data: {', '.join(gone)}")

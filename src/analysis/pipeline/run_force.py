@@ -42,6 +42,8 @@ class NotebookTask:
     title: str = ""  # page title; for a force, built from its force_profile when empty
     synthetic: bool | None = None  # None: read from the force's force_profile.is_synthetic
     data_dir: str | None = None  # forces: validated before the run, profile read from here
+    restricted_dir: str | None = None  # staging folder of the unit's unsuppressed results (results.parquet)
+    pages_dir: str | None = None  # national: the committed force pages, audited with the national page
     kernel_name: str = "python3"
     reuse_kernel: bool = True
     warm_imports: tuple[str, ...] = ()
@@ -128,8 +130,13 @@ def _run_notebook_task(task: NotebookTask, began: float) -> NotebookOutcome:
 
     notebook_path = staging / NOTEBOOK
     error = execute(task, notebook_path, timings)
+    results_dir = Path(task.restricted_dir) if task.restricted_dir else staging
     if error is None and task.unit != NATIONAL:
-        error = check_results(staging / RESULTS, task.unit)
+        error = check_results(results_dir / RESULTS, task.unit)
+    if error is None and task.restricted_dir:
+        step = time.perf_counter()
+        error = audit_page(task, staging, results_dir)
+        timings["audit"] = round(time.perf_counter() - step, 3)
     executed_at = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
     provenance = {**task.provenance, "executed_at": executed_at, "synthetic": synthetic}
     if notebook_path.is_file():
@@ -291,6 +298,49 @@ def check_results(path: Path, force_code: str) -> dict[str, Any] | None:
     other = sorted(set(frame["force_code"]) - {force_code})
     if other:
         return failure_record("results", "ResultsSchemaError", f"{RESULTS} holds rows for other forces: {other}")
+    return None
+
+
+def audit_page(task: NotebookTask, staging: Path, results_dir: Path) -> dict[str, Any] | None:
+    """The reader's audit of the page before it is published (analysis.disclosure.pages): None when no withheld
+    count can be worked out, else a failure naming the exposed cells (the page is then not published)."""
+    import pandas as pd
+
+    from analysis import results
+    from analysis.disclosure.audit import describe
+    from analysis.disclosure.pages import audit_force, audit_national
+    from analysis.disclosure.ledger import read_ledger
+    from analysis.settings import disclosure_settings
+
+    try:
+        s = disclosure_settings(task.parameters.get("params_file"))
+        threshold, width = s["threshold"], s["protection_width"]
+        truth = results.read(results_dir / RESULTS)
+        problems = []
+        if task.unit != NATIONAL:
+            found = audit_force(task.unit, staging, truth, threshold, width)
+            problems.append(describe(found))
+        else:
+            ledger = read_ledger(staging)
+            forces_root = Path(task.parameters["results_dir"])
+            pages = Path(task.pages_dir) if task.pages_dir else None
+            codes = sorted(p.name for p in forces_root.iterdir() if (p / RESULTS).is_file())
+            truths = {code: results.read(forces_root / code / RESULTS) for code in codes}
+            for code in codes:
+                if pages is None or not (pages / code / "published.parquet").is_file():
+                    continue
+                found = audit_force(code, pages / code, truths[code], threshold, width, ledger, truth)
+                text = describe(found)
+                if text:
+                    problems.append(f"{code} (its page with the national page): {text}")
+            every = pd.concat(list(truths.values()), ignore_index=True) if truths else None
+            problems.append(describe(audit_national(staging, truth, set(codes), threshold, width, every)))
+    except Exception as failure:  # noqa: BLE001 - an audit that cannot run must not let the page through
+        return exception_record(failure, kind="disclosure audit", cell="disclosure audit")
+    text = "; ".join(p for p in problems if p)
+    if text:
+        return failure_record("disclosure audit", "DisclosureAuditFailed", f"page not published: {text}",
+                              cell="disclosure audit")
     return None
 
 

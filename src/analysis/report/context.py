@@ -55,19 +55,32 @@ def params_path(params_file: str | Path | None) -> Path | None:
 
 
 class _Report:
-    """What both report contexts share: where figures go, and the publishable rows of an indicator under the
-    disclosure settings of the notebook's params_file."""
+    """What both report contexts share: where figures go, the publishable rows of an indicator under the
+    disclosure settings of the notebook's params_file, and the page's publication ledger (every published row
+    is recorded in output_dir/published.parquet, analysis.disclosure.ledger)."""
 
     @property
     def figures_dir(self) -> Path:
         return self.output_dir / "figures"
 
+    @property
+    def ledger(self):
+        from analysis.disclosure.ledger import Ledger
+
+        if getattr(self, "_ledger", None) is None:
+            self._ledger = Ledger(self.output_dir)
+        return self._ledger
+
     def published(self, indicator_id: str, breakdown: str | list[str] | None = None, basis: str | None = None, *,
                   table: pd.DataFrame | None = None) -> pd.DataFrame:
-        """display.published on this report's results (or `table`) with its disclosure settings."""
+        """display.published on this report's results (or `table`) with its disclosure settings; the rows are
+        recorded in the page's ledger as shown in a table named by the indicator (and breakdown, basis)."""
         from analysis.report.display import published
 
-        return published(self.results if table is None else table, indicator_id, breakdown, basis, self.disclosure)
+        rows = published(self.results if table is None else table, indicator_id, breakdown, basis, self.disclosure)
+        name = "/".join(str(p) for p in (indicator_id, breakdown, basis) if p is not None)
+        self.ledger.record(rows, name, "table")
+        return rows
 
 
 @dataclass
@@ -86,16 +99,19 @@ class ForceContext(_Report):
 
 
 def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str | Path | None,
-                  params_file: str | Path | None) -> ForceContext:
-    """Check the parameters, load one force's validated data, compute and write its results table."""
+                  params_file: str | Path | None, restricted_dir: str | Path | None = None) -> ForceContext:
+    """Check the parameters, load one force's validated data, compute its results table and write it, with its
+    true (unsuppressed) counts, to `restricted_dir` (blank: scratch/restricted/forces/<force_code>), never beside
+    the page."""
     data_path = resolve_dir(data_dir, paths.SYNTHETIC_DIR)
     check_force(force_code, data_path)
     disclosure = settings.disclosure_settings(params_path(params_file))
     out = resolve_dir(output_dir, paths.SCRATCH_DIR / "forces" / force_code)  # only `analysis run` writes outputs/
+    restricted = resolve_dir(restricted_dir, paths.SCRATCH_DIR / "restricted" / "forces" / force_code)
     tables = returns_io.read_force(data_path, force_code)
     data = ForceData(tables)
-    table = compute_force(force_code, data, disclosure["threshold"])
-    results.write(table, out / "results.parquet")
+    table = compute_force(force_code, data, disclosure["threshold"], disclosure["protection_width"])
+    results.write(table, restricted / "results.parquet")
     profile = tables["force_profile"].iloc[0]
     return ForceContext(force_code, str(profile["force_name"]), str(profile["region"]), bool(profile["is_synthetic"]),
                         data, table, out, disclosure, params_path(params_file))
@@ -148,23 +164,25 @@ def read_force_results(results_dir: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None, output_dir: str | Path | None,
-                     params_file: str | Path | None) -> NationalContext:
+                     params_file: str | Path | None, restricted_dir: str | Path | None = None) -> NationalContext:
     """Check the parameters, read every force's results and the validated tables the national indicators use
-    (indicators.national.NATIONAL_TABLES), compute the national table."""
+    (indicators.national.NATIONAL_TABLES), compute the national table and write it to `restricted_dir` (blank:
+    scratch/restricted/national). `results_dir` (blank: outputs-restricted/forces) holds the forces' restricted
+    results."""
     from analysis.indicators import compute_national
     from analysis.indicators.national import NATIONAL_TABLES
 
     disclosure = settings.disclosure_settings(params_path(params_file))
-    res_path = resolve_dir(results_dir, paths.OUTPUTS_DIR / "forces")
+    res_path = resolve_dir(results_dir, paths.RESTRICTED_DIR / "forces")
     data_path = resolve_dir(data_dir, paths.SYNTHETIC_DIR)
     if not data_path.is_dir():
         raise ParameterError(f"data_dir {data_path} does not exist")
     force_results, missing = read_force_results(res_path)
     forces = sorted(force_results["force_code"].unique())
     data = ForceData(returns_io.read_all(data_path, forces, tables=NATIONAL_TABLES))
-    table = compute_national(force_results, data, disclosure["threshold"])
+    table = compute_national(force_results, data, disclosure["threshold"], disclosure["protection_width"])
     out = resolve_dir(output_dir, paths.SCRATCH_DIR / "national")  # only `analysis run` writes outputs/
-    results.write(table, out / "results.parquet")
+    results.write(table, resolve_dir(restricted_dir, paths.SCRATCH_DIR / "restricted" / "national") / "results.parquet")
     try:
         data_forces = returns_io.list_forces(data_path)
     except ValueError:

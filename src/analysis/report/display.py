@@ -409,8 +409,11 @@ def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) 
     """Display a published, formatted table captioned with its title (and indicator id), then its notes and
     the catalogue's caption; returns the formatted table."""
     entry = CATALOGUE[indicator_id]
-    table, shared = common_note(format_table(rows))
     heading = f"{title or entry.title} ({entry.id})"
+    if len(rows) and rows["suppressed"].fillna(False).astype(bool).all():
+        display(Markdown(f"**{md_text(heading)}**\n\n{not_published_sentence(rows)}"))
+        return pd.DataFrame()
+    table, shared = common_note(format_table(rows))
     notes = [_note_line(rows, text) for rows, text in shared]
     notes += [caption(indicator_id), SUPPRESSION_NOTE if (rows["suppressed"].any() if len(rows) else False) else ""]
     if table.empty:
@@ -419,6 +422,24 @@ def show_table(rows: pd.DataFrame, indicator_id: str, title: str | None = None) 
         display(HTML(html_table(table, heading)), metadata=table_metadata(table, heading, notes, indicator_id))
     display(Markdown("\n\n".join(n for n in notes if n)))
     return table
+
+
+NOT_PUBLISHED = "Not published"
+
+
+def not_published_sentence(rows: pd.DataFrame) -> str:
+    """The one sentence that replaces a table in which every figure is withheld."""
+    return (f"_{NOT_PUBLISHED}: every figure in this table rests on counts too small to publish (fewer than the "
+            f"disclosure threshold) or would let one be worked out from the other tables on this page, so the "
+            f"table is withheld as a whole ({len(rows)} figure{'s' if len(rows) != 1 else ''} withheld)._")
+
+
+def left_out_sentence(rows: pd.DataFrame, units: str = "values") -> str:
+    """' N withheld <units> are not drawn.' ('' when none is withheld)."""
+    if rows is None or not len(rows):
+        return ""
+    n = int((rows["suppressed"].fillna(False).astype(bool) | rows["value"].isna()).sum())
+    return f" {n} withheld {units if n != 1 else units.rstrip('s')} {'are' if n != 1 else 'is'} not drawn." if n else ""
 
 
 def show_plain_table(table: pd.DataFrame, title: str, notes: str = "") -> None:
@@ -436,14 +457,23 @@ def chart_data(table: pd.DataFrame, caption: str) -> str:
 
 
 def show_figure(fig, path: Path, reading: str, *, alt: str | None = None, data: pd.DataFrame | None = None,
-                data_caption: str | None = None) -> Path:
+                data_caption: str | None = None, rows: pd.DataFrame | None = None, ledger=None,
+                units: str = "values") -> Path:
     """Save a figure under the report's figures folder and show it with its text alternative `alt` (written
     from the results by analysis.report.alt_text: what it shows and its main reading), its one-line
     reading and, when given, `data` (a reader's table of what it plots) as a collapsed table.
 
     Every report figure should pass `alt` and `data` (tests/report/test_accessibility.py fails a figure whose
     alt text does not name its indicator and reading, or that has no data table); without `alt`, the
-    figure's drawn title and its reading are used, so the page still says what the chart is."""
+    figure's drawn title and its reading are used, so the page still says what the chart is.
+
+    rows: the published rows the figure draws (withheld rows are never drawn): the reading then says how many
+    withheld `units` it leaves out, and `ledger` (the page's publication ledger) records them as the figure's
+    data."""
+    if rows is not None:
+        reading = reading.rstrip() + left_out_sentence(rows, units)
+        if ledger is not None:
+            ledger.record(rows, f"figure {Path(path).stem}", "figure")
     title = figures.figure_text(fig)["Title"]
     saved = figures.save(fig, path)
     if not alt or not alt.strip():

@@ -81,7 +81,8 @@ def nature_scale(ctx: ForceContext) -> None:
                 "each line counts one kind of record by financial year; shaded bands are 95% intervals.",
                 alt=alt_text.lines(counts.assign(breakdown=counts["breakdown"].map(lambda b: readable(b, "NS01"))),
                                    subject="records per financial year", indicator_id="NS01", place=ctx.force_name),
-                data=format_table(counts), data_caption="records per financial year (NS01)")
+                data=format_table(counts), data_caption="records per financial year (NS01)",
+                rows=counts, ledger=ctx.ledger)
     show_table(ctx.published("NS02"), "NS02")
     trend = ctx.published("NS03")
     show_table(trend, "NS03")
@@ -92,10 +93,10 @@ def nature_scale(ctx: ForceContext) -> None:
 
 def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, title: str, name: str,
                        ylabel: str) -> None:
-    rows = ctx.published(indicator_id, breakdown)
-    rows = rows.assign(category=rows["category"].map(lambda c: readable(c, indicator_id, breakdown)),
-                       basis=rows["basis"].map({RECORDED_BASIS: "of suspects with a recorded value",
-                                                ALL_BASIS: "of all suspects ('not recorded' shown)"}))
+    drawn = ctx.published(indicator_id, breakdown)
+    rows = drawn.assign(category=drawn["category"].map(lambda c: readable(c, indicator_id, breakdown)),
+                        basis=drawn["basis"].map({RECORDED_BASIS: "of suspects with a recorded value",
+                                                 ALL_BASIS: "of all suspects ('not recorded' shown)"}))
     fig = figures.bar_with_intervals(rows, title=title, xlabel="Share of suspects", ylabel=ylabel,
                                      synthetic=ctx.synthetic, percent=True, hue="basis", hue_title="Basis")
     subject = title.split(": ", 1)[-1]
@@ -103,7 +104,8 @@ def _both_bases_figure(ctx: ForceContext, indicator_id: str, breakdown: str, tit
                 "each bar is a share with its 95% interval, on two bases: among suspects with the value recorded, and "
                 f"among all suspects with 'not recorded' shown; {SUPPRESSED_SYMBOL} marks a withheld figure.",
                 alt=alt_text.bars(rows, subject=subject, indicator_id=indicator_id, place=ctx.force_name, group="basis"),
-                data=format_table(ctx.published(indicator_id, breakdown)), data_caption=f"{subject} ({indicator_id})")
+                data=format_table(drawn), data_caption=f"{subject} ({indicator_id})",
+                rows=drawn, ledger=ctx.ledger)
 
 
 def offenders(ctx: ForceContext) -> None:
@@ -164,7 +166,8 @@ def victims(ctx: ForceContext) -> None:
                 "no note text is shown anywhere in this report.",
                 alt=alt_text.bars(labelled, subject="case notes with victim-blaming language, by category",
                                   indicator_id="VE07", place=ctx.force_name),
-                data=format_table(shares), data_caption="case notes with victim-blaming language, by category (VE07)")
+                data=format_table(shares), data_caption="case notes with victim-blaming language, by category (VE07)",
+                rows=shares, ledger=ctx.ledger)
 
 
 def _cif_curves(ctx: ForceContext) -> pd.DataFrame:
@@ -188,7 +191,8 @@ def response(ctx: ForceContext) -> None:
                 alt=alt_text.bars(assigned.assign(category=assigned["category"].map(lambda c: readable(c, "RI01"))),
                                   subject="outcomes of offences with an assigned outcome", indicator_id="RI01",
                                   place=ctx.force_name),
-                data=format_table(assigned), data_caption="outcomes of offences with an assigned outcome (RI01)")
+                data=format_table(assigned), data_caption="outcomes of offences with an assigned outcome (RI01)",
+                rows=assigned, ledger=ctx.ledger)
     charge = ctx.published("RI02")
     show_table(charge, "RI02")
     for basis, words in ((ASSIGNED, "Charge rate of offences with an assigned outcome"),
@@ -222,6 +226,7 @@ def partnership(ctx: ForceContext) -> None:
     show_figure(fig, _fig_path(ctx, "referrals"), "shares of referrals received from each partner agency, with 95% intervals.",
                 alt=alt_text.bars(labelled, subject="referrals by partner agency", indicator_id="PS01",
                                   place=ctx.force_name),
-                data=format_table(shares), data_caption="referrals by partner agency (PS01)")
+                data=format_table(shares), data_caption="referrals by partner agency (PS01)",
+                rows=shares, ledger=ctx.ledger)
     for indicator_id in ("PS02", "PS03", "PS04"):
         show_table(ctx.published(indicator_id), indicator_id)

@@ -51,8 +51,13 @@ def _national_published(path: str, stamp: tuple[int, int], disclosure_key: tuple
 
 
 def national_published(out_dir: Path, disclosure: dict) -> pd.DataFrame | None:
-    """The national results' NA01 rows as published (disclosure-controlled), or None when there are none."""
-    path = Path(out_dir) / NATIONAL_RESULTS
+    """The national results' NA01 rows as published (disclosure-controlled), or None when there are none.
+
+    The national results live in the output folder's restricted sibling (analysis.pipeline.layout
+    .restricted_dir); only their published rows reach a page."""
+    from analysis.pipeline.layout import restricted_dir
+
+    path = restricted_dir(out_dir) / NATIONAL_RESULTS
     if not path.is_file():
         return None
     stat = path.stat()

@@ -136,7 +136,8 @@ def funnels(ctx: NationalContext) -> None:
                     alt=alt_text.funnel(units, subject=key.name, indicator_id="NA01", target=comparison.target,
                                         denominator=FUNNEL_DENOMINATORS.get(key.name, "Denominator"),
                                         percent=percent, high=high, low=low),
-                    data=format_table(rows), data_caption=f"{key.name} by force (NA01)")
+                    data=format_table(rows), data_caption=f"{key.name} by force (NA01)",
+                    rows=rows, ledger=ctx.ledger, units="forces")
         outer = rows["note"].str.startswith(("above the 99.8%", "below the 99.8%"))
         inner = rows["note"].str.startswith(("above the 95%", "below the 95%"))
         notes = (f"*Value* is the force's figure with its own 95% confidence interval; the *control limits* are the "
@@ -195,7 +196,8 @@ def regions(ctx: NationalContext) -> None:
                     "each bar is a region's pooled value with its 95% interval; the first bar is England and Wales.",
                     alt=alt_text.bars(part.assign(category=part["category"].map(region_label)),
                                       subject=f"{key.name} by region", indicator_id="NA02", place="England and Wales"),
-                    data=format_table(part), data_caption=f"{key.name} by region (NA02)")
+                    data=format_table(part), data_caption=f"{key.name} by region (NA02)",
+                    rows=part, ledger=ctx.ledger, units="regions")
 
 
 def models(ctx: NationalContext) -> None:

@@ -51,13 +51,14 @@ VIOLATION_COLUMNS = ["row", "column", "rule", "detail"]
 
 
 # --- settings -------------------------------------------------------------------------------------------------
-def _settings(threshold, round_counts=None, rounding_base=None, min_model_df=None, *,
+def _settings(threshold, round_counts=None, rounding_base=None, min_model_df=None, *, protection_width=None,
               need: tuple[str, ...] = ("threshold", "round_counts", "rounding_base")) -> dict:
     """Arguments, with params/pipeline.yaml supplying those left as None among the `need`ed keys."""
     given = {"threshold": threshold, "round_counts": round_counts, "rounding_base": rounding_base,
              "min_model_df": min_model_df}
-    s = disclosure_settings() if any(given[k] is None for k in need) else {}
+    s = disclosure_settings() if any(given[k] is None for k in need) or protection_width is None else {}
     out = {k: (s[k] if given[k] is None and k in need else given[k]) for k in given}
+    out["protection_width"] = int(protection_width if protection_width is not None else s["protection_width"])
     if "threshold" in need:
         out["threshold"] = int(out["threshold"])
         if out["threshold"] < 1:
@@ -339,16 +340,34 @@ def _with_margins(counts: pd.DataFrame, row_totals: bool, column_totals: bool, l
     return full
 
 
+def _audited(full: pd.DataFrame, suppressed: np.ndarray, total_label: str, cfg: dict) -> np.ndarray:
+    """The suppression pattern extended until the reader's audit (analysis.disclosure.audit, with published
+    zeros and withheld cells at least 1) leaves every withheld cell protected."""
+    from analysis.disclosure.audit import crosstab_rows
+    from analysis.disclosure.protect import protect_rows
+
+    frame = pd.DataFrame(suppressed, index=full.index, columns=full.columns)
+    rows = crosstab_rows(full, frame, total_label)
+    done = protect_rows(rows, cfg["threshold"], cfg["protection_width"]).rows
+    out = frame.copy()
+    for (r, c), withheld in zip(done["cell"], done["suppressed"], strict=True):
+        out.loc[r, c] = bool(out.loc[r, c]) or bool(withheld)
+    return out.to_numpy(dtype=bool)
+
+
 def protect_crosstab(counts: pd.DataFrame, threshold: int | None = None, row_totals: bool = True,
                      column_totals: bool = True, round_counts: bool | None = None, rounding_base: int | None = None,
-                     total_label: str = "Total") -> ProtectedTable:
+                     total_label: str = "Total", protection_width: int | None = None) -> ProtectedTable:
     """Primary and secondary suppression (and optional rounding) of a cross-tabulation of counts.
 
     counts: the interior cells (non-negative whole numbers, no totals); row_totals / column_totals: whether each
     row / column total is published (both by default; a one-way table is one row with row_totals only). The
-    totals are computed here and protected with the cells (see the module doc for the method).
+    totals are computed here and protected with the cells (see the module doc for the method), and the pattern
+    is then extended until the reader's audit (analysis.disclosure.audit: linear programming, published zeros,
+    withheld cells at least 1) leaves every withheld cell a range at least `protection_width` wide (default
+    params/pipeline.yaml).
     """
-    cfg = _settings(threshold, round_counts, rounding_base)
+    cfg = _settings(threshold, round_counts, rounding_base, protection_width=protection_width)
     if not isinstance(counts, pd.DataFrame) or counts.empty:
         raise ValueError("counts must be a non-empty DataFrame of interior cells")
     raw = counts.to_numpy(dtype=float, na_value=np.nan)
@@ -368,11 +387,13 @@ def protect_crosstab(counts: pd.DataFrame, threshold: int | None = None, row_tot
         margin[-1, :] = True
     suppressed = _secondary(values, primary, graph, margin.ravel())
     shape = (n_rows, n_cols)
+    suppressed = _audited(full, suppressed.reshape(shape), total_label, cfg).ravel()
     published_values = round_to_base(values, cfg["rounding_base"]) if cfg["round_counts"] else values
     cells = np.where(suppressed, SUPPRESSED_SYMBOL, published_values.astype("int64").astype(object)).astype(object)
     published = pd.DataFrame(cells.reshape(shape), index=full.index, columns=full.columns, dtype=object)
     method = (f"primary suppression of counts 1-{cfg['threshold'] - 1}, secondary suppression so that no withheld "
-              "cell is a bridge of the withheld-cell graph (unrecoverable from totals)")
+              "cell is a bridge of the withheld-cell graph (unrecoverable from totals), then until the reader's "
+              f"audit leaves every withheld cell a range at least {cfg['protection_width']} wide")
     if cfg["round_counts"]:
         method += f", published counts rounded to base {cfg['rounding_base']}"
     return ProtectedTable(full, pd.DataFrame(suppressed.reshape(shape), index=full.index, columns=full.columns),

@@ -1,0 +1,540 @@
+"""A reader's audit of everything a unit publishes: can any withheld count be worked out?
+
+Cell-by-cell rules (analysis.disclosure.rules) withhold small counts and protect each table's own totals, but a
+reader holds every table, figure and download of a page at once, and the national page's rows about the same
+force. This module models what such a reader knows as a system of linear relations over the unit's counts and
+finds, by linear programming, the smallest and largest value each withheld count can take. It is the audit step
+of the table-protection tools of statistical agencies: tau-Argus' audit and sdcTable's `attack()` compute the
+same lower and upper bounds of every suppressed cell (Hundepool et al. 2012, Statistical Disclosure Control,
+Wiley, sections 4.2-4.4; de Wolf and Giessing 2009, "Adjusting the tau-Argus modular approach to deal with
+linked tables", Data & Knowledge Engineering 68:1160-1174).
+
+What the reader is assumed to know (the input is the unit's results rows with their true counts, one row per
+published row, `suppressed` marking the rows whose numbers are withheld where they are shown):
+- every published numerator and denominator (a count is one *quantity*; the same quantity shown in several
+  places is published when it is shown anywhere);
+- which cells of the same force (or region) are the same quantity: a denominator with the same value as
+  another denominator of the same indicator, or (from 10 up) of any indicator of the unit
+  (the same population: all suspects, all offences...), a numerator with the same value as a denominator (one
+  indicator's numerator is another's denominator: suspects with sex recorded is the denominator of the shares
+  of recorded sexes), numerators of the same category with the same value (the count of a category on both
+  bases, in two tables, or on the force page and the national page), and numerators with the same value over
+  denominators with the same value in another indicator (the same share of the same population under
+  another name). Every link is a true relation of the
+  data, so a link the reader might not notice only makes the audit stricter;
+- categories sum to their total: rows of one breakdown on one basis that share a denominator and whose
+  numerators add up to it; count rows whose sum is another published quantity (a total row, or a total shown
+  in another table);
+- a row that is the sum of the same row of every other unit shown with it (England and Wales as the sum of the
+  forces, or of the regions, on the national page);
+- the numerator of a share (a row with a Wilson interval) is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
+  is not recorded, referrals not actioned, offences without an outcome) is a count too;
+- published zeros are zeros, so a withheld count that is not zero is at least 1 (withheld cells are otherwise
+  non-negative and unbounded above).
+
+The rule (a sliding protection level in tau-Argus' terms): every withheld quantity, and every complement whose
+value lies in 1..threshold-1, is *protected* only when its feasible range [low, high] over the integers is at
+least `protection_width` wide (high - low >= width; a range of 0 is a count determined exactly). A published
+count in 1..threshold-1 is exposed outright. The width is `disclosure.protection_width` in params/pipeline.yaml.
+
+The linear programmes are solved with HiGHS (scipy.optimize.linprog); when a bound comes out fractional the
+problem is solved again with integrality (scipy.optimize.milp), which can only narrow the range. Problems are
+kept small: the withheld quantities are split into connected components (quantities linked by a relation),
+and each component is solved on its own.
+
+Limits (docs/assumptions.md): the reader is assumed to know the relations above and no others; rates, medians,
+intervals, model coefficients and survival curves are not inverted into counts (they are published only with
+their counts or withheld with them); relations between different forces (regions and the national total on
+the national page) enter only as a row that sums the same row of every other unit; a region as the sum of its
+own forces is not modelled.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+KEY_COLUMNS = ("force_code", "indicator_id", "breakdown", "category", "basis")
+#: Rows whose basis starts with this count forces, not people or cases: not audited (published as they are).
+UNIT_COUNT_BASIS = "forces"
+#: Optional boolean column of audit rows: the row repeats a row of another page (see build_system).
+REPEATS = "repeats"
+#: A row is a share of its denominator (so its complement is a count) when its method names the Wilson interval.
+SHARE_METHOD = "Wilson"
+#: Counts from this value up are linked across indicators by equal value (see the module doc); smaller ones only
+#: within an indicator or by category (equal small values in different tables are too often a coincidence).
+LINK_FROM = 10
+FINDING_COLUMNS = ["force_code", "indicator_id", "breakdown", "category", "basis", "column", "places", "low", "high",
+                   "width", "exposed", "reason", "source"]
+#: Category labels that name the same count in different indicators (normalised: lower case, letters and digits).
+CATEGORY_ALIASES = {"chargedsummonsed": "chargedorsummonsed"}
+
+
+def _norm(text: str) -> str:
+    key = re.sub(r"[^a-z0-9]", "", str(text).lower())
+    return CATEGORY_ALIASES.get(key, key)
+
+
+class _Union:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass
+class System:
+    """The reader's knowledge of one unit: quantities (true value, published or not, the cells showing them)
+    and linear relations over them (`equalities`: sum coef*x = 0; `orders`: sum coef*x <= 0)."""
+
+    rows: pd.DataFrame
+    values: np.ndarray  # per quantity
+    published: np.ndarray  # per quantity
+    cells: list[list[tuple[int, str]]]  # per quantity: (row position, column)
+    equalities: list[dict[int, float]] = field(default_factory=list)
+    orders: list[dict[int, float]] = field(default_factory=list)
+    complements: list[tuple[int, int, int]] = field(default_factory=list)  # (row, numerator q, denominator q)
+    ranges: dict = field(default_factory=dict)  # solved ranges by (target terms, component variables)
+
+    @property
+    def withheld(self) -> np.ndarray:
+        return ~self.published
+
+
+def build_system(rows: pd.DataFrame) -> System:
+    """The quantities and relations a reader knows from `rows` (true counts; `suppressed` marks withheld rows).
+
+    rows: a results-like frame with KEY_COLUMNS, numerator, denominator (the true counts; blank where the row
+    has none) and suppressed. Shapes: one quantity per distinct count (see the module doc for which cells are one
+    count). Raises ValueError when a column is missing.
+    """
+    missing = [c for c in (*KEY_COLUMNS, "numerator", "denominator", "suppressed") if c not in rows.columns]
+    if missing:
+        raise ValueError(f"audit rows are missing columns {missing}")
+    rows = rows.reset_index(drop=True)
+    # counts of forces (e.g. forces meeting a recommendation) are not counts of people: published as they are
+    units_count = rows["basis"].astype(str).str.startswith(UNIT_COUNT_BASIS).to_numpy()
+    # their rows are kept (row positions are those of `rows`, as callers index them) but hold no quantity
+    num = pd.Series(rows["numerator"]).to_numpy(dtype=float, na_value=np.nan, copy=True)
+    den = pd.Series(rows["denominator"]).to_numpy(dtype=float, na_value=np.nan, copy=True)
+    num[units_count] = np.nan
+    den[units_count] = np.nan
+    withheld = rows["suppressed"].fillna(False).to_numpy(dtype=bool)
+    categories = [_norm(c) for c in rows["category"].astype(str)]
+    indicators = rows["indicator_id"].astype(str).tolist()
+    units = rows["force_code"].astype(str).tolist()  # links join counts of the same force (or region) only
+    breakdowns = rows["breakdown"].astype(str).tolist()
+    threshold = LINK_FROM
+    # rows that repeat another page's row (the national page's rows about a force): linked to the row they repeat
+    # by numerator and denominator together, never by one equal value (an equal value alone may be chance)
+    repeats = (rows[REPEATS].fillna(False).to_numpy(dtype=bool) if REPEATS in rows.columns
+               else np.zeros(len(rows), dtype=bool))
+    cell_row, cell_col, cell_value = [], [], []
+    for i in range(len(rows)):
+        for col, arr in (("numerator", num), ("denominator", den)):
+            if not math.isnan(arr[i]):
+                cell_row.append(i)
+                cell_col.append(col)
+                cell_value.append(float(arr[i]))
+    n = len(cell_row)
+    den_cell = {cell_row[c]: c for c in range(n) if cell_col[c] == "denominator"}
+    uf = _Union(n)
+    first_den: dict[tuple[str, float], int] = {}
+    first_num: dict[tuple[str, str, float], int] = {}
+    first_den_of: dict[tuple[str, str, float], int] = {}
+    for c in range(n):
+        if cell_col[c] == "denominator":
+            i = cell_row[c]
+            same_indicator = (units[i], indicators[i], cell_value[c])  # one population within an indicator
+            if same_indicator in first_den_of:
+                uf.join(first_den_of[same_indicator], c)
+            else:
+                first_den_of[same_indicator] = c
+            if cell_value[c] < threshold or repeats[i]:
+                continue  # small denominators of different indicators are linked only when shown to be the same
+            v = (units[i], cell_value[c])
+            if v in first_den:
+                uf.join(first_den[v], c)
+            else:
+                first_den[v] = c
+    first_pair: dict[tuple[str, float, float], int] = {}
+    for c in range(n):
+        if cell_col[c] == "numerator":
+            v = cell_value[c]
+            unit = units[cell_row[c]]
+            key = (unit, categories[cell_row[c]], v)
+            other = first_num.get(key)
+            if repeats[cell_row[c]]:
+                pass
+            elif other is None:
+                first_num[key] = c
+            elif (v >= threshold or indicators[cell_row[other]] != indicators[cell_row[c]]
+                  or breakdowns[cell_row[other]] == breakdowns[cell_row[c]]):
+                # a category's count on both bases, in another indicator, or (from the threshold up) in another
+                # breakdown of the same indicator (a count table and its shares)
+                uf.join(other, c)
+            d = den[cell_row[c]]
+            if not math.isnan(d):  # the same count of the same population, under another name (another indicator)
+                pair = (unit, v, float(d))
+                other = first_pair.get(pair)
+                if other is None:
+                    first_pair[pair] = c
+                elif indicators[cell_row[other]] != indicators[cell_row[c]]:
+                    uf.join(other, c)
+                    if repeats[cell_row[c]] or repeats[cell_row[other]]:  # one row repeating another: same population
+                        uf.join(den_cell[cell_row[other]], den_cell[cell_row[c]])
+            if repeats[cell_row[c]]:
+                continue
+            if (unit, v) in first_den and v >= threshold:
+                uf.join(first_den[(unit, v)], c)
+    roots = sorted({uf.find(c) for c in range(n)})
+    index = {r: k for k, r in enumerate(roots)}
+    q_of_cell = [index[uf.find(c)] for c in range(n)]
+    values = np.zeros(len(roots))
+    published = np.zeros(len(roots), dtype=bool)
+    cells: list[list[tuple[int, str]]] = [[] for _ in roots]
+    row_q: dict[tuple[int, str], int] = {}
+    for c in range(n):
+        q = q_of_cell[c]
+        values[q] = cell_value[c]
+        published[q] |= not withheld[cell_row[c]]
+        cells[q].append((cell_row[c], cell_col[c]))
+        row_q[(cell_row[c], cell_col[c])] = q
+    system = System(rows, values, published, cells)
+    _relations(system, rows, row_q, num, den, first_den, q_of_cell)
+    return system
+
+
+def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray, den: np.ndarray,
+               first_den: dict[float, int], q_of_cell: list[int]) -> None:
+    values = system.values
+    seen_eq: set[tuple] = set()
+
+    def add_eq(terms: dict[int, float]) -> None:
+        terms = {q: c for q, c in terms.items() if c != 0}
+        key = tuple(sorted(terms.items()))
+        if len(terms) >= 2 and key not in seen_eq:
+            seen_eq.add(key)
+            system.equalities.append(terms)
+
+    groups = rows.groupby(["force_code", "indicator_id", "breakdown", "basis"], sort=False).indices
+    den_quantity = {v: q_of_cell[c] for v, c in first_den.items()}
+    units = rows["force_code"].astype(str).tolist()
+    for positions in groups.values():
+        with_den: dict[int, set[int]] = defaultdict(set)
+        counts: set[int] = set()
+        for i in positions:
+            n_q = row_q.get((i, "numerator"))
+            d_q = row_q.get((i, "denominator"))
+            if n_q is None:
+                continue
+            if d_q is not None:
+                with_den[d_q].add(n_q)
+            else:
+                counts.add(n_q)
+        for d_q, parts in with_den.items():
+            # categories that add up to their shared denominator
+            if len(parts) >= 2 and d_q not in parts and abs(sum(values[q] for q in parts) - values[d_q]) < 0.5:
+                add_eq({**{q: 1.0 for q in parts}, d_q: -1.0})
+        if len(counts) >= 2:
+            total = sum(values[q] for q in counts)
+            # a total row among the counts (it equals the sum of the others)
+            for t in counts:
+                if abs(2 * values[t] - total) < 0.5:
+                    add_eq({**{q: 1.0 for q in counts if q != t}, t: -1.0})
+            # counts adding up to a population the unit publishes elsewhere
+            d_q = den_quantity.get((units[positions[0]], float(total)))
+            if d_q is not None and d_q not in counts:
+                add_eq({**{q: 1.0 for q in counts}, d_q: -1.0})
+    # a row that is the sum of the same row of other units (England and Wales = the forces, or the regions)
+    across = rows.groupby(["indicator_id", "breakdown", "basis"], sort=False).indices
+    for positions in across.values():
+        members = [i for i in positions if (i, "numerator") in row_q]
+        if len({units[i] for i in members}) < 3:
+            continue
+        total_num = sum(num[i] for i in members)
+        for t in members:
+            others = [i for i in members if i != t and units[i] != units[t]]
+            if len(others) != len(members) - 1 or abs(2 * num[t] - total_num) >= 0.5:
+                continue
+            add_eq({**{row_q[(i, "numerator")]: 1.0 for i in others}, row_q[(t, "numerator")]: -1.0})
+            dens = [row_q.get((i, "denominator")) for i in others]
+            t_den = row_q.get((t, "denominator"))
+            if t_den is not None and None not in dens and abs(sum(den[i] for i in others) - den[t]) < 0.5:
+                add_eq({**{q: 1.0 for q in dens}, t_den: -1.0})
+    seen_order: set[tuple[int, int]] = set()
+    methods = rows["method"].astype(str).tolist() if "method" in rows.columns else [SHARE_METHOD] * len(rows)
+    for i in range(len(rows)):
+        n_q = row_q.get((i, "numerator"))
+        d_q = row_q.get((i, "denominator"))
+        if n_q is None or d_q is None or n_q == d_q or values[n_q] > values[d_q] or SHARE_METHOD not in methods[i]:
+            continue
+        if (n_q, d_q) not in seen_order:
+            seen_order.add((n_q, d_q))
+            system.orders.append({n_q: 1.0, d_q: -1.0})
+            system.complements.append((i, n_q, d_q))
+
+
+# --- solving ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """What is audited: a quantity (`terms` = {q: 1}) or a complement ({den: 1, num: -1}), with its row."""
+
+    row: int
+    column: str  # numerator, denominator or complement
+    terms: tuple[tuple[int, float], ...]
+    value: float
+
+
+def targets(system: System, threshold: int) -> list[Target]:
+    """The withheld quantities and the complements with a value in 1..threshold-1 (see the module doc), plus
+    published quantities in 1..threshold-1 (exposed outright)."""
+    found = []
+    for q, places in enumerate(system.cells):
+        v = system.values[q]
+        if not system.published[q] or 0 < v < threshold:
+            row, col = _label_cell(system, places)
+            found.append(Target(row, col, ((q, 1.0),), v))
+    for row, n_q, d_q in system.complements:
+        v = system.values[d_q] - system.values[n_q]
+        if 0 < v < threshold:
+            found.append(Target(row, "complement", ((d_q, 1.0), (n_q, -1.0)), v))
+    return found
+
+
+def _label_cell(system: System, places: list[tuple[int, str]]) -> tuple[int, str]:
+    withheld = system.rows["suppressed"].to_numpy(dtype=bool)
+    for row, col in places:
+        if withheld[row]:
+            return row, col
+    return places[0]
+
+
+@dataclass
+class _Component:
+    variables: list[int]  # quantity ids (withheld)
+    equalities: list[dict[int, float]]
+    orders: list[dict[int, float]]
+
+
+def components(system: System) -> dict[int, _Component]:
+    """Withheld quantities grouped by the relations that link them; maps each withheld quantity to its group."""
+    free = np.flatnonzero(system.withheld)
+    uf = _Union(len(system.values))
+    relations = system.equalities + system.orders
+    for terms in relations:
+        linked = [q for q in terms if not system.published[q]]
+        for a, b in zip(linked, linked[1:]):
+            uf.join(a, b)
+    by_root: dict[int, _Component] = {}
+    for q in free:
+        by_root.setdefault(uf.find(int(q)), _Component([], [], []))
+        by_root[uf.find(int(q))].variables.append(int(q))
+    for kind, bucket in (("eq", system.equalities), ("ub", system.orders)):
+        for terms in bucket:
+            linked = [q for q in terms if not system.published[q]]
+            if linked:
+                comp = by_root[uf.find(linked[0])]
+                (comp.equalities if kind == "eq" else comp.orders).append(terms)
+    return {q: by_root[uf.find(q)] for q in map(int, free)}
+
+
+def _solve(system: System, comp: _Component | None, objective: dict[int, float]) -> tuple[float, float]:
+    """Smallest and largest value of sum(coef*x) over the component's feasible integer points."""
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+    constant = sum(c * system.values[q] for q, c in objective.items() if system.published[q])
+    free = [q for q in objective if not system.published[q]]
+    if not free:
+        return constant, constant
+    variables = comp.variables if comp is not None else free
+    pos = {q: k for k, q in enumerate(variables)}
+    k = len(variables)
+
+    def matrix(relations):
+        a = np.zeros((len(relations), k))
+        b = np.zeros(len(relations))
+        for r, terms in enumerate(relations):
+            for q, c in terms.items():
+                if system.published[q]:
+                    b[r] -= c * system.values[q]
+                else:
+                    a[r, pos[q]] += c
+        return a, b
+
+    lower = np.array([min(1.0, system.values[q]) for q in variables])
+    c = np.zeros(k)
+    for q, coef in objective.items():
+        if not system.published[q]:
+            c[pos[q]] += coef
+    eqs = comp.equalities if comp is not None else []
+    ords = comp.orders if comp is not None else []
+    a_eq, b_eq = matrix(eqs)
+    a_ub, b_ub = matrix(ords)
+    out = []
+    for sign in (1.0, -1.0):
+        res = linprog(sign * c, A_ub=a_ub if len(ords) else None, b_ub=b_ub if len(ords) else None,
+                      A_eq=a_eq if len(eqs) else None, b_eq=b_eq if len(eqs) else None,
+                      bounds=list(zip(lower, [None] * k)), method="highs")
+        if res.status == 3:  # unbounded
+            out.append(-math.inf * sign)
+            continue
+        if res.status != 0:
+            raise RuntimeError(f"the audit's linear programme failed ({res.message}); the true counts must satisfy it")
+        value = sign * res.fun
+        if abs(value - round(value)) > 1e-6:
+            constraints = []
+            if len(eqs):
+                constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
+            if len(ords):
+                constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
+            mres = milp(sign * c, constraints=constraints, integrality=np.ones(k),
+                        bounds=Bounds(lower, np.full(k, np.inf)))
+            if mres.status == 0:
+                value = sign * mres.fun
+        out.append(value)
+    return out[0] + constant, out[1] + constant
+
+
+def feasible_range(system: System, target: Target, comps: dict[int, _Component] | None = None) -> tuple[float, float]:
+    """[low, high] of a target over everything the reader knows (high may be infinite)."""
+    comps = components(system) if comps is None else comps
+    terms = dict(target.terms)
+    free = [q for q in terms if not system.published[q]]
+    comp = None
+    if free:
+        comp = comps[free[0]]
+        if len(free) > 1 and comps[free[1]] is not comp:  # a complement of two unlinked quantities
+            comp = _Component(comp.variables + comps[free[1]].variables, comp.equalities + comps[free[1]].equalities,
+                              comp.orders + comps[free[1]].orders)
+    key = (target.terms, tuple(comp.variables) if comp is not None else ())
+    found = system.ranges.get(key)
+    if found is None:
+        quick = _without_equalities(system, comp, terms)
+        low, high = quick if quick is not None else _solve(system, comp, terms)
+        found = (round(low, 6), (round(high, 6) if math.isfinite(high) else math.inf))
+        system.ranges[key] = found
+    return found
+
+
+def _without_equalities(system: System, comp: _Component | None, terms: dict[int, float]) -> tuple[float, float] | None:
+    """The range of one withheld quantity linked by no equality and only by `numerator <= denominator` to
+    published counts, without a solver (None when the component needs one)."""
+    if comp is None or comp.equalities or len(terms) != 1:
+        return None
+    (q, coef), = terms.items()
+    if coef != 1.0 or system.published[q]:
+        return None
+    low, high = min(1.0, system.values[q]), math.inf
+    for order in comp.orders:
+        if q not in order:
+            continue
+        (other, _), = [(p, c) for p, c in order.items() if p != q]
+        if not system.published[other]:
+            return None
+        if order[q] > 0:  # q is the numerator: at most the denominator
+            high = min(high, system.values[other])
+        else:  # q is the denominator: at least the numerator
+            low = max(low, system.values[other])
+    return low, high
+
+
+def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
+    """The reader's audit of one unit's published rows (see the module doc); one finding per withheld quantity,
+    small complement and small published count.
+
+    rows: KEY_COLUMNS, numerator, denominator (true counts), suppressed, optional `source` (where the row is
+    published). Returns a DataFrame with FINDING_COLUMNS: the row that names the quantity, `column`
+    (numerator, denominator or complement), `places` (how many published cells show the quantity), the feasible
+    range low..high (high = inf when unbounded), its width, `exposed` and the reason. True counts are not in the
+    findings.
+    """
+    system = build_system(rows)
+    return findings(system, threshold, width)
+
+
+def findings(system: System, threshold: int, width: int, audited: list[Target] | None = None) -> pd.DataFrame:
+    """The audit's findings for `audited` targets (default: all, see `targets`)."""
+    comps = components(system)
+    out = []
+    source = system.rows["source"].astype(str).to_numpy() if "source" in system.rows.columns else None
+    for target in (targets(system, threshold) if audited is None else audited):
+        published = all(system.published[q] for q, _ in target.terms)
+        if published and target.column != "complement":
+            low = high = target.value
+            reason = f"published count below the threshold {threshold}"
+        else:
+            low, high = feasible_range(system, target, comps)
+            span = high - low
+            reason = ("determined exactly" if span < 0.5 else
+                      f"range {span:g} is narrower than the protection width {width}" if span < width else "")
+        span = high - low
+        row = system.rows.iloc[target.row]
+        out.append({**{k: row[k] for k in KEY_COLUMNS}, "column": target.column,
+                    "places": sum(len(system.cells[q]) for q, _ in target.terms), "low": low, "high": high,
+                    "width": span, "exposed": bool(reason), "reason": reason,
+                    "source": source[target.row] if source is not None else ""})
+    return pd.DataFrame(out, columns=FINDING_COLUMNS)
+
+
+def exposed(found: pd.DataFrame) -> pd.DataFrame:
+    """The exposed findings only."""
+    return found[found["exposed"]].reset_index(drop=True)
+
+
+def describe(found: pd.DataFrame, limit: int = 5) -> str:
+    """One line naming the exposed cells (up to `limit`), for failure messages; '' when none is exposed."""
+    bad = exposed(found)
+    if bad.empty:
+        return ""
+    parts = [f"{r.indicator_id} {r.breakdown} / {r.category} ({r.basis}; {r.column}): {r.reason}"
+             for r in bad.head(limit).itertuples()]
+    more = f" and {len(bad) - limit} more" if len(bad) > limit else ""
+    return f"{len(bad)} withheld count(s) can be worked out from what is published: " + "; ".join(parts) + more
+
+
+def crosstab_rows(full: pd.DataFrame, suppressed: pd.DataFrame, total_label: str = "Total") -> pd.DataFrame:
+    """A cross-tabulation with margins (as analysis.disclosure.rules.protect_crosstab makes it) as audit rows:
+    one group of count rows per line (row or column), holding its cells and, when published, its total (so the
+    audit knows that the line sums to it), and one group of the line totals with the grand total. Each table cell
+    is one category (its row and column labels), so a cell shown in two lines is one count; column `cell` holds
+    the (row, column) labels. Shapes: full and suppressed are frames of the same shape, totals labelled
+    `total_label`."""
+    rows = []
+
+    def add(breakdown, r, c):
+        # the row lines and the column lines as two "indicators": a cell's count in a row line and in a column
+        # line is then one quantity whatever its size (the same category in another indicator is the same count)
+        view = "crosstab rows" if breakdown.startswith("row ") else "crosstab columns" if breakdown.startswith("column ") else "crosstab"
+        rows.append({"force_code": "table", "indicator_id": view, "breakdown": breakdown,
+                     "category": f"{r} | {c}", "basis": "", "numerator": float(full.loc[r, c]), "denominator": np.nan,
+                     "suppressed": bool(suppressed.loc[r, c]), "cell": (r, c)})
+
+    for r in full.index:
+        for c in full.columns:
+            if total_label in full.columns and (r != total_label or c != total_label):
+                add(f"row {r}", r, c)  # the line's cells and its total
+            if total_label in full.index:
+                add(f"column {c}", r, c)
+            if total_label not in full.index and total_label not in full.columns:
+                add("cells", r, c)  # no totals: no relation
+    return pd.DataFrame(rows)
+
+
+__all__: Sequence[str] = ["crosstab_rows", "System", "Target", "build_system", "targets", "components", "feasible_range", "audit_rows",
+                          "findings", "exposed", "describe", "FINDING_COLUMNS", "KEY_COLUMNS"]

@@ -1,0 +1,98 @@
+"""The reader's audit of finished pages: each page's publication ledger read with the restricted results.
+
+For a force, everything a reader holds about it is its own page (tables, figure data, downloads: the ledger)
+and the national page's rows naming it; `audit_force` audits them together. `audit_national` audits the
+national page's own rows (England and Wales, regions). `audit_output` does both for every unit of a run's output
+folder, as `python -m analysis audit OUT` prints and `run` requires before publishing a page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.disclosure.audit import FINDING_COLUMNS, KEY_COLUMNS, REPEATS, audit_rows
+from analysis.disclosure.ledger import read_ledger
+
+
+def page_rows(ledger: pd.DataFrame, *truths: pd.DataFrame, source: str = "") -> pd.DataFrame:
+    """Ledger rows with their true counts (from the first of `truths` that has the row's key; a row found in
+    none keeps its published numbers), `suppressed` as published and `source` naming the page and table."""
+    out = ledger.drop_duplicates(subset=[*KEY_COLUMNS, "suppressed"]).reset_index(drop=True)
+    true_num = pd.Series(pd.NA, index=out.index, dtype="Float64")
+    true_den = pd.Series(pd.NA, index=out.index, dtype="Float64")
+    found = pd.Series(False, index=out.index)
+    keys = pd.MultiIndex.from_frame(out[list(KEY_COLUMNS)].astype(str))
+    for truth in truths:
+        if truth is None or truth.empty:
+            continue
+        table = truth.drop_duplicates(subset=list(KEY_COLUMNS)).copy()
+        table.index = pd.MultiIndex.from_frame(table[list(KEY_COLUMNS)].astype(str))
+        hit = keys.isin(table.index) & ~found.to_numpy()
+        if hit.any():
+            matched = table.reindex(keys[hit])
+            true_num[hit] = matched["numerator"].astype("Float64").to_numpy()
+            true_den[hit] = matched["denominator"].astype("Float64").to_numpy()
+            found[hit] = True
+    out["numerator"] = true_num.where(found, out["numerator"].astype("Float64"))
+    out["denominator"] = true_den.where(found, out["denominator"].astype("Float64"))
+    out["source"] = (source + ": " if source else "") + out["shown_in"].astype(str)
+    return out
+
+
+def audit_force(force_code: str, page_dir: str | Path, force_results: pd.DataFrame, threshold: int, width: int,
+                national_ledger: pd.DataFrame | None = None, national_results: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The audit of one force: its page's ledger (in page_dir) and the national page's rows naming it.
+
+    force_results: its restricted results (true counts). Returns audit findings (analysis.disclosure.audit)."""
+    parts = [page_rows(read_ledger(page_dir), force_results, source=f"{force_code} page")]
+    if national_ledger is not None and len(national_ledger):
+        about = national_ledger[national_ledger["force_code"] == force_code]
+        if len(about):
+            repeated = page_rows(about, national_results, force_results, source="national page")
+            repeated[REPEATS] = True  # they repeat the force's own rows: linked by numerator and denominator
+            parts.append(repeated)
+    rows = pd.concat(parts, ignore_index=True)
+    return audit_rows(rows, threshold, width)
+
+
+def audit_national(page_dir: str | Path, national_results: pd.DataFrame, forces: set[str], threshold: int,
+                   width: int, force_results: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The audit of the national page as a whole (England and Wales, regions and the forces' rows together, so
+    that a total less the published forces is checked); each force's rows are also audited with its own page
+    (audit_force). `force_results` supplies the true counts of force rows the national results lack."""
+    ledger = read_ledger(page_dir)
+    if ledger.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    return audit_rows(page_rows(ledger, national_results, force_results, source="national page"), threshold, width)
+
+
+def audit_output(out_dir: str | Path, restricted_dir: str | Path, threshold: int, width: int,
+                 national: bool = True) -> dict[str, pd.DataFrame]:
+    """Findings per unit (force codes, and NATIONAL) for every page under out_dir with a ledger, read with the
+    restricted results under restricted_dir (forces/<code>/results.parquet, national/results.parquet)."""
+    from analysis import results
+
+    out_dir, restricted_dir = Path(out_dir), Path(restricted_dir)
+    national_page = out_dir / "national"
+    national_ledger = national_results = None
+    if national and (national_page / "published.parquet").is_file():
+        national_ledger = read_ledger(national_page)
+        path = restricted_dir / "national" / "results.parquet"
+        national_results = results.read(path) if path.is_file() else None
+    found: dict[str, pd.DataFrame] = {}
+    forces_dir = out_dir / "forces"
+    codes = sorted(p.name for p in forces_dir.iterdir() if p.is_dir() and (p / "published.parquet").is_file()) \
+        if forces_dir.is_dir() else []
+    for code in codes:
+        path = restricted_dir / "forces" / code / "results.parquet"
+        truth = results.read(path) if path.is_file() else None
+        if truth is None:
+            raise FileNotFoundError(f"{path} not found: the audit needs the restricted results of {code}")
+        found[code] = audit_force(code, forces_dir / code, truth, threshold, width, national_ledger, national_results)
+    if national_ledger is not None and national_results is not None:
+        every = [results.read(restricted_dir / "forces" / code / "results.parquet") for code in codes]
+        forces = pd.concat(every, ignore_index=True) if every else None
+        found["NATIONAL"] = audit_national(national_page, national_results, set(codes), threshold, width, forces)
+    return found
