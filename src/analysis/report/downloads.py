@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.disclosure import SUPPRESSED_SYMBOL
+from analysis.report.publication import PublicationInfo as Publication  # what the cover sheet says
 
 #: Symbols used in the downloads (Analysis Function guidance), and what they mean.
 SYMBOLS: dict[str, str] = {
@@ -104,19 +105,6 @@ def _plain(text: str) -> str:
     and "$", keeps the characters as typed and stops both."""
     text = re.sub(r"[*_`]", "", str(text)).strip()
     return text.replace("](", f"]{_JOINER}(").replace("$$", f"${_JOINER}$")
-
-
-@dataclass
-class Publication:
-    """What the cover sheet says (analysis.report.publication.PublicationInfo gives these)."""
-
-    title: str
-    reference_period: str
-    produced: str
-    producer: str
-    status: str
-    contact: str
-    synthetic: bool
 
 
 def _cover_lines(pub: Publication, n_tables: int) -> tuple[list[str], list[str]]:
