@@ -117,3 +117,17 @@ def test_empty_extra_sheet_is_ignored_and_noted(tmp_path):
     assert [(n.table, n.normalisation) for n in result.normalisations if n.table == "Sheet1"] == [
         ("Sheet1", "empty sheet that is not a table ignored")]
     assert result.issues == []
+
+
+def test_a_legacy_16_plus_1_ethnicity_code_is_recoded_to_18_plus_1_and_reported():
+    """DESIGN section 3 maps the 16+1 legacy codes: O1 is Chinese in 16+1 and A4 in 18+1 (Arab is O2 in 18+1).
+    The recoding is a reported correction; an 18+1 code and an unknown code pass through unchanged (controls)."""
+    from analysis.contract import TABLES
+    from analysis.ingest.normalise import LEGACY_ETHNICITY, _converter, legacy_ethnicity_codes
+
+    assert legacy_ethnicity_codes() == {"O1": "A4"}
+    convert = _converter(TABLES["suspects"].column("ethnicity_sde"), None)
+    assert convert("O1") == ("A4", [LEGACY_ETHNICITY])
+    assert convert("O2") == ("O2", [])
+    assert convert("Q7") == ("Q7", [])
+    assert _converter(TABLES["suspects"].column("ethnicity_ode"), None)("O1") == ("O1", [])

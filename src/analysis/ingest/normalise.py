@@ -46,6 +46,7 @@ _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00(?::00(?:\.0+)?)?")
 
 SPACES = "surrounding spaces removed"
 CODE_CASE = "code capitalisation corrected to match the code list"
+LEGACY_ETHNICITY = "older 16+1 self-defined ethnicity code recoded to its 18+1 code (O1 Chinese is A4 in 18+1)"
 EXCEL_DATE = "Excel date cell written as YYYY-MM-DD"
 EXCEL_SERIAL = "Excel date serial number written as YYYY-MM-DD"
 MIDNIGHT = "midnight time removed from a date"
@@ -61,6 +62,18 @@ ENCODING = "text encoding {} read and stored as UTF-8"
 
 #: Normalisations that read a value the way its form stores it (no action needed by the force).
 CONVERSIONS = frozenset({EXCEL_DATE, EXCEL_BOOL, ENCODING.format("UTF-8 with byte order mark")})
+
+
+def legacy_ethnicity_codes() -> dict[str, str]:
+    """16+1 self-defined ethnicity codes that are not 18+1 codes, with the 18+1 code each maps to
+    (params/reference/ethnicity_sde_legacy.csv, from the published 16+1 to 18+1 mapping): O1 (Chinese) -> A4.
+
+    DESIGN section 3: legacy codes are mapped. The recoding keeps the meaning the 16+1 list gives the code and is
+    reported to the force as a correction (never silent); validation of canonical data still refuses them."""
+    table = reference.load("ethnicity_sde_legacy")
+    current = set(reference.codes("ethnicity_sde"))
+    return {row.legacy_code: row.maps_to for row in table.itertuples()
+            if row.legacy_code not in current and row.maps_to in current}
 
 
 def name_key(name: object) -> str:
@@ -192,6 +205,7 @@ def _converter(column: Column | None, epoch: dt.datetime | None, window: DateWin
         return lambda value: (plain_text(value), [])
     codes: dict[str, list[str]] = {}
     known: frozenset[str] = frozenset()
+    legacy = legacy_ethnicity_codes() if column.type == "code" and column.codelist == "ethnicity_sde" else {}
     if column.type == "code" and column.codelist:
         known = frozenset(reference.codes(column.codelist))
         for code in known:
@@ -231,6 +245,9 @@ def _converter(column: Column | None, epoch: dt.datetime | None, window: DateWin
             if len(matches) == 1:
                 done.append(CODE_CASE)
                 text = matches[0]
+            elif text in legacy:
+                done.append(LEGACY_ETHNICITY)
+                text = legacy[text]
         return text, done
 
     return convert
