@@ -29,13 +29,13 @@ def test_force_report_with_default_output_writes_to_scratch_not_outputs(explore_
                           env={**os.environ, "ANALYSIS_SCRATCH": str(scratch)})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert _tree(ROOT / "outputs") == before
-    written = results.read(scratch / "forces" / "SYN01" / "results.parquet")
+    written = results.read(scratch / "restricted" / "forces" / "SYN01" / "results.parquet")  # unsuppressed: restricted
     assert set(written["force_code"]) == {"SYN01"}
     assert any((scratch / "forces" / "SYN01" / "figures").glob("*.png"))
 
 
 def test_scratch_is_git_ignored_and_outputs_default_is_not_used_by_notebooks():
-    ignored = subprocess.run(["git", "check-ignore", "-q", "scratch/forces/SYN01/results.parquet"], cwd=ROOT,
+    ignored = subprocess.run(["git", "check-ignore", "-q", "scratch/restricted/forces/SYN01/results.parquet"], cwd=ROOT,
                              check=False).returncode
     assert ignored == 0
     for name in ("force_report", "national_findings", "explore"):

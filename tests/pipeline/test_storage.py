@@ -63,7 +63,7 @@ def test_a_full_disk_stops_the_run_and_leaves_published_outputs_byte_identical(w
     first = run_pipeline(make_config(ws), executor=executor, echo=lambda line: None)
     assert first.exit_code == 0, format_summary(first)
     before = _published(ws["out"])
-    assert {"forces/SYN01/report.html", "forces/SYN02/results.parquet", "national/report.html", "index.html",
+    assert {"forces/SYN01/report.html", "forces/SYN02/published.parquet", "national/report.html", "index.html",
             "manifest.json"} <= set(before)
 
     for code in ("SYN01", "SYN02", "SYN03"):  # every force changes: all of them and the national report re-run
