@@ -30,6 +30,7 @@ from analysis.ingest.pseudonymise import PseudonymisationError, check_key
 from analysis.ingest.issues import ReadError
 from analysis.ingest.read import read_csv_file
 from analysis.ingest.safe import FORMULA_TRIGGERS, WITHHELD, neutralise
+from fixtures.disks import small_tmpfs
 from fixtures.files import file_hashes
 from fixtures.valid_return import as_force
 
@@ -406,14 +407,9 @@ def test_a_key_that_is_not_utf8_is_refused_by_the_command(tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A real 3 MiB tmpfs mounted for the test (root only: skipped where mounting is not allowed)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", str(mount)], check=False)
+    """A real 3 MiB tmpfs mounted for the test."""
+    with small_tmpfs(tmp_path / "disk", 3) as mount:
+        yield mount
 
 
 def test_full_output_disk_is_reported_plainly_and_leaves_nothing_half_written(tmp_path, small_disk):

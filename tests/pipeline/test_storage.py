@@ -17,6 +17,7 @@ import pytest
 from analysis.pipeline.lock import OutputFolderError
 from analysis.pipeline.run import run_pipeline
 from analysis.pipeline.summary import format_summary
+from fixtures.disks import small_tmpfs
 
 from .conftest import make_config, write_force
 from .test_faults import HANG, _driver
@@ -28,17 +29,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def small_disk(tmp_path):
     """An 8 MiB tmpfs mounted at tmp_path/disk (needs root, as on the project's machines and CI)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True, text=True)
-    if done.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot mount a tmpfs for the storage test: {done.stderr}")
-        pytest.skip(f"cannot mount a tmpfs (needs root): {done.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "disk", 8) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def _published(out) -> dict[str, bytes]:
