@@ -37,8 +37,9 @@ value lies in 1..threshold-1, is *protected* only when its feasible range [low, 
 least `protection_width` wide (high - low >= width; a range of 0 is a count determined exactly). A published
 count in 1..threshold-1 is exposed outright. The width is `disclosure.protection_width` in params/pipeline.yaml.
 
-The linear programmes are solved with HiGHS (scipy.optimize.linprog); when a bound comes out fractional the
-problem is solved again with integrality (scipy.optimize.milp), which can only narrow the range. Problems are
+The linear programmes are solved with HiGHS (highspy, the solver's own Python interface; Huangfu and Hall
+2018, Math. Prog. Comp. 10:119-142); when a bound comes out fractional the problem is solved again with
+integrality, which can only narrow the range. Problems are
 kept small: the withheld quantities are split into connected components (quantities linked by a relation),
 and each component is solved on its own.
 
@@ -53,10 +54,12 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pandas as pd
 
@@ -305,10 +308,11 @@ def targets(system: System, threshold: int) -> list[Target]:
     """The withheld quantities and the complements with a value in 1..threshold-1 (see the module doc), plus
     published quantities in 1..threshold-1 (exposed outright)."""
     found = []
+    withheld_rows = system.rows["suppressed"].fillna(False).to_numpy(dtype=bool)
     for q, places in enumerate(system.cells):
         v = system.values[q]
         if not system.published[q] or 0 < v < threshold:
-            row, col = _label_cell(system, places)
+            row, col = _label_cell(withheld_rows, places)
             found.append(Target(row, col, ((q, 1.0),), v))
     for row, n_q, d_q in system.complements:
         v = system.values[d_q] - system.values[n_q]
@@ -317,10 +321,9 @@ def targets(system: System, threshold: int) -> list[Target]:
     return found
 
 
-def _label_cell(system: System, places: list[tuple[int, str]]) -> tuple[int, str]:
-    withheld = system.rows["suppressed"].to_numpy(dtype=bool)
+def _label_cell(withheld_rows: np.ndarray, places: list[tuple[int, str]]) -> tuple[int, str]:
     for row, col in places:
-        if withheld[row]:
+        if withheld_rows[row]:
             return row, col
     return places[0]
 
@@ -332,32 +335,60 @@ class _Component:
     orders: list[dict[int, float]]
 
 
+def _relation_index(system: System) -> list[list[int]]:
+    """For each quantity, the positions (in equalities + orders) of the relations it appears in; built once per
+    system (relations are fixed once build_system has made them; only `published` changes)."""
+    index = getattr(system, "_relation_index", None)
+    if index is None or len(index) != len(system.values):
+        index = [[] for _ in system.values]
+        for k, terms in enumerate(system.equalities + system.orders):
+            for q in terms:
+                index[q].append(k)
+        system._relation_index = index  # type: ignore[attr-defined]
+    return index
+
+
+def component_of(system: System, quantities) -> _Component:
+    """The withheld quantities linked to `quantities` (withheld ones among them) through relations whose other
+    withheld quantities are linked in turn, with those relations: the part of the reader's system that bounds
+    them. A search from `quantities` only, so its cost is that of the component, not of the whole unit."""
+    index = _relation_index(system)
+    relations = system.equalities + system.orders
+    n_eq = len(system.equalities)
+    published = system.published
+    start = [int(q) for q in quantities if not published[q]]
+    seen_q, seen_r = set(start), set()
+    stack = list(start)
+    while stack:
+        q = stack.pop()
+        for k in index[q]:
+            if k in seen_r:
+                continue
+            seen_r.add(k)
+            for p in relations[k]:
+                if not published[p] and p not in seen_q:
+                    seen_q.add(p)
+                    stack.append(p)
+    ordered = sorted(seen_r)
+    return _Component(sorted(seen_q), [relations[k] for k in ordered if k < n_eq],
+                      [relations[k] for k in ordered if k >= n_eq])
+
+
 def components(system: System) -> dict[int, _Component]:
     """Withheld quantities grouped by the relations that link them; maps each withheld quantity to its group."""
-    free = np.flatnonzero(system.withheld)
-    uf = _Union(len(system.values))
-    relations = system.equalities + system.orders
-    for terms in relations:
-        linked = [q for q in terms if not system.published[q]]
-        for a, b in zip(linked, linked[1:]):
-            uf.join(a, b)
-    by_root: dict[int, _Component] = {}
-    for q in free:
-        by_root.setdefault(uf.find(int(q)), _Component([], [], []))
-        by_root[uf.find(int(q))].variables.append(int(q))
-    for kind, bucket in (("eq", system.equalities), ("ub", system.orders)):
-        for terms in bucket:
-            linked = [q for q in terms if not system.published[q]]
-            if linked:
-                comp = by_root[uf.find(linked[0])]
-                (comp.equalities if kind == "eq" else comp.orders).append(terms)
-    return {q: by_root[uf.find(q)] for q in map(int, free)}
+    out: dict[int, _Component] = {}
+    for q in map(int, np.flatnonzero(system.withheld)):
+        if q not in out:
+            comp = component_of(system, [q])
+            for p in comp.variables:
+                out[p] = comp
+    return out
 
 
 def _solve(system: System, comp: _Component | None, objective: dict[int, float]) -> tuple[float, float]:
-    """Smallest and largest value of sum(coef*x) over the component's feasible integer points."""
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-
+    """Smallest and largest value of sum(coef*x) over the component's feasible points: the linear programme in
+    HiGHS (highspy), solved once per direction on one model; a bound that comes out fractional is solved again
+    with integrality (a mixed-integer programme, which can only narrow the range)."""
     constant = sum(c * system.values[q] for q, c in objective.items() if system.published[q])
     free = [q for q in objective if not system.published[q]]
     if not free:
@@ -365,64 +396,97 @@ def _solve(system: System, comp: _Component | None, objective: dict[int, float])
     variables = comp.variables if comp is not None else free
     pos = {q: k for k, q in enumerate(variables)}
     k = len(variables)
-
-    def matrix(relations):
-        a = np.zeros((len(relations), k))
-        b = np.zeros(len(relations))
-        for r, terms in enumerate(relations):
-            for q, c in terms.items():
-                if system.published[q]:
-                    b[r] -= c * system.values[q]
-                else:
-                    a[r, pos[q]] += c
-        return a, b
-
-    lower = np.array([min(1.0, system.values[q]) for q in variables])
-    c = np.zeros(k)
+    relations = (comp.equalities + comp.orders) if comp is not None else []
+    n_eq = len(comp.equalities) if comp is not None else 0
+    starts, index, coefs = [0], [], []
+    row_lower, row_upper = [], []
+    for r, terms in enumerate(relations):
+        bound = 0.0
+        for q, c in terms.items():
+            if system.published[q]:
+                bound -= c * system.values[q]
+            else:
+                index.append(pos[q])
+                coefs.append(c)
+        starts.append(len(index))
+        row_lower.append(bound if r < n_eq else -highspy.kHighsInf)
+        row_upper.append(bound)
+    cost = np.zeros(k)
     for q, coef in objective.items():
         if not system.published[q]:
-            c[pos[q]] += coef
-    eqs = comp.equalities if comp is not None else []
-    ords = comp.orders if comp is not None else []
-    a_eq, b_eq = matrix(eqs)
-    a_ub, b_ub = matrix(ords)
+            cost[pos[q]] += coef
+    lp = highspy.HighsLp()
+    lp.num_col_ = k
+    lp.num_row_ = len(relations)
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.array([min(1.0, system.values[q]) for q in variables])
+    lp.col_upper_ = np.full(k, highspy.kHighsInf)
+    lp.row_lower_ = np.array(row_lower)
+    lp.row_upper_ = np.array(row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(coefs, dtype=float)
     out = []
-    for sign in (1.0, -1.0):
-        res = linprog(sign * c, A_ub=a_ub if len(ords) else None, b_ub=b_ub if len(ords) else None,
-                      A_eq=a_eq if len(eqs) else None, b_eq=b_eq if len(eqs) else None,
-                      bounds=list(zip(lower, [None] * k)), method="highs")
-        if res.status == 3:  # unbounded
-            out.append(-math.inf * sign)
-            continue
-        if res.status != 0:
-            raise RuntimeError(f"the audit's linear programme failed ({res.message}); the true counts must satisfy it")
-        value = sign * res.fun
-        if abs(value - round(value)) > 1e-6:
-            constraints = []
-            if len(eqs):
-                constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
-            if len(ords):
-                constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
-            mres = milp(sign * c, constraints=constraints, integrality=np.ones(k),
-                        bounds=Bounds(lower, np.full(k, np.inf)))
-            if mres.status == 0:
-                value = sign * mres.fun
+    for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        value = _optimum(lp, sense, integer=False)
+        if math.isfinite(value) and abs(value - round(value)) > 1e-6:
+            value = _optimum(lp, sense, integer=True)
         out.append(value)
     return out[0] + constant, out[1] + constant
 
 
+def _optimum(lp, sense, integer: bool) -> float:
+    """The optimum of `lp` in direction `sense` (-inf/inf when unbounded); raises RuntimeError when the
+    programme has no solution, which cannot happen for true counts."""
+    solver = _solver()
+    solver.clearModel()
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
+    else:
+        lp.integrality_ = []
+    solver.passModel(lp)
+    solver.changeObjectiveSense(sense)
+    solver.run()
+    status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return float(solver.getInfo().objective_function_value)
+    if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        # the true counts are a feasible point, so "unbounded or infeasible" is unbounded
+        return math.inf if sense == highspy.ObjSense.kMaximize else -math.inf
+    raise RuntimeError(f"the audit's linear programme failed ({solver.modelStatusToString(status)}); "
+                       "the true counts must satisfy it")
+
+
+_SOLVERS = threading.local()
+
+
+def _solver():
+    """One quiet HiGHS instance per thread, reused for every programme (creating one costs more than solving
+    the small programmes the audit makes)."""
+    solver = getattr(_SOLVERS, "highs", None)
+    if solver is None:
+        solver = highspy.Highs()
+        solver.setOptionValue("output_flag", False)
+        _SOLVERS.highs = solver
+    return solver
+
+
 def feasible_range(system: System, target: Target, comps: dict[int, _Component] | None = None) -> tuple[float, float]:
-    """[low, high] of a target over everything the reader knows (high may be infinite)."""
-    comps = components(system) if comps is None else comps
+    """[low, high] of a target over everything the reader knows (high may be infinite). `comps` (from
+    `components`) is optional: without it the target's own component is found by `component_of`."""
     terms = dict(target.terms)
     free = [q for q in terms if not system.published[q]]
     comp = None
     if free:
-        comp = comps[free[0]]
-        if len(free) > 1 and comps[free[1]] is not comp:  # a complement of two unlinked quantities
-            comp = _Component(comp.variables + comps[free[1]].variables, comp.equalities + comps[free[1]].equalities,
-                              comp.orders + comps[free[1]].orders)
-    key = (target.terms, tuple(comp.variables) if comp is not None else ())
+        if comps is None:
+            comp = component_of(system, free)
+        else:
+            comp = comps[free[0]]
+            if len(free) > 1 and comps[free[1]] is not comp:  # a complement of two unlinked quantities
+                comp = _Component(comp.variables + comps[free[1]].variables,
+                                  comp.equalities + comps[free[1]].equalities, comp.orders + comps[free[1]].orders)
+    key = (target.terms, tuple(sorted(comp.variables)) if comp is not None else ())
     found = system.ranges.get(key)
     if found is None:
         quick = _without_equalities(system, comp, terms)
@@ -470,8 +534,8 @@ def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
 
 def findings(system: System, threshold: int, width: int, audited: list[Target] | None = None) -> pd.DataFrame:
     """The audit's findings for `audited` targets (default: all, see `targets`)."""
-    comps = components(system)
     out = []
+    columns = {k: system.rows[k].to_numpy() for k in KEY_COLUMNS}
     source = system.rows["source"].astype(str).to_numpy() if "source" in system.rows.columns else None
     for target in (targets(system, threshold) if audited is None else audited):
         published = all(system.published[q] for q, _ in target.terms)
@@ -479,13 +543,12 @@ def findings(system: System, threshold: int, width: int, audited: list[Target] |
             low = high = target.value
             reason = f"published count below the threshold {threshold}"
         else:
-            low, high = feasible_range(system, target, comps)
+            low, high = feasible_range(system, target)
             span = high - low
             reason = ("determined exactly" if span < 0.5 else
                       f"range {span:g} is narrower than the protection width {width}" if span < width else "")
         span = high - low
-        row = system.rows.iloc[target.row]
-        out.append({**{k: row[k] for k in KEY_COLUMNS}, "column": target.column,
+        out.append({**{k: columns[k][target.row] for k in KEY_COLUMNS}, "column": target.column,
                     "places": sum(len(system.cells[q]) for q, _ in target.terms), "low": low, "high": high,
                     "width": span, "exposed": bool(reason), "reason": reason,
                     "source": source[target.row] if source is not None else ""})
@@ -536,5 +599,5 @@ def crosstab_rows(full: pd.DataFrame, suppressed: pd.DataFrame, total_label: str
     return pd.DataFrame(rows)
 
 
-__all__: Sequence[str] = ["crosstab_rows", "System", "Target", "build_system", "targets", "components", "feasible_range", "audit_rows",
+__all__: Sequence[str] = ["crosstab_rows", "System", "Target", "build_system", "targets", "components", "component_of", "feasible_range", "audit_rows",
                           "findings", "exposed", "describe", "FINDING_COLUMNS", "KEY_COLUMNS"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.disclosure.audit import System, Target, build_system, components, feasible_range, findings, targets
+from analysis.disclosure.audit import System, Target, build_system, component_of, feasible_range, findings, targets
 
 #: How many candidates are tried for one exposed count before the widest is taken.
 TRIES = 6
@@ -52,12 +52,12 @@ def _rows_of(system: System, q: int) -> list[int]:
     return sorted({r for r, _ in system.cells[q]})
 
 
-def _candidates(system: System, target: Target, comps, frozen: np.ndarray, withheld_rows: np.ndarray) -> list[int]:
+def _candidates(system: System, target: Target, frozen: np.ndarray, withheld_rows: np.ndarray) -> list[int]:
     terms = dict(target.terms)
     related: set[int] = {q for q in terms if system.published[q]}
     free = [q for q in terms if not system.published[q]]
-    for q in free:
-        comp = comps[q]
+    if free:
+        comp = component_of(system, free)
         for relation in comp.equalities + comp.orders:
             related.update(p for p in relation if system.published[p])
     if not free:
@@ -104,17 +104,16 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
         _republish(system, withheld_rows)
         changed = False
         for target in audited(targets(system, threshold)):
-            comps = components(system)
-            low, high = _range(system, target, comps)
+            low, high = _range(system, target)
             if high - low >= width and not _published_small(system, target, threshold):
                 continue
             best, best_span = None, -1.0
-            for q in _candidates(system, target, comps, frozen_rows, withheld_rows)[:TRIES]:
+            for q in _candidates(system, target, frozen_rows, withheld_rows)[:TRIES]:
                 trial = withheld_rows.copy()
                 trial[_rows_of(system, q)] = True
                 saved = system.published
                 _republish(system, trial)
-                lo, hi = _range(system, target, components(system))
+                lo, hi = _range(system, target)
                 system.published = saved
                 span = hi - lo
                 if span > best_span:
@@ -138,8 +137,8 @@ def _published_small(system: System, target: Target, threshold: int) -> bool:
     return target.column != "complement" and all(system.published[q] for q, _ in target.terms) and 0 < target.value < threshold
 
 
-def _range(system: System, target: Target, comps) -> tuple[float, float]:
+def _range(system: System, target: Target) -> tuple[float, float]:
     if _published_small(system, target, 10 ** 9):
         return target.value, target.value
-    low, high = feasible_range(system, target, comps)
+    low, high = feasible_range(system, target)
     return low, (high if math.isfinite(high) else math.inf)

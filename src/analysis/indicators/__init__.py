@@ -98,21 +98,23 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
     both = flagged["basis"].isin([basis for pair in pairs for basis in pair])
     cell = ["force_code", "indicator_id", "breakdown", "category"]
     group = ["force_code", "indicator_id", "breakdown"]
-    narrow_withheld = np.zeros(len(flagged), dtype=bool)  # withheld for their denominator, not a count
-    while both.any():
-        before = flagged["suppressed"].to_numpy().copy()
-        # first the narrow-basis rows withheld for their denominator (also when the flags come in already set, as
-        # when protect_audited calls this again): their withholding says nothing about their count
+    # the narrow-basis rows withheld for their denominator (also when the flags come in already set, as when
+    # protect_audited calls this again): their withholding says nothing about their count. They depend on the
+    # counts only, so they are found once.
+    narrow_withheld = np.zeros(len(flagged), dtype=bool)
+    if both.any():
+        keys = pd.MultiIndex.from_frame(flagged[group])
+        large = ~is_small(flagged["numerator"].astype("Float64").fillna(0).to_numpy(dtype=float), limit)
         for narrow, wide in pairs:
             denominators = {basis: flagged[flagged["basis"] == basis].groupby(group)["denominator"].max()
                             for basis in (narrow, wide)}
             left_out = (denominators[wide] - denominators[narrow]).dropna()
             small = left_out[is_small(left_out, limit)]
             if len(small):
-                hit = pd.MultiIndex.from_frame(flagged[group]).isin(small.index) & (flagged["basis"] == narrow).to_numpy()
-                hit &= ~is_small(flagged["numerator"].astype("Float64").fillna(0).to_numpy(dtype=float), limit)
-                flagged.loc[hit, "suppressed"] = True
-                narrow_withheld |= hit
+                narrow_withheld |= keys.isin(small.index) & (flagged["basis"] == narrow).to_numpy() & large
+    while both.any():
+        before = flagged["suppressed"].to_numpy().copy()
+        flagged.loc[narrow_withheld, "suppressed"] = True
         own = flagged["suppressed"].to_numpy() & ~narrow_withheld
         linked = pd.Series(own, index=flagged.index)[both].groupby([flagged.loc[both, c] for c in cell]).transform("any")
         flagged.loc[both, "suppressed"] = flagged.loc[both, "suppressed"].to_numpy() | linked.to_numpy()
