@@ -63,6 +63,8 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from analysis.record_kinds import REPEATS_FORCE_ROW, record_kind
+
 KEY_COLUMNS = ("force_code", "indicator_id", "breakdown", "category", "basis")
 #: Rows whose basis starts with this count forces, not people or cases: not audited (published as they are).
 UNIT_COUNT_BASIS = "forces"
@@ -147,64 +149,77 @@ def build_system(rows: pd.DataFrame) -> System:
     # by numerator and denominator together, never by one equal value (an equal value alone may be chance)
     repeats = (rows[REPEATS].fillna(False).to_numpy(dtype=bool) if REPEATS in rows.columns
                else np.zeros(len(rows), dtype=bool))
-    cell_row, cell_col, cell_value = [], [], []
+    repeats = repeats | np.isin(np.asarray(indicators, dtype=object), list(REPEATS_FORCE_ROW))
+    # what each cell counts (analysis.record_kinds): cells are one count only when they count the same kind of
+    # record; None (a row the catalogue does not describe) links by value alone
+    kinds = [record_kind(*key) for key in zip(indicators, breakdowns, rows["category"].astype(str), rows["basis"].astype(str))]
+    cell_row, cell_col, cell_value, cell_kind = [], [], [], []
     for i in range(len(rows)):
-        for col, arr in (("numerator", num), ("denominator", den)):
+        for col, arr, side in (("numerator", num, 0), ("denominator", den, 1)):
             if not math.isnan(arr[i]):
                 cell_row.append(i)
                 cell_col.append(col)
                 cell_value.append(float(arr[i]))
+                cell_kind.append(kinds[i][side])
     n = len(cell_row)
     den_cell = {cell_row[c]: c for c in range(n) if cell_col[c] == "denominator"}
     uf = _Union(n)
-    first_den: dict[tuple[str, float], int] = {}
-    first_num: dict[tuple[str, str, float], int] = {}
-    first_den_of: dict[tuple[str, str, float], int] = {}
+
+    def firsts(table: dict, key: tuple, kind) -> list[int]:
+        """The first cells registered under `key` whose kind is compatible with `kind` (equal, or either None)."""
+        entry = table.get(key, {})
+        return list(entry.values()) if kind is None else [entry[k] for k in (kind, None) if k in entry]
+
+    def register(table: dict, key: tuple, kind, c: int) -> None:
+        table.setdefault(key, {}).setdefault(kind, c)
+
+    first_den: dict[tuple, dict] = {}  # (unit, value) -> {kind: first denominator cell}, from LINK_FROM up
+    first_num: dict[tuple, dict] = {}  # (unit, category, value) -> {kind: first numerator cell}
+    first_den_of: dict[tuple, dict] = {}  # (unit, indicator, value) -> {kind: first denominator cell}
+    first_pair: dict[tuple, dict] = {}  # (unit, numerator, denominator) -> {kind: first numerator cell}
     for c in range(n):
         if cell_col[c] == "denominator":
-            i = cell_row[c]
+            i, kind = cell_row[c], cell_kind[c]
             same_indicator = (units[i], indicators[i], cell_value[c])  # one population within an indicator
-            if same_indicator in first_den_of:
-                uf.join(first_den_of[same_indicator], c)
-            else:
-                first_den_of[same_indicator] = c
+            for other in firsts(first_den_of, same_indicator, kind):
+                uf.join(other, c)
+            register(first_den_of, same_indicator, kind, c)
             if cell_value[c] < threshold or repeats[i]:
                 continue  # small denominators of different indicators are linked only when shown to be the same
             v = (units[i], cell_value[c])
-            if v in first_den:
-                uf.join(first_den[v], c)
-            else:
-                first_den[v] = c
-    first_pair: dict[tuple[str, float, float], int] = {}
-    for c in range(n):
-        if cell_col[c] == "numerator":
-            v = cell_value[c]
-            unit = units[cell_row[c]]
-            key = (unit, categories[cell_row[c]], v)
-            other = first_num.get(key)
-            if repeats[cell_row[c]]:
-                pass
-            elif other is None:
-                first_num[key] = c
-            elif (v >= threshold or indicators[cell_row[other]] != indicators[cell_row[c]]
-                  or breakdowns[cell_row[other]] == breakdowns[cell_row[c]]):
-                # a category's count on both bases, in another indicator, or (from the threshold up) in another
-                # breakdown of the same indicator (a count table and its shares)
+            for other in firsts(first_den, v, kind):
                 uf.join(other, c)
-            d = den[cell_row[c]]
-            if not math.isnan(d):  # the same count of the same population, under another name (another indicator)
-                pair = (unit, v, float(d))
-                other = first_pair.get(pair)
-                if other is None:
-                    first_pair[pair] = c
-                elif indicators[cell_row[other]] != indicators[cell_row[c]]:
+            register(first_den, v, kind, c)
+    for c in range(n):
+        if cell_col[c] != "numerator":
+            continue
+        i, kind, v = cell_row[c], cell_kind[c], cell_value[c]
+        unit = units[i]
+        if not repeats[i]:
+            key = (unit, categories[i], v)
+            for other in firsts(first_num, key, kind):
+                if (v >= threshold or indicators[cell_row[other]] != indicators[i]
+                        or breakdowns[cell_row[other]] == breakdowns[i]):
+                    # a category's count on both bases, in another indicator, or (from the threshold up) in another
+                    # breakdown of the same indicator (a count table and its shares)
                     uf.join(other, c)
-                    if repeats[cell_row[c]] or repeats[cell_row[other]]:  # one row repeating another: same population
-                        uf.join(den_cell[cell_row[other]], den_cell[cell_row[c]])
-            if repeats[cell_row[c]]:
-                continue
-            if (unit, v) in first_den and v >= threshold:
-                uf.join(first_den[(unit, v)], c)
+            register(first_num, key, kind, c)
+        d = den[i]
+        if not math.isnan(d):
+            pair = (unit, v, float(d))
+            for other in firsts(first_pair, pair, kind):
+                if indicators[cell_row[other]] != indicators[i] and (repeats[i] or repeats[cell_row[other]]):
+                    # one row repeating another (the national page's row about a force): the same count of the same
+                    # population, numerator and denominator. Equal pairs are otherwise often chance (9 of 115
+                    # suspects aged 45 and over, 9 of 115 female suspects); a count truly shown twice is linked by
+                    # its category or, from LINK_FROM up, as the denominator of another indicator
+                    uf.join(other, c)
+                    uf.join(den_cell[cell_row[other]], den_cell[i])
+            register(first_pair, pair, kind, c)
+        if repeats[i] or v < threshold:
+            continue
+        for other in firsts(first_den, (unit, v), kind):  # one indicator's numerator is another's denominator
+            uf.join(other, c)
     roots = sorted({uf.find(c) for c in range(n)})
     index = {r: k for k, r in enumerate(roots)}
     q_of_cell = [index[uf.find(c)] for c in range(n)]
@@ -219,12 +234,12 @@ def build_system(rows: pd.DataFrame) -> System:
         cells[q].append((cell_row[c], cell_col[c]))
         row_q[(cell_row[c], cell_col[c])] = q
     system = System(rows, values, published, cells)
-    _relations(system, rows, row_q, num, den, first_den, q_of_cell)
+    _relations(system, rows, row_q, num, den, first_den, q_of_cell, kinds)
     return system
 
 
 def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray, den: np.ndarray,
-               first_den: dict[float, int], q_of_cell: list[int]) -> None:
+               first_den: dict[tuple, dict], q_of_cell: list[int], kinds: list[tuple]) -> None:
     values = system.values
     seen_eq: set[tuple] = set()
 
@@ -236,7 +251,7 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
             system.equalities.append(terms)
 
     groups = rows.groupby(["force_code", "indicator_id", "breakdown", "basis"], sort=False).indices
-    den_quantity = {v: q_of_cell[c] for v, c in first_den.items()}
+    den_quantity = {(*v, kind): q_of_cell[c] for v, entry in first_den.items() for kind, c in entry.items()}
     units = rows["force_code"].astype(str).tolist()
     for positions in groups.values():
         with_den: dict[int, set[int]] = defaultdict(set)
@@ -261,7 +276,10 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
                 if abs(2 * values[t] - total) < 0.5:
                     add_eq({**{q: 1.0 for q in counts if q != t}, t: -1.0})
             # counts adding up to a population the unit publishes elsewhere
-            d_q = den_quantity.get((units[positions[0]], float(total)))
+            unit, kind = units[positions[0]], kinds[positions[0]][0]
+            d_q = next((den_quantity[k] for k in ((unit, float(total), kind), (unit, float(total), None))
+                        if k in den_quantity), None) if kind is not None else next(
+                (q for (u, t, _), q in den_quantity.items() if u == unit and t == float(total)), None)
             if d_q is not None and d_q not in counts:
                 add_eq({**{q: 1.0 for q in counts}, d_q: -1.0})
     # a row that is the sum of the same row of other units (England and Wales = the forces, or the regions)

@@ -5,8 +5,11 @@ more: for each exposed count, among the published quantities that appear in a re
 categories of its table, its total, the denominator or numerator it is the complement of), it tries the least
 informative first (cost: the count times the number of rows that would be withheld, so small counts shown in
 few places go first; zeros are never withheld, as published zeros carry the rule that a withheld count is at
-least 1), keeps the first that leaves the exposed count protected, or else the one that widens its range most,
-and audits again until nothing is exposed. This is the "audit, then add the cheapest complementary suppression"
+least 1), keeps the first that leaves the exposed count protected, or else the one that widens its range most;
+a candidate that does not widen the range is never kept for that reason (it would withhold a number and
+protect nothing). When no single candidate widens it (two cells must go together), the exposed count's own
+quantity is withheld first (a side of a complement), so that the next round finds its partner; and it audits
+again until nothing is exposed. This is the "audit, then add the cheapest complementary suppression"
 loop of the hypercube and modular heuristics (Hundepool et al. 2012, section 4.4; Repsilber's hypercube method
 in tau-Argus); it does not promise the minimum number of withheld cells, but it ends, because every round
 withholds at least one more row, and its result always passes the audit that drives it.
@@ -25,8 +28,9 @@ import pandas as pd
 
 from analysis.disclosure.audit import System, Target, build_system, component_of, feasible_range, findings, targets
 
-#: How many candidates are tried for one exposed count before the widest is taken.
-TRIES = 6
+#: How many candidates (cheapest first) are tried for one exposed count before the one that widens its range most
+#: is taken.
+TRIES = 40
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,8 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
             low, high = _range(system, target)
             if high - low >= width and not _published_small(system, target, threshold):
                 continue
-            best, best_span = None, -1.0
+            best, best_span, fallback = None, high - low, None
+            own = {q for q, _ in target.terms}
             for q in _candidates(system, target, frozen_rows, withheld_rows)[:TRIES]:
                 trial = withheld_rows.copy()
                 trial[_rows_of(system, q)] = True
@@ -116,10 +121,17 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
                 lo, hi = _range(system, target)
                 system.published = saved
                 span = hi - lo
+                if fallback is None or (q in own and fallback not in own):
+                    fallback = q
                 if span > best_span:
                     best, best_span = q, span
                 if span >= width:
                     break
+            if best is None:
+                # no single candidate widens the range: withhold the count itself (the cheapest of its own
+                # quantities, e.g. one side of a complement) so that the next round can find its complement;
+                # failing that, the cheapest candidate
+                best = fallback
             if best is None:
                 continue
             withheld_rows[_rows_of(system, best)] = True

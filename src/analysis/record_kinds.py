@@ -1,0 +1,115 @@
+"""What each results row counts: the kind of record behind its numerator and its denominator.
+
+A results row's numerator and denominator are counts of records of one kind (suspects, victims, offences,
+referrals, networks, case files, case notes) or of something else (uses of a disruption tactic, lexicon matches,
+child-years of the resident population). The reader's audit (analysis.disclosure.audit) treats two cells with
+the same value as one count only when they count the same kind of record: 21 victims aged 12 and under and 21
+suspects with both ethnicity records are different counts, whatever their values. Without this, equal values
+of different kinds are linked by chance and withhold figures that protect nothing.
+
+The kinds follow the indicator catalogue (analysis.indicators.catalogue: each entry's numerator and
+denominator); rows of indicators that count several kinds (NS01, NS06, RI05, RI06, VE07, the national rows
+NA01/NA02 that repeat a force indicator) are told apart by their breakdown, category or basis. A row this module
+does not know gets None for both: the audit then links it as before, by value alone (stricter, never weaker).
+This module imports nothing from the package, so the disclosure and indicator modules can both use it.
+"""
+
+from __future__ import annotations
+
+OFFENCES = "offences"
+VICTIMS = "victims"
+SUSPECTS = "suspects"
+NETWORKS = "networks"
+REFERRALS = "referrals"
+CASE_FILES = "case files"
+CASE_NOTES = "case notes"
+TACTIC_USES = "uses of a disruption tactic"
+LEXICON_MATCHES = "lexicon matches"
+CHILDREN = "resident children"
+CHILD_YEARS = "child-years"
+FORCES = "forces"
+
+#: indicator id -> (numerator kind, denominator kind) where one pair holds for every row of the indicator.
+BY_INDICATOR: dict[str, tuple[str, str]] = {
+    "NS03": (OFFENCES, OFFENCES),
+    "NS04": (OFFENCES, OFFENCES),
+    "NS05": (NETWORKS, NETWORKS),
+    "NS07": (OFFENCES, OFFENCES),
+    **{f"OC0{k}": (SUSPECTS, SUSPECTS) for k in range(1, 7)},
+    **{f"PS0{k}": (REFERRALS, REFERRALS) for k in range(1, 5)},
+    "RI01": (OFFENCES, OFFENCES),
+    "RI02": (OFFENCES, OFFENCES),
+    "RI03": (OFFENCES, OFFENCES),
+    "RI04": (OFFENCES, OFFENCES),
+    "RI07": (CASE_FILES, CASE_FILES),
+    "VE01": (VICTIMS, VICTIMS),
+    "VE02": (VICTIMS, VICTIMS),
+    "VE03": (VICTIMS, VICTIMS),
+    "VE04": (VICTIMS, VICTIMS),
+    "VE05": (OFFENCES, OFFENCES),
+    "VE06": (VICTIMS, VICTIMS),
+    "NA03": (FORCES, FORCES),
+}
+
+#: words that name a kind of record at the start of a category, breakdown or basis (NS01, NS06, RI05, NA01...)
+_LEADING_WORDS: tuple[tuple[str, str], ...] = (
+    ("offence", OFFENCES), ("victim", VICTIMS), ("suspect", SUSPECTS), ("network", NETWORKS),
+    ("referral", REFERRALS), ("case file", CASE_FILES), ("case note", CASE_NOTES),
+)
+
+#: national key indicators (NA01, NA02 breakdowns) -> the kinds of the force indicator they repeat
+KEY_INDICATORS: dict[str, tuple[str, str]] = {
+    "charge rate": (OFFENCES, OFFENCES),
+    "case notes with victim-blaming language": (CASE_NOTES, CASE_NOTES),
+    "offences per 10,000 children": (OFFENCES, CHILD_YEARS),
+    "suspect ethnicity recorded": (SUSPECTS, SUSPECTS),
+    "victims who withdrew support": (VICTIMS, VICTIMS),
+}
+
+
+#: National indicators whose rows about a force repeat one of that force's own rows (numerator and denominator):
+#: NA01 compares each force's key indicator with England and Wales; NA04 tests each force's suspects with a stated
+#: ethnicity. The audit links such a row to the force row it repeats by numerator and denominator together.
+REPEATS_FORCE_ROW = frozenset({"NA01", "NA04"})
+
+
+def _leading_kind(text: str) -> str | None:
+    words = str(text).strip().lower()
+    for word, kind in _LEADING_WORDS:
+        if words.startswith(word):
+            return kind
+    return None
+
+
+def record_kind(indicator_id: str, breakdown: str, category: str, basis: str) -> tuple[str | None, str | None]:
+    """(numerator kind, denominator kind) of one results row, or (None, None) when the row is not one this
+    module knows (see the module doc). Inputs are the row's key columns as strings."""
+    indicator, breakdown, category, basis = (str(indicator_id), str(breakdown), str(category), str(basis))
+    if indicator in BY_INDICATOR:
+        return BY_INDICATOR[indicator]
+    if indicator == "NS01":  # records by financial year: the breakdown names the table
+        kind = _leading_kind(breakdown)
+        return kind, kind
+    if indicator == "NS02":
+        return OFFENCES, (CHILD_YEARS if basis.startswith("child-years") else CHILDREN)
+    if indicator == "NS06":  # completeness of a field: the category names the table ("suspect sex")
+        kind = _leading_kind(category)
+        return kind, kind
+    if indicator == "RI05":  # days to an event: the basis names the cases ("victims with an ABE interview")
+        kind = _leading_kind(basis)
+        return kind, kind
+    if indicator == "RI06":  # uses of tactics per network or per 100 suspects
+        return TACTIC_USES, (NETWORKS if "network" in breakdown else SUSPECTS if "suspect" in breakdown else None)
+    if indicator == "VE07":
+        return (LEXICON_MATCHES if breakdown.startswith("matches") else CASE_NOTES), CASE_NOTES
+    if indicator in ("NA01", "NA02"):  # a key indicator by name ("suspect sex recorded": suspects)
+        lead = _leading_kind(breakdown)
+        return KEY_INDICATORS.get(breakdown, (lead, lead))
+    if indicator == "NA04":
+        return (FORCES, FORCES) if basis.startswith("forces") else (SUSPECTS, SUSPECTS)
+    if indicator == "NA05":
+        if "charge" in breakdown:
+            return OFFENCES, OFFENCES
+        if "withdraw" in breakdown:
+            return VICTIMS, VICTIMS
+    return None, None
