@@ -121,7 +121,22 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
         flagged = flag_results(flagged, limit)
         if (flagged["suppressed"].to_numpy() == before).all():
             break
+    _withhold_quantiles_of_withheld_bands(flagged)
     return flagged
+
+
+def _withhold_quantiles_of_withheld_bands(flagged: pd.DataFrame) -> None:
+    """Withhold (in place) a quantile summary (median, quartiles) whose variable's bands are withheld in the same
+    indicator (analysis.record_kinds.QUANTILES_OF_BANDS): the interpolated quartiles of a small group are order
+    statistics, and with the published bands they pin the withheld band counts."""
+    from analysis.record_kinds import QUANTILES_OF_BANDS
+
+    for indicator, summary, bands in QUANTILES_OF_BANDS:
+        in_bands = (flagged["indicator_id"] == indicator) & (flagged["breakdown"] == bands)
+        withheld_units = set(flagged.loc[in_bands & flagged["suppressed"].astype(bool), "force_code"])
+        hit = ((flagged["indicator_id"] == indicator) & (flagged["breakdown"] == summary)
+               & flagged["force_code"].isin(withheld_units))
+        flagged.loc[hit, "suppressed"] = True
 
 
 def protect_audited(table: pd.DataFrame, threshold: int | None = None, width: int | None = None,
