@@ -186,9 +186,18 @@ CUMULATIVE: tuple[tuple[str, str], ...] = (
     ("RI03", "cumulative incidence: other outcome"),
 )
 
-#: Quantile summaries (median, quartiles) of a variable whose banded distribution is published in the same
-#: indicator: (indicator, summary breakdown, bands breakdown). Quartiles of a small group pin its band counts (a
-#: reader inverts the interpolated order statistics), so the summary is withheld whenever a band is.
-QUANTILES_OF_BANDS: tuple[tuple[str, str, str], ...] = (
-    ("NS05", "summary", "size_band"),
+#: Summaries computed from a table's cells: (summary indicator, summary breakdown, table indicator, table
+#: breakdown). A summary of a table with a withheld cell can give the cell away: the interpolated quartiles of a
+#: small group are order statistics that pin its band counts (NS05), and a goodness-of-fit p-value against the
+#: published adult population pins the withheld ethnic groups (OC06 against OC03). So the summary is withheld
+#: whenever a cell of its table is.
+SUMMARIES_OF_TABLES: tuple[tuple[str, str, str, str], ...] = (
+    ("NS05", "summary", "NS05", "size_band"),
+    ("OC06", "goodness of fit", "OC03", "ethnic_group"),
+)
+
+#: National rows about a force computed from one of its tables (NA04: the force's goodness-of-fit p-value, FDR
+#: adjusted): (national indicator, force table indicator, force table breakdown); withheld with the same rule.
+NATIONAL_SUMMARIES_OF_TABLES: tuple[tuple[str, str, str], ...] = (
+    ("NA04", "OC03", "ethnic_group"),
 )

@@ -27,7 +27,7 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
   in another table);
 - a row that is the sum of the same row of every other unit shown with it (England and Wales as the sum of the
   forces, or of the regions, on the national page);
-- the numerator of a share (a row with a Wilson interval) is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
+- the numerator of a share (a row with a Wilson interval, or any row whose numerator and denominator count the same kind of record) is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
   is not recorded, referrals not actioned, offences without an outcome) is a count too;
 - published zeros are zeros, so a withheld count that is not zero is at least 1 (withheld cells are otherwise
   non-negative and unbounded above).
@@ -388,7 +388,11 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
     for i in range(len(rows)):
         n_q = row_q.get((i, "numerator"))
         d_q = row_q.get((i, "denominator"))
-        if n_q is None or d_q is None or n_q == d_q or values[n_q] > values[d_q] or SHARE_METHOD not in methods[i]:
+        if n_q is None or d_q is None or n_q == d_q or values[n_q] > values[d_q]:
+            continue
+        # a share (Wilson interval), or any row whose numerator counts records of the same kind as its
+        # denominator (victims with an ABE interview of all victims): the cases left out are a count too
+        if SHARE_METHOD not in methods[i] and (kinds[i][0] is None or kinds[i][0] != kinds[i][1]):
             continue
         if (n_q, d_q) not in seen_order:
             seen_order.add((n_q, d_q))
