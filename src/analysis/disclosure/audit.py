@@ -63,7 +63,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from analysis.record_kinds import CUMULATIVE, NESTED, REPEATS_FORCE_ROW, SAME_COUNT, record_kind
+from analysis.record_kinds import CROSS_UNIT_SUMS, CUMULATIVE, NESTED, REPEATS_FORCE_ROW, SAME_COUNT, record_kind
 
 KEY_COLUMNS = ("force_code", "indicator_id", "breakdown", "category", "basis")
 #: Rows whose basis starts with this count forces, not people or cases: not audited (published as they are).
@@ -121,12 +121,14 @@ class System:
         return ~self.published
 
 
-def build_system(rows: pd.DataFrame) -> System:
+def build_system(rows: pd.DataFrame, groups: dict[str, list[str]] | None = None) -> System:
     """The quantities and relations a reader knows from `rows` (true counts; `suppressed` marks withheld rows).
 
     rows: a results-like frame with KEY_COLUMNS, numerator, denominator (the true counts; blank where the row
-    has none) and suppressed. Shapes: one quantity per distinct count (see the module doc for which cells are one
-    count). Raises ValueError when a column is missing.
+    has none) and suppressed. groups: optional {unit: its member units} (England and Wales and each region:
+    their forces) for the sums across units of analysis.record_kinds.CROSS_UNIT_SUMS. Shapes: one quantity per
+    distinct count (see the module doc for which cells are one count). Raises ValueError when a column is
+    missing.
     """
     missing = [c for c in (*KEY_COLUMNS, "numerator", "denominator", "suppressed") if c not in rows.columns]
     if missing:
@@ -243,7 +245,40 @@ def build_system(rows: pd.DataFrame) -> System:
     system = System(rows, values, published, cells)
     _relations(system, rows, row_q, num, den, first_den, q_of_cell, kinds)
     _nested(system, declared, q_of_cell)
+    if groups:
+        _cross_unit_sums(system, declared, q_of_cell, groups)
     return system
+
+
+def _cross_unit_sums(system: System, declared: "_Declared", q_of_cell: list[int], groups: dict[str, list[str]]) -> None:
+    """A group's row is the sum of its members' rows (analysis.record_kinds.CROSS_UNIT_SUMS), added when every
+    member shows the row and the true counts satisfy it."""
+    values = system.values
+    seen = {tuple(sorted(e.items())) for e in system.equalities}
+    for total_selector, member_selector in CROSS_UNIT_SUMS:
+        for unit, members in groups.items():
+            for c in declared.cells(unit, total_selector):
+                i = declared.cell_row[c]
+                indicator, breakdown, category, basis, column = member_selector
+                selector = (indicator, declared.breakdown[i] if breakdown is None else breakdown, category,
+                            declared.basis[i] if basis is None else (None if basis == "*" else basis), column)
+                parts = []
+                for member in members:
+                    found = declared.cells(member, selector)
+                    if not found:
+                        break
+                    parts.append(q_of_cell[found[0]])
+                else:
+                    total = q_of_cell[c]
+                    if not parts or total in parts or abs(sum(values[q] for q in parts) - values[total]) >= 0.5:
+                        continue
+                    terms: dict[int, float] = {total: -1.0}
+                    for q in parts:
+                        terms[q] = terms.get(q, 0.0) + 1.0
+                    key = tuple(sorted(terms.items()))
+                    if key not in seen:
+                        seen.add(key)
+                        system.equalities.append(terms)
 
 
 class _Declared:
@@ -255,6 +290,7 @@ class _Declared:
         categories = rows["category"].astype(str).tolist()
         bases = rows["basis"].astype(str).tolist()
         self.category, self.basis, self.cell_row, self.cell_col = categories, bases, cell_row, cell_col
+        self.breakdown = breakdowns
         for c, i in enumerate(cell_row):
             self.by_key[(units[i], indicators[i], breakdowns[i])].append(c)
 
@@ -412,13 +448,17 @@ class Target:
 
 
 def targets(system: System, threshold: int) -> list[Target]:
-    """The withheld quantities and the complements with a value in 1..threshold-1 (see the module doc), plus
-    published quantities in 1..threshold-1 (exposed outright)."""
+    """What the audit protects (see the module doc): every count with a value in 1..threshold-1, withheld (its
+    range must be at least the width) or published (exposed outright), and every derived count (complement,
+    difference of nested counts) with a value in 1..threshold-1. A withheld count of threshold or more is a
+    secondary suppression: it is withheld to protect the small ones, which are audited with it in the system;
+    working it out discloses no small count (Hundepool et al. 2012, section 4.2: protection levels are set for
+    the sensitive cells)."""
     found = []
     withheld_rows = system.rows["suppressed"].fillna(False).to_numpy(dtype=bool)
     for q, places in enumerate(system.cells):
         v = system.values[q]
-        if not system.published[q] or 0 < v < threshold:
+        if 0 < v < threshold:
             row, col = _label_cell(withheld_rows, places)
             found.append(Target(row, col, ((q, 1.0),), v))
     for row, terms in system.complements:
@@ -628,7 +668,7 @@ def _without_equalities(system: System, comp: _Component | None, terms: dict[int
     return low, high
 
 
-def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
+def audit_rows(rows: pd.DataFrame, threshold: int, width: int, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """The reader's audit of one unit's published rows (see the module doc); one finding per withheld quantity,
     small complement and small published count.
 
@@ -638,7 +678,7 @@ def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
     range low..high (high = inf when unbounded), its width, `exposed` and the reason. True counts are not in the
     findings.
     """
-    system = build_system(rows)
+    system = build_system(rows, groups)
     return findings(system, threshold, width)
 
 

@@ -16,6 +16,19 @@ from analysis.disclosure.audit import FINDING_COLUMNS, KEY_COLUMNS, REPEATS, aud
 from analysis.disclosure.ledger import read_ledger
 
 
+def unit_groups(profile: pd.DataFrame) -> dict[str, list[str]]:
+    """{England and Wales (NATIONAL): every force, region code: its forces} from the forces' profiles
+    (force_code, region): the sums across units a reader of the national page knows (a region's row is the sum
+    of its forces' rows). Shapes: one entry per region plus NATIONAL; forces sorted."""
+    from analysis.results import NATIONAL
+
+    frame = profile[["force_code", "region"]].drop_duplicates()
+    groups = {NATIONAL: sorted(frame["force_code"].astype(str))}
+    for region, part in frame.groupby("region", sort=True):
+        groups[str(region)] = sorted(part["force_code"].astype(str))
+    return groups
+
+
 def page_rows(ledger: pd.DataFrame, *truths: pd.DataFrame, source: str = "") -> pd.DataFrame:
     """Ledger rows with their true counts (from the first of `truths` that has the row's key; a row found in
     none keeps its published numbers), `suppressed` as published and `source` naming the page and table."""
