@@ -287,16 +287,20 @@ class _Declared:
     def __init__(self, rows, units, indicators, breakdowns, cell_row, cell_col, cell_value):
         self.units = sorted(set(units))
         self.by_key: dict[tuple, list[int]] = defaultdict(list)  # (unit, indicator, breakdown) -> cells
+        self.by_indicator: dict[tuple, list[int]] = defaultdict(list)  # (unit, indicator) -> cells
         categories = rows["category"].astype(str).tolist()
         bases = rows["basis"].astype(str).tolist()
         self.category, self.basis, self.cell_row, self.cell_col = categories, bases, cell_row, cell_col
         self.breakdown = breakdowns
         for c, i in enumerate(cell_row):
             self.by_key[(units[i], indicators[i], breakdowns[i])].append(c)
+            self.by_indicator[(units[i], indicators[i])].append(c)
 
     def cells(self, unit: str, selector: tuple) -> list[int]:
         indicator, breakdown, category, basis, column = selector
-        found = [c for c in self.by_key.get((unit, indicator, breakdown), [])
+        pool = (self.by_indicator.get((unit, indicator), []) if breakdown is None
+                else self.by_key.get((unit, indicator, breakdown), []))
+        found = [c for c in pool
                  if self.cell_col[c] == column and (basis is None or self.basis[self.cell_row[c]] == basis)]
         if category == "@last":  # the reading at the most days
             days = [_days(self.category[self.cell_row[c]]) for c in found]
