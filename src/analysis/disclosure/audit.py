@@ -18,10 +18,14 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
   (the same population: all suspects, all offences...), a numerator with the same value as a denominator (one
   indicator's numerator is another's denominator: suspects with sex recorded is the denominator of the shares
   of recorded sexes), numerators of the same category with the same value (the count of a category on both
-  bases, in two tables, or on the force page and the national page), and numerators with the same value over
-  denominators with the same value in another indicator (the same share of the same population under
-  another name). Every link is a true relation of the
-  data, so a link the reader might not notice only makes the audit stricter;
+  bases, in two tables, or on the force page and the national page), and a row of the national page repeating
+  a force's row (same numerator and denominator). Cells are one quantity only when they count the same kind of
+  record (analysis.record_kinds: suspects, victims, offences...). Every link is a true relation of the data
+  within a kind, so a link the reader might not notice only makes the audit stricter;
+- the relations the catalogue declares (analysis.record_kinds): counts shown twice under other names, nested
+  counts (cumulative readings at set days, a model's sample inside its population) whose differences are
+  counts, and sums across units (England and Wales and each region as sums of their forces, given `groups`;
+  the pooled national model as the sum of the force models);
 - categories sum to their total: rows of one breakdown on one basis that share a denominator and whose
   numerators add up to it; count rows whose sum is another published quantity (a total row, or a total shown
   in another table);
@@ -32,10 +36,11 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
 - published zeros are zeros, so a withheld count that is not zero is at least 1 (withheld cells are otherwise
   non-negative and unbounded above).
 
-The rule (a sliding protection level in tau-Argus' terms): every withheld quantity, and every complement whose
-value lies in 1..threshold-1, is *protected* only when its feasible range [low, high] over the integers is at
-least `protection_width` wide (high - low >= width; a range of 0 is a count determined exactly). A published
-count in 1..threshold-1 is exposed outright. The width is `disclosure.protection_width` in params/pipeline.yaml.
+The rule (a sliding protection level in tau-Argus' terms): every count whose value lies in 1..threshold-1,
+withheld or derived (a complement, a difference of nested counts), is *protected* only when its feasible range
+[low, high] over the integers is at least `protection_width` wide (high - low >= width; a range of 0 is a count
+determined exactly). A published count in 1..threshold-1 is exposed outright. A withheld count of threshold or
+more is a secondary suppression and not a target of its own (see `targets`). The width is `disclosure.protection_width` in params/pipeline.yaml.
 
 The linear programmes are solved with HiGHS (highspy, the solver's own Python interface; Huangfu and Hall
 2018, Math. Prog. Comp. 10:119-142); when a bound comes out fractional the problem is solved again with
@@ -45,9 +50,9 @@ and each component is solved on its own.
 
 Limits (docs/assumptions.md): the reader is assumed to know the relations above and no others; rates, medians,
 intervals, model coefficients and survival curves are not inverted into counts (they are published only with
-their counts or withheld with them); relations between different forces (regions and the national total on
-the national page) enter only as a row that sums the same row of every other unit; a region as the sum of its
-own forces is not modelled.
+their counts or withheld with them; a summary of a table with a withheld cell is withheld with it:
+analysis.record_kinds.SUMMARIES_OF_TABLES); relations between units enter as a row that sums the same row of
+every other unit shown, and as the declared sums across units when `groups` is given.
 """
 
 from __future__ import annotations
