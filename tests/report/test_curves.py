@@ -104,20 +104,37 @@ def test_the_curve_still_stops_where_fewer_than_the_threshold_remain_at_risk():
     assert drawn["time"].tolist() == [20.0, 60.0] and read["day"].tolist() == [30]
 
 
-def test_a_curve_whose_range_holds_a_withheld_reading_is_not_drawn():
+def _drawn_days(drawn: pd.DataFrame) -> list[tuple[float, float]]:
+    return [(float(p["time"].min()), float(p["time"].max())) for _, p in drawn.groupby("segment")]
+
+
+def test_a_curve_is_never_drawn_over_a_withheld_reading():
     events = {20: 12, 150: 3, **{200 + 5 * i: 1 for i in range(15)}}  # 180 days withheld (3 after 90 days)
     table = _charged(events)
     read = curve_control.readings(table, threshold=10, start=0.0)
-    assert curve_control.drawn(table, read, threshold=10).empty
-    # Negative control: at threshold 1 nothing is withheld and the curve is drawn.
+    drawn = curve_control.drawn(table, read, threshold=10)
+    # Drawn from day 20 to the 90-day reading, and again from the 365-day reading to the end of follow-up.
+    assert _drawn_days(drawn) == [(20.0, 90.0), (365.0, 400.0)]
+    assert not drawn["time"].between(90.5, 364.5).any() and (15 / N) not in drawn["estimate"].round(6).tolist()
+    fig = figures.step_curves(drawn, title="t", xlabel="x", ylabel="y", synthetic=True)
+    lines = [np.asarray(line.get_xdata(), dtype=float) for line in fig.axes[0].get_lines()]
+    assert [(x.min(), x.max()) for x in lines] == [(20.0, 90.0), (365.0, 400.0)]
+    assert alt_text.curves(read, drawn, subject="s", indicator_id="RI03", place="X").endswith(
+        "(drawn from day 20 to day 90 and from day 365 to day 400); 1 figure withheld ([c]).")
+    # Negative control: at threshold 1 nothing is withheld and the curve is drawn in one stretch.
     low = curve_control.readings(table, threshold=1, start=0.0)
-    assert not curve_control.drawn(table, low, threshold=1).empty
+    assert _drawn_days(curve_control.drawn(table, low, threshold=1)) == [(20.0, 400.0)]
     # A day the results table withholds counts too.
     clean = _charged({20: 12, 60: 20, 150: 20, 300: 20})
     held = {"charged or summonsed": {180}}
     read = curve_control.readings(clean, threshold=10, start=0.0, withheld=held)
-    assert curve_control.drawn(clean, read, threshold=10, withheld=held).empty
-    assert not curve_control.drawn(clean, read.assign(shown=True), threshold=10).empty
+    assert _drawn_days(curve_control.drawn(clean, read, threshold=10, withheld=held)) == [(20.0, 90.0),
+                                                                                        (365.0, 400.0)]
+    assert _drawn_days(curve_control.drawn(clean, read.assign(shown=True), threshold=10)) == [(20.0, 400.0)]
+    # No reading shown between the first drawable day and the withheld one: nothing before it is drawn.
+    late = _charged({100: 12, 150: 20, 300: 20})
+    read = curve_control.readings(late, threshold=10, start=0.0, withheld=held)
+    assert _drawn_days(curve_control.drawn(late, read, threshold=10, withheld=held)) == [(365.0, 400.0)]
 
 
 def test_alt_text_carries_no_withheld_reading():

@@ -86,8 +86,9 @@ def lines(table: pd.DataFrame, *, subject: str, indicator_id: str, place: str, s
 
 def curves(read: pd.DataFrame, drawn: pd.DataFrame, *, subject: str, indicator_id: str, place: str) -> str:
     """'Step chart of <subject> (<id>) for <place>, with 95% interval bands: <curve> 92% at 30 days, 80% at
-    365 days (drawn from day A to day B); ...[; n figures withheld ([c])].' Written from the readings of
-    analysis.report.curve_control.readings (withheld readings are counted, never shown) and the part of
+    365 days (drawn from day A to day B[ and from day C to day D]); ...[; n figures withheld ([c])].' Written
+    from the readings of
+    analysis.report.curve_control.readings (withheld readings are counted, never shown) and the stretches of
     each curve the figure draws (curve_control.drawn)."""
     parts = []
     hidden = 0
@@ -96,8 +97,10 @@ def curves(read: pd.DataFrame, drawn: pd.DataFrame, *, subject: str, indicator_i
         hidden += len(part) - len(shown)
         text = ", ".join(f"{_value(v, True, 0)} at {d} days" for v, d in zip(shown["estimate"], shown["day"]))
         line = drawn[drawn["curve"] == name]
-        where = (f"drawn from day {float(line['time'].min()):,.0f} to day {float(line['time'].max()):,.0f}"
-                 if len(line) else "not drawn")
+        stretches = line.groupby("segment", sort=False) if "segment" in line else [(0, line)]
+        where = " and ".join(f"from day {float(p['time'].min()):,.0f} to day {float(p['time'].max()):,.0f}"
+                             for _, p in stretches if len(p))
+        where = f"drawn {where}" if where else "not drawn"
         parts.append(f"{name} {text or 'no reading shown'} ({where})")
     reading = "; ".join(parts) if parts else "no reading shown"
     return (f"Step chart of {subject} ({indicator_id}) for {place}, with 95% interval bands: {reading}"

@@ -10,9 +10,10 @@ with t the disclosure threshold (disclosure.threshold, default 10):
   shown is 0 or at least t, and the results table does not withhold that day's count; otherwise it is
   withheld ([c]).
 - A curve is drawn from the first time its number of events reaches t (nothing is drawn while it is 1 to
-  t-1) up to the last time at least t remain at risk. A curve whose drawn range would include a withheld
-  reading (or a day whose count the results table withholds) is not drawn at all: any start or end placed
-  beside a withheld reading would let a reader who knows the rule work the reading out.
+  t-1) up to the last time at least t remain at risk, but never over a withheld reading (or a day whose count
+  the results table withholds): it stops at the reading shown before it and starts again at the reading shown
+  after it. Those ends are set days whose readings are published, so where a stretch stops tells nothing
+  about the withheld reading (an end placed at the last event before it would give it away).
 
 Event counts come from the fit table's own `n_events` (the number of events at each time, for that curve),
 cumulated from the first row; they are never worked back from an estimate. The table given must therefore be
@@ -100,11 +101,30 @@ def readings(table: pd.DataFrame, *, threshold: int, days: tuple[int, ...] = CUR
     return pd.DataFrame(rows, columns=["curve", "day", "estimate", "lower", "upper", "events", "shown"])
 
 
+def _pieces(first: float, last: float, hidden: list[int], shown: list[int]) -> list[tuple[float, float]]:
+    """The stretches of [first, last] a curve may be drawn over: none contains a hidden day, and every stretch
+    ends on a day whose reading is shown (or at `first` / `last`), so where it starts or stops tells nothing
+    about a hidden reading."""
+    pieces = []
+    low: float | None = first
+    for day in hidden:
+        if low is not None and low < day:
+            high = max((d for d in shown if low <= d < day), default=None)
+            if high is not None and high > low:
+                pieces.append((low, float(high)))
+        low = min((float(d) for d in shown if day < d <= last), default=None)
+    if low is not None and low < last:
+        pieces.append((low, last))
+    return pieces
+
+
 def drawn(table: pd.DataFrame, read: pd.DataFrame, *, threshold: int,
           withheld: dict[str, set[int]] | None = None) -> pd.DataFrame:
     """The part of each curve a figure may draw: from the first time its events reach `threshold` to the last
-    time at least `threshold` remain at risk; a curve is left out when a reading in `read` (from `readings`)
-    withheld, or a day in `withheld`, falls within that range. Columns as `prepare` gives them."""
+    time at least `threshold` remain at risk, never over a day whose reading `read` (from `readings`) withholds
+    or whose count the results table withholds (`withheld`): there the curve stops at the previous reading
+    shown and starts again at the next one. Columns as `prepare` gives them, plus `segment` (the stretch
+    drawn, 0, 1, ... within each curve; a figure joins no two stretches)."""
     frame = prepare(table)
     parts = []
     for name, part in frame.groupby("curve", sort=False):
@@ -114,11 +134,16 @@ def drawn(table: pd.DataFrame, read: pd.DataFrame, *, threshold: int,
         first, last = float(keep["time"].min()), float(keep["time"].max())
         mine = read[read["curve"] == name]
         hidden = set(mine.loc[~mine["shown"].astype(bool), "day"]) | set((withheld or {}).get(name, ()))
-        if any(first <= day <= last for day in hidden):
-            continue
-        parts.append(keep)
+        shown = sorted(int(d) for d in mine.loc[mine["shown"].astype(bool), "day"] if int(d) not in hidden)
+        for segment, (low, high) in enumerate(_pieces(first, last, sorted(d for d in hidden if first <= d <= last),
+                                                      shown)):
+            # The curve's value at each end (a step function: the last row at or before it), then its steps.
+            start = part[part["time"] <= low].iloc[[-1]].assign(time=low)
+            end = part[part["time"] <= high].iloc[[-1]].assign(time=high)
+            inside = part[(part["time"] > low) & (part["time"] < high)]
+            parts.append(pd.concat([start, inside, end], ignore_index=True).assign(segment=segment))
     if not parts:
-        return frame.iloc[0:0]
+        return frame.iloc[0:0].assign(segment=pd.Series(dtype="int64"))
     return pd.concat(parts, ignore_index=True)
 
 

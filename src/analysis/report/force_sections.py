@@ -152,10 +152,11 @@ def _show_curves(ctx: ForceContext, curves: pd.DataFrame, *, rows: pd.DataFrame,
     read = curve_control.readings(curves, threshold=threshold, withheld=held, start=start)
     drawn = curve_control.drawn(curves, read, threshold=threshold, withheld=held)
     rule = (f"{drawn_from.format(nth=_ordinal(threshold))} (so that no number under {threshold} can be read "
-            f"from it) and stops where fewer than {threshold} remain followed; a curve that would show a reading "
-            "withheld in the data table is not drawn.")
+            f"from it) and stops where fewer than {threshold} remain followed; it is not drawn over a reading "
+            "withheld ([c]) in the data table: there it stops at the reading before and starts again at the next.")
     if drawn.empty:
-        display(Markdown(f"*Chart of {md_text(subject)} ({indicator_id}) not drawn:* {rule}"))
+        display(Markdown(f"*No chart of {md_text(subject)} ({indicator_id}):* none of it can be drawn under the "
+                         f"rule for curves: {rule}"))
         return
     fig = figures.step_curves(drawn, title=title, xlabel=xlabel, ylabel=ylabel, synthetic=ctx.synthetic)
     show_figure(fig, _fig_path(ctx, name), f"{reading}; {rule}",
