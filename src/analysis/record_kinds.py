@@ -113,3 +113,91 @@ def record_kind(indicator_id: str, breakdown: str, category: str, basis: str) ->
         if "withdraw" in breakdown:
             return VICTIMS, VICTIMS
     return None, None
+
+
+# --- counts a reader knows to be the same, or nested, across rows ------------------------------------------------
+# A selector names cells of one unit's rows: (indicator_id, breakdown, category, basis, column); None matches any
+# value; column is "numerator" or "denominator". These relations hold by construction of the indicators
+# (analysis.indicators), so a reader of the catalogue knows them; the audit (analysis.disclosure.audit) adds them
+# to what it reads from equal values.
+
+ALL_RECORDED = "all recorded offences (incl. not yet assigned)"
+ASSIGNED = "offences with an outcome assigned (1-22)"
+
+#: Pairs of selectors showing one count (whatever its size).
+SAME_COUNT: tuple[tuple[tuple, tuple], ...] = (
+    # withdrawals: the events of the Kaplan-Meier median are the victims who withdrew
+    (("VE03", "median days to withdrawal", None, None, "numerator"), ("VE02", "total", "withdrew support", None, "numerator")),
+    # networks measured for the median size are the networks of the size bands
+    (("NS05", "summary", None, None, "numerator"), ("NS05", "size_band", None, None, "denominator")),
+    # referrals actioned: the share actioned, the days to action, and the days from referral to action
+    (("PS04", "days to action", None, None, "numerator"), ("PS04", "actioned", None, None, "numerator")),
+    (("RI05", "days", "referral received to action", None, "numerator"), ("PS04", "actioned", None, None, "numerator")),
+    # suspects with a stated ethnicity: the goodness-of-fit test and the completeness of the field
+    (("OC06", "goodness of fit", None, None, "numerator"), ("NS06", "field", "suspect self-defined ethnicity", None, "numerator")),
+)
+
+#: Nested counts: (inner, outer), each a tuple of (selector, coefficient) terms; the inner count is part of the
+#: outer one, so inner <= outer and outer - inner is a count too (victims who withdrew after the last reading,
+#: charged offences left out of a model).
+NESTED: tuple[tuple[tuple, tuple], ...] = (
+    # cumulative readings end inside their totals (the readings themselves nest day by day: CUMULATIVE)
+    (((("VE03", "still supporting at", "@last", None, "numerator"), 1.0),),
+     ((("VE02", "total", "withdrew support", None, "numerator"), 1.0),)),
+    (((("RI03", "cumulative incidence: charged or summonsed", "@last", None, "numerator"), 1.0),),
+     ((("RI02", "total", "charged or summonsed", ALL_RECORDED, "numerator"), 1.0),)),
+    (((("RI03", "cumulative incidence: other outcome", "@last", None, "numerator"), 1.0),),
+     ((("RI02", "total", "charged or summonsed", ASSIGNED, "denominator"), 1.0),
+      (("RI02", "total", "charged or summonsed", ASSIGNED, "numerator"), -1.0))),
+    # a model's complete cases are part of the population, and its events part of all events
+    (((("RI04", "model", "offences charged", None, "numerator"), 1.0),),
+     ((("RI02", "total", "charged or summonsed", ALL_RECORDED, "numerator"), 1.0),)),
+    (((("RI04", "model", "offences charged", None, "denominator"), 1.0),),
+     ((("RI02", "total", "charged or summonsed", ALL_RECORDED, "denominator"), 1.0),)),
+    (((("RI04", "model", "offences charged", None, "denominator"), 1.0), (("RI04", "model", "offences charged", None, "numerator"), -1.0)),
+     ((("RI02", "total", "charged or summonsed", ALL_RECORDED, "denominator"), 1.0),
+      (("RI02", "total", "charged or summonsed", ALL_RECORDED, "numerator"), -1.0))),
+    (((("VE04", "model", "victims who withdrew", None, "numerator"), 1.0),),
+     ((("VE02", "total", "withdrew support", None, "numerator"), 1.0),)),
+    (((("VE04", "model", "victims who withdrew", None, "denominator"), 1.0),),
+     ((("VE02", "total", "withdrew support", None, "denominator"), 1.0),)),
+    (((("VE04", "model", "victims who withdrew", None, "denominator"), 1.0), (("VE04", "model", "victims who withdrew", None, "numerator"), -1.0)),
+     ((("VE02", "total", "withdrew support", None, "denominator"), 1.0),
+      (("VE02", "total", "withdrew support", None, "numerator"), -1.0))),
+    # the model's covariate groups are part of the victims in the same group
+    (((("VE04", "odds ratio", "looked after (vs not looked after)", None, "numerator"), 1.0),),
+     ((("VE01", "looked_after", "looked after", "share of all records ('not recorded' as its own row)", "numerator"), 1.0),)),
+    (((("VE04", "model", None, None, "denominator"), 1.0), (("VE04", "odds ratio", "looked after (vs not looked after)", None, "numerator"), -1.0)),
+     ((("VE01", "looked_after", "not looked after", "share of all records ('not recorded' as its own row)", "numerator"), 1.0),)),
+    (((("VE04", "odds ratio", "aged 12 and under (vs 13-15)", None, "numerator"), 1.0),),
+     ((("VE01", "age_band", "12 and under", "share of all records ('not recorded' as its own row)", "numerator"), 1.0),)),
+    (((("VE04", "odds ratio", "aged 16-17 (vs 13-15)", None, "numerator"), 1.0),),
+     ((("VE01", "age_band", "16-17", "share of all records ('not recorded' as its own row)", "numerator"), 1.0),)),
+    (((("VE04", "model", None, None, "denominator"), 1.0), (("VE04", "odds ratio", "aged 12 and under (vs 13-15)", None, "numerator"), -1.0),
+      (("VE04", "odds ratio", "aged 16-17 (vs 13-15)", None, "numerator"), -1.0)),
+     ((("VE01", "age_band", "13-15", "share of all records ('not recorded' as its own row)", "numerator"), 1.0),)),
+)
+
+#: Breakdowns whose rows are cumulative counts read at increasing days ("90 days", "180 days"...): each reading is
+#: part of the next, and the difference of two readings is a count.
+CUMULATIVE: tuple[tuple[str, str], ...] = (
+    ("VE03", "still supporting at"),
+    ("RI03", "cumulative incidence: charged or summonsed"),
+    ("RI03", "cumulative incidence: other outcome"),
+)
+
+#: Summaries computed from a table's cells: (summary indicator, summary breakdown, table indicator, table
+#: breakdown). A summary of a table with a withheld cell can give the cell away: the interpolated quartiles of a
+#: small group are order statistics that pin its band counts (NS05), and a goodness-of-fit p-value against the
+#: published adult population pins the withheld ethnic groups (OC06 against OC03). So the summary is withheld
+#: whenever a cell of its table is.
+SUMMARIES_OF_TABLES: tuple[tuple[str, str, str, str], ...] = (
+    ("NS05", "summary", "NS05", "size_band"),
+    ("OC06", "goodness of fit", "OC03", "ethnic_group"),
+)
+
+#: National rows about a force computed from one of its tables (NA04: the force's goodness-of-fit p-value, FDR
+#: adjusted): (national indicator, force table indicator, force table breakdown); withheld with the same rule.
+NATIONAL_SUMMARIES_OF_TABLES: tuple[tuple[str, str, str], ...] = (
+    ("NA04", "OC03", "ethnic_group"),
+)

@@ -27,7 +27,7 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
   in another table);
 - a row that is the sum of the same row of every other unit shown with it (England and Wales as the sum of the
   forces, or of the regions, on the national page);
-- the numerator of a share (a row with a Wilson interval) is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
+- the numerator of a share (a row with a Wilson interval, or any row whose numerator and denominator count the same kind of record) is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
   is not recorded, referrals not actioned, offences without an outcome) is a count too;
 - published zeros are zeros, so a withheld count that is not zero is at least 1 (withheld cells are otherwise
   non-negative and unbounded above).
@@ -63,7 +63,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from analysis.record_kinds import REPEATS_FORCE_ROW, record_kind
+from analysis.record_kinds import CUMULATIVE, NESTED, REPEATS_FORCE_ROW, SAME_COUNT, record_kind
 
 KEY_COLUMNS = ("force_code", "indicator_id", "breakdown", "category", "basis")
 #: Rows whose basis starts with this count forces, not people or cases: not audited (published as they are).
@@ -113,7 +113,7 @@ class System:
     cells: list[list[tuple[int, str]]]  # per quantity: (row position, column)
     equalities: list[dict[int, float]] = field(default_factory=list)
     orders: list[dict[int, float]] = field(default_factory=list)
-    complements: list[tuple[int, int, int]] = field(default_factory=list)  # (row, numerator q, denominator q)
+    complements: list[tuple[int, dict[int, float]]] = field(default_factory=list)  # (row, terms of a derived count)
     ranges: dict = field(default_factory=dict)  # solved ranges by (target terms, component variables)
 
     @property
@@ -220,6 +220,13 @@ def build_system(rows: pd.DataFrame) -> System:
             continue
         for other in firsts(first_den, (unit, v), kind):  # one indicator's numerator is another's denominator
             uf.join(other, c)
+    declared = _Declared(rows, units, indicators, breakdowns, cell_row, cell_col, cell_value)
+    for a, b in SAME_COUNT:  # counts the catalogue shows twice (analysis.record_kinds)
+        for unit in declared.units:
+            left, right = declared.cells(unit, a), declared.cells(unit, b)
+            if left and right and cell_value[left[0]] == cell_value[right[0]]:
+                for c in left[1:] + right:
+                    uf.join(left[0], c)
     roots = sorted({uf.find(c) for c in range(n)})
     index = {r: k for k, r in enumerate(roots)}
     q_of_cell = [index[uf.find(c)] for c in range(n)]
@@ -235,7 +242,85 @@ def build_system(rows: pd.DataFrame) -> System:
         row_q[(cell_row[c], cell_col[c])] = q
     system = System(rows, values, published, cells)
     _relations(system, rows, row_q, num, den, first_den, q_of_cell, kinds)
+    _nested(system, declared, q_of_cell)
     return system
+
+
+class _Declared:
+    """Finds the cells of one unit's rows named by a selector of analysis.record_kinds."""
+
+    def __init__(self, rows, units, indicators, breakdowns, cell_row, cell_col, cell_value):
+        self.units = sorted(set(units))
+        self.by_key: dict[tuple, list[int]] = defaultdict(list)  # (unit, indicator, breakdown) -> cells
+        categories = rows["category"].astype(str).tolist()
+        bases = rows["basis"].astype(str).tolist()
+        self.category, self.basis, self.cell_row, self.cell_col = categories, bases, cell_row, cell_col
+        for c, i in enumerate(cell_row):
+            self.by_key[(units[i], indicators[i], breakdowns[i])].append(c)
+
+    def cells(self, unit: str, selector: tuple) -> list[int]:
+        indicator, breakdown, category, basis, column = selector
+        found = [c for c in self.by_key.get((unit, indicator, breakdown), [])
+                 if self.cell_col[c] == column and (basis is None or self.basis[self.cell_row[c]] == basis)]
+        if category == "@last":  # the reading at the most days
+            days = [_days(self.category[self.cell_row[c]]) for c in found]
+            known = [d for d in days if d is not None]
+            return [c for c, d in zip(found, days) if known and d == max(known)]
+        return [c for c in found if category is None or self.category[self.cell_row[c]] == category]
+
+    def readings(self, unit: str, indicator: str, breakdown: str) -> list[list[int]]:
+        """The numerator cells of a cumulative breakdown, one list per basis, in order of days."""
+        out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for c in self.by_key.get((unit, indicator, breakdown), []):
+            d = _days(self.category[self.cell_row[c]])
+            if self.cell_col[c] == "numerator" and d is not None:
+                out[self.basis[self.cell_row[c]]].append((d, c))
+        return [[c for _, c in sorted(v)] for v in out.values()]
+
+
+def _days(category: str) -> int | None:
+    found = re.match(r"\s*(\d+)\s*days?\b", category)
+    return int(found.group(1)) if found else None
+
+
+def _nested(system: System, declared: _Declared, q_of_cell: list[int]) -> None:
+    """Declared nestings (analysis.record_kinds NESTED, CUMULATIVE): inner <= outer, and outer - inner is a count
+    (audited like a complement). A declared relation that the true counts do not satisfy is not added (the
+    catalogue's description does not fit these rows)."""
+    values = system.values
+
+    def add(row: int, inner: dict[int, float], outer: dict[int, float]) -> None:
+        difference = dict(outer)
+        for q, c in inner.items():
+            difference[q] = difference.get(q, 0.0) - c
+        difference = {q: c for q, c in difference.items() if c != 0}
+        if not difference or sum(c * values[q] for q, c in difference.items()) < -0.5:
+            return
+        system.orders.append({q: -c for q, c in difference.items()})
+        system.complements.append((row, difference))
+
+    for unit in declared.units:
+        for inner_terms, outer_terms in NESTED:
+            sides = []
+            for terms in (inner_terms, outer_terms):
+                side: dict[int, float] = {}
+                for selector, coef in terms:
+                    cells = declared.cells(unit, selector)
+                    if not cells:
+                        break
+                    q = q_of_cell[cells[0]]
+                    side[q] = side.get(q, 0.0) + coef
+                else:
+                    sides.append(side)
+                    continue
+                break
+            if len(sides) == 2:
+                row = declared.cell_row[declared.cells(unit, inner_terms[0][0])[0]]
+                add(row, *sides)
+        for indicator, breakdown in CUMULATIVE:
+            for cells in declared.readings(unit, indicator, breakdown):
+                for a, b in zip(cells, cells[1:]):
+                    add(declared.cell_row[b], {q_of_cell[a]: 1.0}, {q_of_cell[b]: 1.0})
 
 
 def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray, den: np.ndarray,
@@ -303,12 +388,16 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
     for i in range(len(rows)):
         n_q = row_q.get((i, "numerator"))
         d_q = row_q.get((i, "denominator"))
-        if n_q is None or d_q is None or n_q == d_q or values[n_q] > values[d_q] or SHARE_METHOD not in methods[i]:
+        if n_q is None or d_q is None or n_q == d_q or values[n_q] > values[d_q]:
+            continue
+        # a share (Wilson interval), or any row whose numerator counts records of the same kind as its
+        # denominator (victims with an ABE interview of all victims): the cases left out are a count too
+        if SHARE_METHOD not in methods[i] and (kinds[i][0] is None or kinds[i][0] != kinds[i][1]):
             continue
         if (n_q, d_q) not in seen_order:
             seen_order.add((n_q, d_q))
             system.orders.append({n_q: 1.0, d_q: -1.0})
-            system.complements.append((i, n_q, d_q))
+            system.complements.append((i, {d_q: 1.0, n_q: -1.0}))
 
 
 # --- solving ---------------------------------------------------------------------------------------------------
@@ -332,10 +421,10 @@ def targets(system: System, threshold: int) -> list[Target]:
         if not system.published[q] or 0 < v < threshold:
             row, col = _label_cell(withheld_rows, places)
             found.append(Target(row, col, ((q, 1.0),), v))
-    for row, n_q, d_q in system.complements:
-        v = system.values[d_q] - system.values[n_q]
+    for row, terms in system.complements:
+        v = sum(c * system.values[q] for q, c in terms.items())
         if 0 < v < threshold:
-            found.append(Target(row, "complement", ((d_q, 1.0), (n_q, -1.0)), v))
+            found.append(Target(row, "complement", tuple(terms.items()), v))
     return found
 
 
@@ -526,8 +615,11 @@ def _without_equalities(system: System, comp: _Component | None, terms: dict[int
     for order in comp.orders:
         if q not in order:
             continue
-        (other, _), = [(p, c) for p, c in order.items() if p != q]
-        if not system.published[other]:
+        others = [p for p in order if p != q]
+        if len(others) != 1 or not system.published[others[0]] or abs(order[q]) != 1.0 or abs(order[others[0]]) != 1.0:
+            return None  # a nested count or a withheld partner: the solver decides
+        other = others[0]
+        if order[q] == order[other]:
             return None
         if order[q] > 0:  # q is the numerator: at most the denominator
             high = min(high, system.values[other])

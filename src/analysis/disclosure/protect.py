@@ -78,7 +78,7 @@ def _candidates(system: System, target: Target, frozen: np.ndarray, withheld_row
             continue
         change = sum(1 for r in rows if not withheld_rows[r])
         out.append((system.values[q] * max(change, 1), system.values[q], q))
-    return [q for _, _, q in sorted(out)]
+    return [(cost, q) for cost, _, q in sorted(out)]
 
 
 def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, max_rounds: int = 200,
@@ -111,9 +111,10 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
             low, high = _range(system, target)
             if high - low >= width and not _published_small(system, target, threshold):
                 continue
-            best, best_span, fallback = None, high - low, None
+            current = high - low
+            best, best_score, fallback = None, 0.0, None
             own = {q for q, _ in target.terms}
-            for q in _candidates(system, target, frozen_rows, withheld_rows)[:TRIES]:
+            for cost, q in _candidates(system, target, frozen_rows, withheld_rows)[:TRIES]:
                 trial = withheld_rows.copy()
                 trial[_rows_of(system, q)] = True
                 saved = system.published
@@ -123,10 +124,13 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
                 span = hi - lo
                 if fallback is None or (q in own and fallback not in own):
                     fallback = q
-                if span > best_span:
-                    best, best_span = q, span
+                # the widening (up to the width) for what it costs: a cheap partial step, then another, usually
+                # withholds far less than one population shown in every table
+                score = (min(span, width) - min(current, width)) / max(cost, 1.0)
+                if score > best_score:
+                    best, best_score = q, score
                 if span >= width:
-                    break
+                    break  # candidates come cheapest first: no later one can score higher than this one
             if best is None:
                 # no single candidate widens the range: withhold the count itself (the cheapest of its own
                 # quantities, e.g. one side of a complement) so that the next round can find its complement;

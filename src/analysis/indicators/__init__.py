@@ -121,7 +121,25 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
         flagged = flag_results(flagged, limit)
         if (flagged["suppressed"].to_numpy() == before).all():
             break
+    _withhold_summaries_of_withheld_cells(flagged)
     return flagged
+
+
+def _withheld_units(table: pd.DataFrame, indicator: str, breakdown: str) -> set:
+    cells = (table["indicator_id"] == indicator) & (table["breakdown"] == breakdown)
+    return set(table.loc[cells & table["suppressed"].astype(bool), "force_code"])
+
+
+def _withhold_summaries_of_withheld_cells(flagged: pd.DataFrame) -> None:
+    """Withhold (in place) a summary whose table has a withheld cell (analysis.record_kinds.SUMMARIES_OF_TABLES):
+    the quartiles of a small group pin its band counts; a goodness-of-fit p-value pins the withheld groups."""
+    from analysis.record_kinds import SUMMARIES_OF_TABLES
+
+    for indicator, summary, table_indicator, table_breakdown in SUMMARIES_OF_TABLES:
+        units = _withheld_units(flagged, table_indicator, table_breakdown)
+        hit = ((flagged["indicator_id"] == indicator) & (flagged["breakdown"] == summary)
+               & flagged["force_code"].isin(units))
+        flagged.loc[hit, "suppressed"] = True
 
 
 def protect_audited(table: pd.DataFrame, threshold: int | None = None, width: int | None = None,
@@ -286,6 +304,12 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
     out = table.copy()
     forces = set(force_results["force_code"].unique())
     about = out["force_code"].isin(forces).to_numpy()
+    from analysis.record_kinds import NATIONAL_SUMMARIES_OF_TABLES
+
+    for indicator, table_indicator, table_breakdown in NATIONAL_SUMMARIES_OF_TABLES:
+        # a national row computed from a force's table with a withheld cell (NA04's p-value from OC03)
+        units = _withheld_units(force_results, table_indicator, table_breakdown)
+        out.loc[(out["indicator_id"] == indicator) & out["force_code"].isin(units), "suppressed"] = True
     exempt = out["basis"].str.startswith("forces").to_numpy()  # counts of forces, published as they are
     for _ in range(5):
         before = out["suppressed"].to_numpy().copy()

@@ -142,9 +142,24 @@ def _run_notebook_task(task: NotebookTask, began: float) -> NotebookOutcome:
     if notebook_path.is_file():
         finish_notebook(notebook_path, provenance, status=OK if error is None else FAILED, error=error, timings=timings)
     if error is not None:
+        if error.get("kind") == "disclosure audit":
+            withdraw_page(staging)
         (staging / ERROR).write_text(format_error(task.unit, error) + "\n", encoding="utf-8")
         return done(FAILED, error=error)
     return done(OK)
+
+
+def withdraw_page(staging: Path) -> None:
+    """Remove everything a page that failed its disclosure audit wrote (the executed notebook holds every table
+    the audit refused to publish; figures and the ledger go with it), so that nothing of it reaches the folder
+    that may be shared. Only the error report is written afterwards."""
+    import shutil
+
+    for path in staging.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict[str, Any] | None:
