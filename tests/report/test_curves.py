@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import returns_io
+from analysis import results, returns_io
 from analysis.indicators import ForceData
 from analysis.indicators.response import outcome_fit
 from analysis.indicators.victims import withdrawal_fit
 from analysis.report import alt_text, curve_control, figures, force_sections
+from analysis.report.display import published
+from analysis.settings import disclosure_settings
 from analysis.stats.competing import aalen_johansen
 
 N = 987
@@ -154,11 +156,21 @@ def test_a_curve_is_never_read_without_its_event_counts():
         curve_control.readings(_charged(LEAK).drop(columns="n_events"), threshold=10)
 
 
-def test_withheld_days_come_from_the_published_rows():
+def test_the_results_tables_days_come_from_the_published_rows():
     rows = pd.DataFrame({"breakdown": ["still supporting at"] * 3 + ["median days to withdrawal"],
                          "category": ["90 days", "180 days", "365 days", "median"],
                          "suppressed": [False, True, False, True]})
-    assert curve_control.withheld_days(rows, {"still supporting at": "v"}) == {"v": {180}}
+    assert curve_control.table_days(rows, {"still supporting at": "v"}) == ({"v": {180}}, {"v": {90, 365}})
+
+
+def test_a_reading_1_to_9_events_from_a_count_the_results_table_shows_is_withheld():
+    # 12 by 30 days; the results table shows 15 by 90 days (3 more): the 30-day reading would give the 3 away.
+    events = {20: 12, 60: 3, 150: 20, 300: 20}
+    read = curve_control.readings(_charged(events), threshold=10, start=0.0,
+                                  published={"charged or summonsed": {90, 180, 365}})
+    assert _table(read) == {"30": "[c]", "90": "2%", "180": "4%", "365": "6%"}
+    # Negative control: without the results table's counts the 30-day reading is shown (12 events by then).
+    assert _table(curve_control.readings(_charged(events), threshold=10, start=0.0))["30"] == "1%"
 
 
 def test_the_fit_tables_count_events_as_the_results_tables_do():
@@ -188,8 +200,9 @@ def _page_tables(page, caption: str) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("code", ["SYN01", "SYN02"])
 def test_the_pages_curve_tables_show_no_reading_of_1_to_9_events(reports, code):
-    """On each force page, every reading at a set day with 1 to 9 events by then or since the previous reading
-    shown is [c], and the fit's event counts are RI03's and VE03's numerators."""
+    """On each force page, no reading at a set day shown in a curve's data table has 1 to 9 events by then, or
+    differs by 1 to 9 events from another count of that curve the page shows (another reading, or RI03's and
+    VE03's counts at 90 to 730 days); and the fit's event counts are RI03's and VE03's numerators."""
     data = ForceData(returns_io.read_force(reports.data_dir, code))
     _, durations, cause = outcome_fit(data)
     _, days = withdrawal_fit(data)
@@ -207,19 +220,31 @@ def test_the_pages_curve_tables_show_no_reading_of_1_to_9_events(reports, code):
         read = curve_control.readings(frame.assign(n_at_risk=N), threshold=1, start=start)
         assert {(r.curve, r.day): r.events for r in read.itertuples()} == {
             (name, d): e for name, by in truths[indicator_id].items() for d, e in by.items()}
+    # The counts the page's results tables show (RI03, VE03 at 90 to 730 days), known to every reader.
+    truth = results.read(reports.out_dir.parent / "outputs-restricted" / "forces" / code / "results.parquet")
+    known = {}
+    outcomes = {f"cumulative incidence: {n}": n for n in force_sections.OUTCOME_CURVES.values()}
+    for indicator_id, breakdowns in (("RI03", outcomes),
+                                     ("VE03", {"still supporting at": "still supporting the investigation"})):
+        _, shown_days = curve_control.table_days(published(truth, indicator_id, disclosure=disclosure_settings()),
+                                                 breakdowns)
+        for name, found in shown_days.items():
+            known[indicator_id, name] = {truths[indicator_id][name][d] for d in found}
     checked = 0
     for indicator_id, caption, column in (("RI03", "read at set days (RI03)", "Outcome"),
                                           ("VE03", "read at set days (VE03)", "Victims")):
         rows = _page_tables(reports.pages[code], caption)
-        previous = {}
+        shown = {}
         for row in rows:
-            events = truths[indicator_id][row[column]][int(row["Day"])]
-            since = events - previous.get(row[column], 0)
             if row["Value"] == "[c]":
                 assert row["95% confidence interval"] == "[c]" and row["Note"].startswith("withheld: fewer than 10")
                 continue
-            assert events == 0 or events >= 10, (indicator_id, row, events)
-            assert since == 0 or since >= 10, (indicator_id, row, since)
-            previous[row[column]] = events
-            checked += 1
+            shown.setdefault(row[column], set()).add(truths[indicator_id][row[column]][int(row["Day"])])
+        for name, counts in shown.items():
+            for events in counts:
+                # 0 or at least 10 by then, and 0 or at least 10 from any other count shown of this curve.
+                others = (counts | known.get((indicator_id, name), set())) - {events}
+                assert not 0 < events < 10, (indicator_id, name, events)
+                assert all(abs(events - e) >= 10 for e in others), (indicator_id, name, events, sorted(others))
+                checked += 1
     assert checked, "the page shows no curve reading to check"

@@ -7,8 +7,8 @@ with t the disclosure threshold (disclosure.threshold, default 10):
 
 - A reading at a set day (the data table under a chart, and its text alternative) is shown only when the
   curve's number of events by that day is 0 or at least t, the number between it and the previous reading
-  shown is 0 or at least t, and the results table does not withhold that day's count; otherwise it is
-  withheld ([c]).
+  shown (or the nearest day before or after it whose count the results table shows) is 0 or at least t,
+  and the results table does not withhold that day's count; otherwise it is withheld ([c]).
 - A curve is drawn from the first time its number of events reaches t (nothing is drawn while it is 1 to
   t-1) up to the last time at least t remain at risk, but never over a withheld reading (or a day whose count
   the results table withholds): it stops at the reading shown before it and starts again at the reading shown
@@ -27,7 +27,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["CURVE_DAYS", "withheld_note", "prepare", "readings", "drawn", "withheld_days"]
+__all__ = ["CURVE_DAYS", "withheld_note", "prepare", "readings", "drawn", "table_days"]
 
 #: Days at which a time-to-event curve is read (text alternative and data table).
 CURVE_DAYS = (30, 90, 180, 365, 730)
@@ -65,19 +65,34 @@ def _at_risk_end(part: pd.DataFrame, threshold: int) -> float | None:
     return float(kept["time"].max()) if len(kept) else None
 
 
+def _events_by(part: pd.DataFrame, day: float) -> int:
+    """One curve's number of events up to and including `day` (0 before its first time)."""
+    before = part.loc[part["time"] <= day, "events_by"]
+    return int(before.iloc[-1]) if len(before) else 0
+
+
+def _small(difference: int, threshold: int) -> bool:
+    return 0 < abs(difference) < threshold
+
+
 def readings(table: pd.DataFrame, *, threshold: int, days: tuple[int, ...] = CURVE_DAYS,
-             withheld: dict[str, set[int]] | None = None, start: float | None = None) -> pd.DataFrame:
+             withheld: dict[str, set[int]] | None = None, published: dict[str, set[int]] | None = None,
+             start: float | None = None) -> pd.DataFrame:
     """Each curve read at `days` under the rules above: columns curve, day, estimate, lower, upper, events
     (by that day) and shown (False: the reading is withheld). A day after the last time at least `threshold`
     remain at risk is not read. A day before the curve's first time is read as `start` (1 for a survival
     curve, 0 for cumulative incidence) with no interval, or not read when `start` is None.
 
-    withheld: for each curve name, the days whose count the results table withholds."""
+    withheld: for each curve name, the days whose count the results table withholds; published: the days
+    whose count it shows. A count the page shows elsewhere is known to the reader, so a reading is also
+    withheld when the number of events between it and the nearest such day before or after it is 1 to
+    threshold-1."""
     frame = prepare(table)
     rows = []
     for name, part in frame.groupby("curve", sort=False):
         end = _at_risk_end(part, threshold)
         held = set((withheld or {}).get(name, ()))
+        known = {int(d): _events_by(part, d) for d in (published or {}).get(name, ()) if int(d) not in held}
         previous = 0  # events by the previous reading shown (the curve's origin has none)
         for day in days:
             if end is None or day > end:
@@ -92,8 +107,10 @@ def readings(table: pd.DataFrame, *, threshold: int, days: tuple[int, ...] = CUR
                 estimate, events = float(last["estimate"]), int(last["events_by"])
                 lower = float(last["lower"]) if "lower" in part else math.nan
                 upper = float(last["upper"]) if "upper" in part else math.nan
-            since = events - previous
-            shown = (events == 0 or events >= threshold) and (since == 0 or since >= threshold) and day not in held
+            earlier = max([previous] + [e for d, e in known.items() if d < day])
+            later = [e for d, e in known.items() if d > day]
+            shown = (not _small(events, threshold) and not _small(events - earlier, threshold)
+                     and not (later and _small(min(later) - events, threshold)) and day not in held)
             if shown:
                 previous = events
             rows.append({"curve": name, "day": int(day), "estimate": estimate, "lower": lower, "upper": upper,
@@ -150,13 +167,15 @@ def drawn(table: pd.DataFrame, read: pd.DataFrame, *, threshold: int,
 _DAYS = re.compile(r"^(\d+) days$")
 
 
-def withheld_days(rows: pd.DataFrame, curves: dict[str, str]) -> dict[str, set[int]]:
-    """The days whose row the published results table withholds, for each curve: `rows` are published rows
-    (ctx.published) and `curves` maps a breakdown (e.g. 'still supporting at') to the curve it reads."""
-    out: dict[str, set[int]] = {name: set() for name in curves.values()}
+def table_days(rows: pd.DataFrame, curves: dict[str, str]) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """The days whose row the published results table withholds, and those whose row it shows, for each
+    curve: `rows` are published rows (ctx.published) and `curves` maps a breakdown (e.g. 'still supporting
+    at') to the curve it reads."""
+    withheld: dict[str, set[int]] = {name: set() for name in curves.values()}
+    shown: dict[str, set[int]] = {name: set() for name in curves.values()}
     for _, r in rows.iterrows():
         name = curves.get(str(r["breakdown"]))
         match = _DAYS.match(str(r["category"]))
-        if name is not None and match and bool(r["suppressed"]):
-            out[name].add(int(match.group(1)))
-    return out
+        if name is not None and match:
+            (withheld if bool(r["suppressed"]) else shown)[name].add(int(match.group(1)))
+    return withheld, shown

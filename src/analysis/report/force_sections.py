@@ -148,8 +148,8 @@ def _show_curves(ctx: ForceContext, curves: pd.DataFrame, *, rows: pd.DataFrame,
     `events` names the events (plural) for the table's note; `drawn_from` says where a curve starts, with
     '{nth}' for the threshold as an ordinal ('the day the {nth} victim withdrew support')."""
     threshold = _threshold(ctx)
-    held = curve_control.withheld_days(rows, breakdowns)
-    read = curve_control.readings(curves, threshold=threshold, withheld=held, start=start)
+    held, shown = curve_control.table_days(rows, breakdowns)
+    read = curve_control.readings(curves, threshold=threshold, withheld=held, published=shown, start=start)
     drawn = curve_control.drawn(curves, read, threshold=threshold, withheld=held)
     rule = (f"{drawn_from.format(nth=_ordinal(threshold))} (so that no number under {threshold} can be read "
             f"from it) and stops where fewer than {threshold} remain followed; it is not drawn over a reading "
