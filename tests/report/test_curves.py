@@ -173,6 +173,17 @@ def test_a_reading_1_to_9_events_from_a_count_the_results_table_shows_is_withhel
     assert _table(curve_control.readings(_charged(events), threshold=10, start=0.0))["30"] == "1%"
 
 
+def test_a_reading_1_to_9_events_short_of_the_curves_total_is_withheld():
+    # 30 by 365 days and 33 in all (3 after day 365, on day 380): the total is published (e.g. VE02's victims
+    # who withdrew), so the readings at 90 to 365 days (30 each) would give the last 3 away.
+    events = {20: 12, 60: 18, 380: 3}
+    read = curve_control.readings(_charged(events, tail=500), threshold=10, start=0.0)
+    assert _table(read) == {"30": "1%", "90": "[c]", "180": "[c]", "365": "[c]"}
+    # Negative control: 13 after day 365 leave them shown.
+    read = curve_control.readings(_charged({20: 12, 60: 18, 380: 13}, tail=500), threshold=10, start=0.0)
+    assert _table(read) == {"30": "1%", "90": "3%", "180": "3%", "365": "3%"}
+
+
 def test_the_fit_tables_count_events_as_the_results_tables_do():
     """The event counts cumulated from the fit tables' n_events are the indicators' numerators."""
     durations = np.array([5, 10, 10, 30, 45, 90, 90, 120, 200, 400], dtype=float)
@@ -230,6 +241,9 @@ def test_the_pages_curve_tables_show_no_reading_of_1_to_9_events(reports, code):
                                                  breakdowns)
         for name, found in shown_days.items():
             known[indicator_id, name] = {truths[indicator_id][name][d] for d in found}
+    # Each curve's number of events in all (VE02's victims who withdrew; offences by outcome in RI01).
+    totals = {("RI03", name): {int((cause == c).sum())} for c, name in force_sections.OUTCOME_CURVES.items()}
+    totals["VE03", "still supporting the investigation"] = {int(withdrew[kept].sum())}
     checked = 0
     for indicator_id, caption, column in (("RI03", "read at set days (RI03)", "Outcome"),
                                           ("VE03", "read at set days (VE03)", "Victims")):
@@ -243,7 +257,7 @@ def test_the_pages_curve_tables_show_no_reading_of_1_to_9_events(reports, code):
         for name, counts in shown.items():
             for events in counts:
                 # 0 or at least 10 by then, and 0 or at least 10 from any other count shown of this curve.
-                others = (counts | known.get((indicator_id, name), set())) - {events}
+                others = (counts | known.get((indicator_id, name), set()) | totals[indicator_id, name]) - {events}
                 assert not 0 < events < 10, (indicator_id, name, events)
                 assert all(abs(events - e) >= 10 for e in others), (indicator_id, name, events, sorted(others))
                 checked += 1

@@ -7,8 +7,9 @@ with t the disclosure threshold (disclosure.threshold, default 10):
 
 - A reading at a set day (the data table under a chart, and its text alternative) is shown only when the
   curve's number of events by that day is 0 or at least t, the number between it and the previous reading
-  shown (or the nearest day before or after it whose count the results table shows) is 0 or at least t,
-  and the results table does not withhold that day's count; otherwise it is withheld ([c]).
+  shown (or the nearest day before or after it whose count the results table shows, or the curve's total
+  number of events) is 0 or at least t, and the results table does not withhold that day's count;
+  otherwise it is withheld ([c]).
 - A curve is drawn from the first time its number of events reaches t (nothing is drawn while it is 1 to
   t-1) up to the last time at least t remain at risk, but never over a withheld reading (or a day whose count
   the results table withholds): it stops at the reading shown before it and starts again at the reading shown
@@ -85,14 +86,16 @@ def readings(table: pd.DataFrame, *, threshold: int, days: tuple[int, ...] = CUR
 
     withheld: for each curve name, the days whose count the results table withholds; published: the days
     whose count it shows. A count the page shows elsewhere is known to the reader, so a reading is also
-    withheld when the number of events between it and the nearest such day before or after it is 1 to
-    threshold-1."""
+    withheld when the number of events between it and the nearest such day before or after it, or the
+    curve's total number of events (published with the curve's indicators: victims who withdrew, offences by
+    outcome), is 1 to threshold-1."""
     frame = prepare(table)
     rows = []
     for name, part in frame.groupby("curve", sort=False):
         end = _at_risk_end(part, threshold)
         held = set((withheld or {}).get(name, ()))
         known = {int(d): _events_by(part, d) for d in (published or {}).get(name, ()) if int(d) not in held}
+        total = int(part["events_by"].iloc[-1])  # the curve's number of events: published beside it (VE02, RI01)
         previous = 0  # events by the previous reading shown (the curve's origin has none)
         for day in days:
             if end is None or day > end:
@@ -108,7 +111,7 @@ def readings(table: pd.DataFrame, *, threshold: int, days: tuple[int, ...] = CUR
                 lower = float(last["lower"]) if "lower" in part else math.nan
                 upper = float(last["upper"]) if "upper" in part else math.nan
             earlier = max([previous] + [e for d, e in known.items() if d < day])
-            later = [e for d, e in known.items() if d > day]
+            later = [e for d, e in known.items() if d > day] + [total]
             shown = (not _small(events, threshold) and not _small(events - earlier, threshold)
                      and not (later and _small(min(later) - events, threshold)) and day not in held)
             if shown:
