@@ -6,6 +6,7 @@ results table that withheld the count of charges by 90 days (3), told a reader 1
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -262,3 +263,21 @@ def test_the_pages_curve_tables_show_no_reading_of_1_to_9_events(reports, code):
                 assert all(abs(events - e) >= 10 for e in others), (indicator_id, name, events, sorted(others))
                 checked += 1
     assert checked, "the page shows no curve reading to check"
+    # The charts' text alternatives read the curves exactly as their data tables show them: no withheld reading.
+    from report.checks import soup
+
+    page = soup(reports.pages[code].read_text(encoding="utf-8"))
+    for indicator_id, caption, column in (("RI03", "read at set days (RI03)", "Outcome"),
+                                          ("VE03", "read at set days (VE03)", "Victims")):
+        alts = [img["alt"] for img in page.find_all("img") if img.get("alt", "").startswith("Step chart")
+                and f"({indicator_id})" in img["alt"]]
+        table = {(r[column], r["Day"]): r["Value"] for r in _page_tables(reports.pages[code], caption)}
+        for alt in alts:
+            for part in alt.split("interval bands: ", 1)[1].split("; "):
+                name = next((n for n, _ in table if part.startswith(n + " ")), None)
+                if name is None:
+                    continue  # the count of withheld figures
+                for value, day in re.findall(r"(\d+%) at (\d+) days", part):
+                    assert table[name, day] == value, (indicator_id, name, day, value)
+                assert len(re.findall(r" at \d+ days", part)) == sum(
+                    v != "[c]" for (n, _), v in table.items() if n == name)
