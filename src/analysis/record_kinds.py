@@ -201,3 +201,37 @@ SUMMARIES_OF_TABLES: tuple[tuple[str, str, str, str], ...] = (
 NATIONAL_SUMMARIES_OF_TABLES: tuple[tuple[str, str, str], ...] = (
     ("NA04", "OC03", "ethnic_group"),
 )
+
+#: Rows of one unit that are the sum of rows of other units: (total selector, member selector). The total's unit
+#: is a group (England and Wales, or a region) and the members are its forces (the audit is given the groups:
+#: analysis.disclosure.audit.build_system's `groups`). A breakdown or basis of None in the member selector is the
+#: total row's own (the region's charge rate is the sum of its forces' charge-rate rows).
+CROSS_UNIT_SUMS: tuple[tuple[tuple, tuple], ...] = (
+    (("NA02", None, None, None, "numerator"), ("NA01", None, "force vs national value", None, "numerator")),
+    (("NA02", None, None, None, "denominator"), ("NA01", None, "force vs national value", None, "denominator")),
+    # the national withdrawal model pools the forces' complete cases
+    (("NA05", "odds of withdrawing support", None, None, "numerator"), ("VE04", "model", "victims who withdrew", "*", "numerator")),
+    (("NA05", "odds of withdrawing support", None, None, "denominator"), ("VE04", "model", "victims who withdrew", "*", "denominator")),
+)
+
+#: Headline rows: the key indicators the national page compares (analysis.indicators.national.KEY_INDICATORS)
+#: and the national page's own comparisons. Secondary suppression withholds them last (each of their rows costs
+#: HEADLINE_WEIGHT times an ordinary row): a model's sample or a reading at set days is withheld before a
+#: force's charge rate.
+HEADLINE_ROWS: frozenset[tuple[str, str, str]] = frozenset({
+    ("RI02", "total", "charged or summonsed"),
+    ("RI01", "outcome_group", "Charged/Summonsed"),
+    ("NS06", "field", "suspect self-defined ethnicity"),
+    ("VE02", "total", "withdrew support"),
+    ("VE07", "notes with a match", "any category"),
+    ("NS02", "total", "all years (annual average)"),
+})
+HEADLINE_INDICATORS: frozenset[str] = frozenset({"NA01", "NA02"})
+HEADLINE_WEIGHT = 50.0
+
+
+def row_weight(indicator_id: str, breakdown: str, category: str) -> float:
+    """The cost of withholding one row, relative to an ordinary row (see HEADLINE_ROWS)."""
+    if indicator_id in HEADLINE_INDICATORS or (indicator_id, breakdown, category) in HEADLINE_ROWS:
+        return HEADLINE_WEIGHT
+    return 1.0

@@ -18,10 +18,14 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
   (the same population: all suspects, all offences...), a numerator with the same value as a denominator (one
   indicator's numerator is another's denominator: suspects with sex recorded is the denominator of the shares
   of recorded sexes), numerators of the same category with the same value (the count of a category on both
-  bases, in two tables, or on the force page and the national page), and numerators with the same value over
-  denominators with the same value in another indicator (the same share of the same population under
-  another name). Every link is a true relation of the
-  data, so a link the reader might not notice only makes the audit stricter;
+  bases, in two tables, or on the force page and the national page), and a row of the national page repeating
+  a force's row (same numerator and denominator). Cells are one quantity only when they count the same kind of
+  record (analysis.record_kinds: suspects, victims, offences...). Every link is a true relation of the data
+  within a kind, so a link the reader might not notice only makes the audit stricter;
+- the relations the catalogue declares (analysis.record_kinds): counts shown twice under other names, nested
+  counts (cumulative readings at set days, a model's sample inside its population) whose differences are
+  counts, and sums across units (England and Wales and each region as sums of their forces, given `groups`;
+  the pooled national model as the sum of the force models);
 - categories sum to their total: rows of one breakdown on one basis that share a denominator and whose
   numerators add up to it; count rows whose sum is another published quantity (a total row, or a total shown
   in another table);
@@ -32,10 +36,11 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
 - published zeros are zeros, so a withheld count that is not zero is at least 1 (withheld cells are otherwise
   non-negative and unbounded above).
 
-The rule (a sliding protection level in tau-Argus' terms): every withheld quantity, and every complement whose
-value lies in 1..threshold-1, is *protected* only when its feasible range [low, high] over the integers is at
-least `protection_width` wide (high - low >= width; a range of 0 is a count determined exactly). A published
-count in 1..threshold-1 is exposed outright. The width is `disclosure.protection_width` in params/pipeline.yaml.
+The rule (a sliding protection level in tau-Argus' terms): every count whose value lies in 1..threshold-1,
+withheld or derived (a complement, a difference of nested counts), is *protected* only when its feasible range
+[low, high] over the integers is at least `protection_width` wide (high - low >= width; a range of 0 is a count
+determined exactly). A published count in 1..threshold-1 is exposed outright. A withheld count of threshold or
+more is a secondary suppression and not a target of its own (see `targets`). The width is `disclosure.protection_width` in params/pipeline.yaml.
 
 The linear programmes are solved with HiGHS (highspy, the solver's own Python interface; Huangfu and Hall
 2018, Math. Prog. Comp. 10:119-142); when a bound comes out fractional the problem is solved again with
@@ -45,9 +50,9 @@ and each component is solved on its own.
 
 Limits (docs/assumptions.md): the reader is assumed to know the relations above and no others; rates, medians,
 intervals, model coefficients and survival curves are not inverted into counts (they are published only with
-their counts or withheld with them); relations between different forces (regions and the national total on
-the national page) enter only as a row that sums the same row of every other unit; a region as the sum of its
-own forces is not modelled.
+their counts or withheld with them; a summary of a table with a withheld cell is withheld with it:
+analysis.record_kinds.SUMMARIES_OF_TABLES); relations between units enter as a row that sums the same row of
+every other unit shown, and as the declared sums across units when `groups` is given.
 """
 
 from __future__ import annotations
@@ -63,7 +68,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from analysis.record_kinds import CUMULATIVE, NESTED, REPEATS_FORCE_ROW, SAME_COUNT, record_kind
+from analysis.record_kinds import CROSS_UNIT_SUMS, CUMULATIVE, NESTED, REPEATS_FORCE_ROW, SAME_COUNT, record_kind
 
 KEY_COLUMNS = ("force_code", "indicator_id", "breakdown", "category", "basis")
 #: Rows whose basis starts with this count forces, not people or cases: not audited (published as they are).
@@ -121,12 +126,14 @@ class System:
         return ~self.published
 
 
-def build_system(rows: pd.DataFrame) -> System:
+def build_system(rows: pd.DataFrame, groups: dict[str, list[str]] | None = None) -> System:
     """The quantities and relations a reader knows from `rows` (true counts; `suppressed` marks withheld rows).
 
     rows: a results-like frame with KEY_COLUMNS, numerator, denominator (the true counts; blank where the row
-    has none) and suppressed. Shapes: one quantity per distinct count (see the module doc for which cells are one
-    count). Raises ValueError when a column is missing.
+    has none) and suppressed. groups: optional {unit: its member units} (England and Wales and each region:
+    their forces) for the sums across units of analysis.record_kinds.CROSS_UNIT_SUMS. Shapes: one quantity per
+    distinct count (see the module doc for which cells are one count). Raises ValueError when a column is
+    missing.
     """
     missing = [c for c in (*KEY_COLUMNS, "numerator", "denominator", "suppressed") if c not in rows.columns]
     if missing:
@@ -243,7 +250,40 @@ def build_system(rows: pd.DataFrame) -> System:
     system = System(rows, values, published, cells)
     _relations(system, rows, row_q, num, den, first_den, q_of_cell, kinds)
     _nested(system, declared, q_of_cell)
+    if groups:
+        _cross_unit_sums(system, declared, q_of_cell, groups)
     return system
+
+
+def _cross_unit_sums(system: System, declared: "_Declared", q_of_cell: list[int], groups: dict[str, list[str]]) -> None:
+    """A group's row is the sum of its members' rows (analysis.record_kinds.CROSS_UNIT_SUMS), added when every
+    member shows the row and the true counts satisfy it."""
+    values = system.values
+    seen = {tuple(sorted(e.items())) for e in system.equalities}
+    for total_selector, member_selector in CROSS_UNIT_SUMS:
+        for unit, members in groups.items():
+            for c in declared.cells(unit, total_selector):
+                i = declared.cell_row[c]
+                indicator, breakdown, category, basis, column = member_selector
+                selector = (indicator, declared.breakdown[i] if breakdown is None else breakdown, category,
+                            declared.basis[i] if basis is None else (None if basis == "*" else basis), column)
+                parts = []
+                for member in members:
+                    found = declared.cells(member, selector)
+                    if not found:
+                        break
+                    parts.append(q_of_cell[found[0]])
+                else:
+                    total = q_of_cell[c]
+                    if not parts or total in parts or abs(sum(values[q] for q in parts) - values[total]) >= 0.5:
+                        continue
+                    terms: dict[int, float] = {total: -1.0}
+                    for q in parts:
+                        terms[q] = terms.get(q, 0.0) + 1.0
+                    key = tuple(sorted(terms.items()))
+                    if key not in seen:
+                        seen.add(key)
+                        system.equalities.append(terms)
 
 
 class _Declared:
@@ -252,15 +292,20 @@ class _Declared:
     def __init__(self, rows, units, indicators, breakdowns, cell_row, cell_col, cell_value):
         self.units = sorted(set(units))
         self.by_key: dict[tuple, list[int]] = defaultdict(list)  # (unit, indicator, breakdown) -> cells
+        self.by_indicator: dict[tuple, list[int]] = defaultdict(list)  # (unit, indicator) -> cells
         categories = rows["category"].astype(str).tolist()
         bases = rows["basis"].astype(str).tolist()
         self.category, self.basis, self.cell_row, self.cell_col = categories, bases, cell_row, cell_col
+        self.breakdown = breakdowns
         for c, i in enumerate(cell_row):
             self.by_key[(units[i], indicators[i], breakdowns[i])].append(c)
+            self.by_indicator[(units[i], indicators[i])].append(c)
 
     def cells(self, unit: str, selector: tuple) -> list[int]:
         indicator, breakdown, category, basis, column = selector
-        found = [c for c in self.by_key.get((unit, indicator, breakdown), [])
+        pool = (self.by_indicator.get((unit, indicator), []) if breakdown is None
+                else self.by_key.get((unit, indicator, breakdown), []))
+        found = [c for c in pool
                  if self.cell_col[c] == column and (basis is None or self.basis[self.cell_row[c]] == basis)]
         if category == "@last":  # the reading at the most days
             days = [_days(self.category[self.cell_row[c]]) for c in found]
@@ -412,13 +457,17 @@ class Target:
 
 
 def targets(system: System, threshold: int) -> list[Target]:
-    """The withheld quantities and the complements with a value in 1..threshold-1 (see the module doc), plus
-    published quantities in 1..threshold-1 (exposed outright)."""
+    """What the audit protects (see the module doc): every count with a value in 1..threshold-1, withheld (its
+    range must be at least the width) or published (exposed outright), and every derived count (complement,
+    difference of nested counts) with a value in 1..threshold-1. A withheld count of threshold or more is a
+    secondary suppression: it is withheld to protect the small ones, which are audited with it in the system;
+    working it out discloses no small count (Hundepool et al. 2012, section 4.2: protection levels are set for
+    the sensitive cells)."""
     found = []
     withheld_rows = system.rows["suppressed"].fillna(False).to_numpy(dtype=bool)
     for q, places in enumerate(system.cells):
         v = system.values[q]
-        if not system.published[q] or 0 < v < threshold:
+        if 0 < v < threshold:
             row, col = _label_cell(withheld_rows, places)
             found.append(Target(row, col, ((q, 1.0),), v))
     for row, terms in system.complements:
@@ -628,7 +677,7 @@ def _without_equalities(system: System, comp: _Component | None, terms: dict[int
     return low, high
 
 
-def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
+def audit_rows(rows: pd.DataFrame, threshold: int, width: int, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """The reader's audit of one unit's published rows (see the module doc); one finding per withheld quantity,
     small complement and small published count.
 
@@ -638,7 +687,7 @@ def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
     range low..high (high = inf when unbounded), its width, `exposed` and the reason. True counts are not in the
     findings.
     """
-    system = build_system(rows)
+    system = build_system(rows, groups)
     return findings(system, threshold, width)
 
 

@@ -3,8 +3,9 @@
 `protect_rows` audits a unit's rows; while a withheld count (or a small complement) is exposed, it withholds
 more: for each exposed count, among the published quantities that appear in a relation with it (the other
 categories of its table, its total, the denominator or numerator it is the complement of), it tries the least
-informative first (cost: the count times the number of rows that would be withheld, so small counts shown in
-few places go first; zeros are never withheld, as published zeros carry the rule that a withheld count is at
+informative first (cost: the count times the number of rows that would be withheld, each headline row of the
+key indicators counting HEADLINE_WEIGHT times (analysis.record_kinds), so small counts shown in few places go
+first and a force's charge rate last; zeros are never withheld, as published zeros carry the rule that a withheld count is at
 least 1), keeps the first that leaves the exposed count protected, or else the one that widens its range most;
 a candidate that does not widen the range is never kept for that reason (it would withhold a number and
 protect nothing). When no single candidate widens it (two cells must go together), the exposed count's own
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.disclosure.audit import System, Target, build_system, component_of, feasible_range, findings, targets
+from analysis.record_kinds import row_weight
 
 #: How many candidates (cheapest first) are tried for one exposed count before the one that widens its range most
 #: is taken.
@@ -56,6 +58,17 @@ def _rows_of(system: System, q: int) -> list[int]:
     return sorted({r for r, _ in system.cells[q]})
 
 
+def _row_weights(system: System) -> np.ndarray:
+    """Each row's cost of being withheld (analysis.record_kinds.row_weight: headline rows go last)."""
+    found = getattr(system, "_row_weights", None)
+    if found is None:
+        rows = system.rows
+        found = np.array([row_weight(*key) for key in zip(rows["indicator_id"].astype(str),
+                                                          rows["breakdown"].astype(str), rows["category"].astype(str))])
+        system._row_weights = found  # type: ignore[attr-defined]
+    return found
+
+
 def _candidates(system: System, target: Target, frozen: np.ndarray, withheld_rows: np.ndarray) -> list[int]:
     terms = dict(target.terms)
     related: set[int] = {q for q in terms if system.published[q]}
@@ -69,6 +82,7 @@ def _candidates(system: System, target: Target, frozen: np.ndarray, withheld_row
         for relation in system.equalities + system.orders:
             if any(q in relation for q in terms):
                 related.update(p for p in relation if system.published[p])
+    weights = _row_weights(system)
     out = []
     for q in related:
         if system.values[q] <= 0:
@@ -76,24 +90,26 @@ def _candidates(system: System, target: Target, frozen: np.ndarray, withheld_row
         rows = _rows_of(system, q)
         if any(frozen[r] and not withheld_rows[r] for r in rows):
             continue
-        change = sum(1 for r in rows if not withheld_rows[r])
-        out.append((system.values[q] * max(change, 1), system.values[q], q))
+        change = sum(weights[r] for r in rows if not withheld_rows[r])
+        out.append((system.values[q] * max(change, 1.0), system.values[q], q))
     return [(cost, q) for cost, _, q in sorted(out)]
 
 
 def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, max_rounds: int = 200,
-                 audit_frozen: bool = True) -> Protection:
+                 audit_frozen: bool = True, groups: dict[str, list[str]] | None = None) -> Protection:
     """Withhold extra rows until the reader's audit finds no exposed count (see the module doc).
 
     rows: KEY_COLUMNS, numerator, denominator (true counts) and suppressed (the withholding so far); frozen: one
     bool per row, rows that must not change; audit_frozen False: audit only counts shown in a row that is not
-    frozen (the frozen rows' own counts are audited elsewhere, e.g. with their own page). Returns a Protection whose `rows` is a copy of `rows` with
+    frozen (the frozen rows' own counts are audited elsewhere, e.g. with their own page); groups: the sums across
+    units a reader knows (analysis.disclosure.audit.build_system). Returns a Protection whose `rows` is a copy of
+    `rows` with
     `suppressed` updated (index kept) and whose `findings` is the final audit (exposed cells left only when no
     published quantity could protect them: `passed` is then False).
     """
     out = rows.copy()
     positions = rows.reset_index(drop=True)
-    system = build_system(positions)
+    system = build_system(positions, groups)
     withheld_rows = positions["suppressed"].fillna(False).to_numpy(dtype=bool).copy()
     frozen_rows = (np.zeros(len(positions), dtype=bool) if frozen is None
                    else np.asarray(pd.Series(frozen).fillna(False), dtype=bool))

@@ -196,7 +196,10 @@ def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd
     # Counts of forces are not counts of people or cases: they are published as they are.
     counts_forces = table["basis"].str.startswith("forces").to_numpy()
     flagged = flag_results(table, threshold, exempt=counts_forces)
-    return results.validate(protect_national(flagged, force_results, threshold, width))
+    from analysis.disclosure.pages import unit_groups
+
+    groups = unit_groups(fd.profile) if "region" in fd.profile.columns else None
+    return results.validate(protect_national(flagged, force_results, threshold, width, groups))
 
 
 #: Indicators whose force rows the national page shows as they are (report.national_sections.data_quality).
@@ -288,12 +291,13 @@ def _reveals_more(rows: pd.DataFrame, frozen: np.ndarray) -> bool:
 
 
 def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold: int | None = None,
-                     width: int | None = None) -> pd.DataFrame:
+                     width: int | None = None, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Withhold the national page's rows about a force that, read with that force's own page, would let a
     withheld count be worked out: for each force, the reader's audit of its results (as flagged for its page,
     frozen: that page is already published) together with the national rows naming it; then the national rows
-    as a whole, where England and Wales is the sum of the forces (and of the regions); repeated until stable
-    (analysis.disclosure)."""
+    as a whole with every force's rows (frozen), where England and Wales and each region are the sums of their
+    forces (`groups`, analysis.disclosure.pages.unit_groups) and the national model pools the forces' models;
+    repeated until stable (analysis.disclosure)."""
     from analysis.disclosure import protect_rows
     from analysis.disclosure.audit import REPEATS
     from analysis.settings import disclosure_settings
@@ -326,10 +330,14 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
             counts_forces = exempt[(out["force_code"] == code).to_numpy()]
             # counts of forces keep their flags (the cell rules run inside protect_audited do not exempt them)
             out.loc[mine, "suppressed"] = np.where(counts_forces, out.loc[mine, "suppressed"].to_numpy(dtype=bool), flags)
-        # the page as a whole: England and Wales less the published forces (or regions)
+        # the page as a whole, read with every force page (frozen: already published): England and Wales or a
+        # region less its published forces, whose own pages may publish what the national page withholds
         counted = out.index[~exempt]
-        whole = protect_rows(out.loc[counted], threshold, width).rows
-        out.loc[counted, "suppressed"] = whole["suppressed"].to_numpy()
+        pages = force_results[out.columns]
+        rows = pd.concat([pages, out.loc[counted]], ignore_index=True)
+        frozen = np.r_[np.ones(len(pages), dtype=bool), np.zeros(len(counted), dtype=bool)]
+        whole = protect_rows(rows, threshold, width, frozen=frozen, groups=groups).rows
+        out.loc[counted, "suppressed"] = whole["suppressed"].to_numpy()[len(pages):]
         # read with the forces' own rows the national page also shows (frozen: their pages are published), a
         # total can still give a force's withheld count away; then that total is withheld
         _withhold_revealing_totals(out, counted, force_results, threshold, width)
