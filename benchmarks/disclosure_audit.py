@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--before-seconds", type=float, default=None, help="cold run wall time before (s)")
     parser.add_argument("--after-seconds", type=float, default=None, help="cold run wall time after (s)")
     parser.add_argument("--before-cpu", type=float, default=None, help="cold run CPU time before (s, /usr/bin/time)")
+    parser.add_argument("--runs", default="", help="how the two cold runs were made (recorded as given)")
     parser.add_argument("--after-cpu", type=float, default=None, help="cold run CPU time after (s, /usr/bin/time)")
     args = parser.parse_args()
     s = disclosure_settings()
@@ -175,8 +176,9 @@ def main() -> None:
         "## Cold run of the whole default (43 forces and the national report)",
         "",
         f"- before the audit: {before_s:.1f} s; after: {after_s:.1f} s; ratio {after_s / before_s:.2f} "
-        "(target: at most 1.20). Both runs on the same data, one after the other, on a machine shared with other "
-        "work, so the ratio carries that noise." + (f" CPU time (user + system, the run and its workers): before "
+        "(target: at most 1.20). Both runs on the same data on a 2-core machine shared with other work (run side "
+        "by side, or one after the other: see the command), so wall-clock ratios carry that noise; CPU time is the "
+        "better measure." + (f" Runs: {args.runs}" if args.runs else "") + (f" CPU time (user + system, the run and its workers): before "
         f"{args.before_cpu:.0f} s, after {args.after_cpu:.0f} s, ratio {args.after_cpu / args.before_cpu:.2f}."
         if args.before_cpu and args.after_cpu else ""),
         "",
