@@ -456,18 +456,19 @@ class Target:
     value: float
 
 
-def targets(system: System, threshold: int) -> list[Target]:
+def targets(system: System, threshold: int, every_withheld: bool = False) -> list[Target]:
     """What the audit protects (see the module doc): every count with a value in 1..threshold-1, withheld (its
     range must be at least the width) or published (exposed outright), and every derived count (complement,
     difference of nested counts) with a value in 1..threshold-1. A withheld count of threshold or more is a
     secondary suppression: it is withheld to protect the small ones, which are audited with it in the system;
     working it out discloses no small count (Hundepool et al. 2012, section 4.2: protection levels are set for
-    the sensitive cells)."""
+    the sensitive cells). `every_withheld`: also every withheld count whatever its size (the stricter promise of
+    protect_crosstab: no withheld cell of a table can be worked out)."""
     found = []
     withheld_rows = system.rows["suppressed"].fillna(False).to_numpy(dtype=bool)
     for q, places in enumerate(system.cells):
         v = system.values[q]
-        if 0 < v < threshold:
+        if 0 < v < threshold or (every_withheld and not system.published[q]):
             row, col = _label_cell(withheld_rows, places)
             found.append(Target(row, col, ((q, 1.0),), v))
     for row, terms in system.complements:

@@ -96,13 +96,15 @@ def _candidates(system: System, target: Target, frozen: np.ndarray, withheld_row
 
 
 def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, max_rounds: int = 200,
-                 audit_frozen: bool = True, groups: dict[str, list[str]] | None = None) -> Protection:
+                 audit_frozen: bool = True, groups: dict[str, list[str]] | None = None,
+                 every_withheld: bool = False) -> Protection:
     """Withhold extra rows until the reader's audit finds no exposed count (see the module doc).
 
     rows: KEY_COLUMNS, numerator, denominator (true counts) and suppressed (the withholding so far); frozen: one
     bool per row, rows that must not change; audit_frozen False: audit only counts shown in a row that is not
     frozen (the frozen rows' own counts are audited elsewhere, e.g. with their own page); groups: the sums across
-    units a reader knows (analysis.disclosure.audit.build_system). Returns a Protection whose `rows` is a copy of
+    units a reader knows (analysis.disclosure.audit.build_system); every_withheld: protect every withheld count,
+    not only those from 1 to 9 (analysis.disclosure.audit.targets). Returns a Protection whose `rows` is a copy of
     `rows` with `suppressed` updated (index kept) and whose `findings` is the final audit (exposed cells left
     only when no published quantity could protect them: `passed` is then False).
     """
@@ -122,7 +124,7 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
     for rounds in range(1, max_rounds + 1):
         _republish(system, withheld_rows)
         changed = False
-        for target in audited(targets(system, threshold)):
+        for target in audited(targets(system, threshold, every_withheld)):
             low, high = _range(system, target)
             if high - low >= width and not _published_small(system, target, threshold):
                 continue
@@ -160,7 +162,7 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
             break
     _republish(system, withheld_rows)
     out["suppressed"] = withheld_rows
-    final = findings(system, threshold, width, audited(targets(system, threshold)))
+    final = findings(system, threshold, width, audited(targets(system, threshold, every_withheld)))
     return Protection(out, final, int((withheld_rows & ~start).sum()), rounds)
 
 

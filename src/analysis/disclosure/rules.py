@@ -351,7 +351,8 @@ def _audited(full: pd.DataFrame, suppressed: np.ndarray, total_label: str, cfg: 
 
     frame = pd.DataFrame(suppressed, index=full.index, columns=full.columns)
     rows = crosstab_rows(full, frame, total_label)
-    done = protect_rows(rows, cfg["threshold"], cfg["protection_width"]).rows
+    # a cross-tabulation promises more than a page: no withheld cell can be worked out, whatever its size
+    done = protect_rows(rows, cfg["threshold"], cfg["protection_width"], every_withheld=True).rows
     out = frame.copy()
     for (r, c), withheld in zip(done["cell"], done["suppressed"], strict=True):
         out.loc[r, c] = bool(out.loc[r, c]) or bool(withheld)
