@@ -6,6 +6,8 @@ validates the sections it knows; other modules add their own accessors for their
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +32,21 @@ def load_settings(path: str | Path | None = None) -> dict[str, Any]:
     target = Path(path) if path is not None else PIPELINE_YAML
     if not target.is_file():
         raise FileNotFoundError(f"settings file not found: {target}")
-    loaded = yaml.safe_load(target.read_text(encoding="utf-8"))
+    stat = target.stat()
+    # parsed once per version of the file (the disclosure rules ask for their settings on every call)
+    loaded = copy.deepcopy(_parsed(str(target.resolve()), stat.st_mtime_ns, stat.st_size))
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         raise ValueError(f"{target}: the top level must be a mapping of sections, got {type(loaded).__name__}")
     return loaded
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path: str, mtime_ns: int, size: int) -> Any:
+    """The YAML document at `path` as parsed; cached by the file's modification time and size, so an edited
+    file is read again."""
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
 def section(name: str, defaults: dict[str, Any], path: str | Path | None = None) -> dict[str, Any]:

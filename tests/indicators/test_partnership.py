@@ -50,7 +50,7 @@ def test_days_to_action(data):
     days = row(table, "PS04", "days to action", "receipt to first action")
     # 0, 1, 4, 10 days: median 2.5, quartiles 0.75 and 5.5 (linear interpolation)
     assert (days["value"], days["lower"], days["upper"], days["numerator"]) == (2.5, 0.75, 5.5, 4)
-    assert days["note"] == "1 of 5 not yet actioned: excluded"
+    assert days["note"] == "excluded: not yet actioned (referrals received less referrals actioned)"
     assert days["basis"] == "referrals actioned"
 
 

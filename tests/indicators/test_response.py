@@ -149,16 +149,16 @@ def test_timeliness_quartiles_and_exclusions(data):
     # ABE after 9, 5, 50, 19, 61 days; V3, V5, V8 have none
     assert (abe["value"], abe["lower"], abe["upper"]) == (19, 9, 50)
     assert (abe["numerator"], abe["denominator"]) == (5, 8)
-    assert abe["note"] == "3 of 8 excluded: no ABE interview recorded"
+    assert abe["note"] == "excluded: no ABE interview recorded (the denominator less the number of cases)"
     referral = row(table, "RI05", "days", "referral received to action")
     # 1, 0, 4, 10 days (R2 not actioned); numpy's linear quantiles of 0, 1, 4, 10
     assert (referral["value"], referral["lower"], referral["upper"]) == (2.5, 0.75, 5.5)
-    assert referral["note"] == "1 of 5 excluded: not yet actioned"
+    assert referral["note"] == "excluded: not yet actioned (the denominator less the number of cases)"
     arrest = row(table, "RI05", "days", "first linked offence recorded to first arrest")
     # S1 123, S3 5, S4 102 days; S2 not arrested; S5 has no linked offence and is not counted
     assert (arrest["value"], arrest["lower"], arrest["upper"]) == (102, 53.5, 112.5)
     assert (arrest["numerator"], arrest["denominator"]) == (3, 4)
-    assert arrest["note"] == "1 of 4 excluded: not arrested"
+    assert arrest["note"] == "excluded: not arrested (the denominator less the number of cases)"
 
 
 def test_disruption_rates(data):

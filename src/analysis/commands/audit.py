@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="restricted results folder (default: OUT's sibling OUT-restricted)")
     parser.add_argument("--params", type=Path, default=PIPELINE_YAML, metavar="FILE",
                         help="settings with the disclosure section (default params/pipeline.yaml)")
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
+                        help="validated data folder whose force profiles give each region's forces (default: the "
+                             "data folder named in OUT/manifest.json)")
     parser.add_argument("--cells", action="store_true", help="list every withheld count with its feasible range")
     parser.set_defaults(func=run)
 
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     restricted = args.restricted or restricted_dir(args.out)
     try:
         s = disclosure_settings(args.params)
-        found = audit_output(args.out, restricted, s["threshold"], s["protection_width"])
+        found = audit_output(args.out, restricted, s["threshold"], s["protection_width"], data_dir=args.data)
     except (FileNotFoundError, ValueError) as error:
         log.error("%s", error)
         return 2

@@ -18,47 +18,57 @@ published row, `suppressed` marking the rows whose numbers are withheld where th
   (the same population: all suspects, all offences...), a numerator with the same value as a denominator (one
   indicator's numerator is another's denominator: suspects with sex recorded is the denominator of the shares
   of recorded sexes), numerators of the same category with the same value (the count of a category on both
-  bases, in two tables, or on the force page and the national page), and numerators with the same value over
-  denominators with the same value in another indicator (the same share of the same population under
-  another name). Every link is a true relation of the
-  data, so a link the reader might not notice only makes the audit stricter;
+  bases, in two tables, or on the force page and the national page), and a row of the national page repeating
+  a force's row (same numerator and denominator). Cells are one quantity only when they count the same kind of
+  record (analysis.record_kinds: suspects, victims, offences...). Every link is a true relation of the data
+  within a kind, so a link the reader might not notice only makes the audit stricter;
+- the relations the catalogue declares (analysis.record_kinds): counts shown twice under other names, nested
+  counts (cumulative readings at set days, a model's sample inside its population) whose differences are
+  counts, and sums across units (England and Wales and each region as sums of their forces, given `groups`;
+  the pooled national model as the sum of the force models);
 - categories sum to their total: rows of one breakdown on one basis that share a denominator and whose
   numerators add up to it; count rows whose sum is another published quantity (a total row, or a total shown
   in another table);
 - a row that is the sum of the same row of every other unit shown with it (England and Wales as the sum of the
   forces, or of the regions, on the national page);
-- the numerator of a share (a row with a Wilson interval) is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
+- the numerator of a share (a row with a Wilson interval, or any row whose numerator and denominator count the same kind of record) is at most its denominator, so the complement (denominator minus numerator: suspects whose sex
   is not recorded, referrals not actioned, offences without an outcome) is a count too;
 - published zeros are zeros, so a withheld count that is not zero is at least 1 (withheld cells are otherwise
   non-negative and unbounded above).
 
-The rule (a sliding protection level in tau-Argus' terms): every withheld quantity, and every complement whose
-value lies in 1..threshold-1, is *protected* only when its feasible range [low, high] over the integers is at
-least `protection_width` wide (high - low >= width; a range of 0 is a count determined exactly). A published
-count in 1..threshold-1 is exposed outright. The width is `disclosure.protection_width` in params/pipeline.yaml.
+The rule (a sliding protection level in tau-Argus' terms): every count whose value lies in 1..threshold-1,
+withheld or derived (a complement, a difference of nested counts), is *protected* only when its feasible range
+[low, high] over the integers is at least `protection_width` wide (high - low >= width; a range of 0 is a count
+determined exactly). A published count in 1..threshold-1 is exposed outright. A withheld count of threshold or
+more is a secondary suppression and not a target of its own (see `targets`). The width is `disclosure.protection_width` in params/pipeline.yaml.
 
-The linear programmes are solved with HiGHS (scipy.optimize.linprog); when a bound comes out fractional the
-problem is solved again with integrality (scipy.optimize.milp), which can only narrow the range. Problems are
+The linear programmes are solved with HiGHS (highspy, the solver's own Python interface; Huangfu and Hall
+2018, Math. Prog. Comp. 10:119-142); when a bound comes out fractional the problem is solved again with
+integrality, which can only narrow the range. Problems are
 kept small: the withheld quantities are split into connected components (quantities linked by a relation),
 and each component is solved on its own.
 
 Limits (docs/assumptions.md): the reader is assumed to know the relations above and no others; rates, medians,
 intervals, model coefficients and survival curves are not inverted into counts (they are published only with
-their counts or withheld with them); relations between different forces (regions and the national total on
-the national page) enter only as a row that sums the same row of every other unit; a region as the sum of its
-own forces is not modelled.
+their counts or withheld with them; a summary of a table with a withheld cell is withheld with it:
+analysis.record_kinds.SUMMARIES_OF_TABLES); relations between units enter as a row that sums the same row of
+every other unit shown, and as the declared sums across units when `groups` is given.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pandas as pd
+
+from analysis.record_kinds import CROSS_UNIT_SUMS, CUMULATIVE, NESTED, REPEATS_FORCE_ROW, SAME_COUNT, record_kind
 
 KEY_COLUMNS = ("force_code", "indicator_id", "breakdown", "category", "basis")
 #: Rows whose basis starts with this count forces, not people or cases: not audited (published as they are).
@@ -108,7 +118,7 @@ class System:
     cells: list[list[tuple[int, str]]]  # per quantity: (row position, column)
     equalities: list[dict[int, float]] = field(default_factory=list)
     orders: list[dict[int, float]] = field(default_factory=list)
-    complements: list[tuple[int, int, int]] = field(default_factory=list)  # (row, numerator q, denominator q)
+    complements: list[tuple[int, dict[int, float]]] = field(default_factory=list)  # (row, terms of a derived count)
     ranges: dict = field(default_factory=dict)  # solved ranges by (target terms, component variables)
 
     @property
@@ -116,12 +126,14 @@ class System:
         return ~self.published
 
 
-def build_system(rows: pd.DataFrame) -> System:
+def build_system(rows: pd.DataFrame, groups: dict[str, list[str]] | None = None) -> System:
     """The quantities and relations a reader knows from `rows` (true counts; `suppressed` marks withheld rows).
 
     rows: a results-like frame with KEY_COLUMNS, numerator, denominator (the true counts; blank where the row
-    has none) and suppressed. Shapes: one quantity per distinct count (see the module doc for which cells are one
-    count). Raises ValueError when a column is missing.
+    has none) and suppressed. groups: optional {unit: its member units} (England and Wales and each region:
+    their forces) for the sums across units of analysis.record_kinds.CROSS_UNIT_SUMS. Shapes: one quantity per
+    distinct count (see the module doc for which cells are one count). Raises ValueError when a column is
+    missing.
     """
     missing = [c for c in (*KEY_COLUMNS, "numerator", "denominator", "suppressed") if c not in rows.columns]
     if missing:
@@ -144,64 +156,84 @@ def build_system(rows: pd.DataFrame) -> System:
     # by numerator and denominator together, never by one equal value (an equal value alone may be chance)
     repeats = (rows[REPEATS].fillna(False).to_numpy(dtype=bool) if REPEATS in rows.columns
                else np.zeros(len(rows), dtype=bool))
-    cell_row, cell_col, cell_value = [], [], []
+    repeats = repeats | np.isin(np.asarray(indicators, dtype=object), list(REPEATS_FORCE_ROW))
+    # what each cell counts (analysis.record_kinds): cells are one count only when they count the same kind of
+    # record; None (a row the catalogue does not describe) links by value alone
+    kinds = [record_kind(*key) for key in zip(indicators, breakdowns, rows["category"].astype(str), rows["basis"].astype(str))]
+    cell_row, cell_col, cell_value, cell_kind = [], [], [], []
     for i in range(len(rows)):
-        for col, arr in (("numerator", num), ("denominator", den)):
+        for col, arr, side in (("numerator", num, 0), ("denominator", den, 1)):
             if not math.isnan(arr[i]):
                 cell_row.append(i)
                 cell_col.append(col)
                 cell_value.append(float(arr[i]))
+                cell_kind.append(kinds[i][side])
     n = len(cell_row)
     den_cell = {cell_row[c]: c for c in range(n) if cell_col[c] == "denominator"}
     uf = _Union(n)
-    first_den: dict[tuple[str, float], int] = {}
-    first_num: dict[tuple[str, str, float], int] = {}
-    first_den_of: dict[tuple[str, str, float], int] = {}
+
+    def firsts(table: dict, key: tuple, kind) -> list[int]:
+        """The first cells registered under `key` whose kind is compatible with `kind` (equal, or either None)."""
+        entry = table.get(key, {})
+        return list(entry.values()) if kind is None else [entry[k] for k in (kind, None) if k in entry]
+
+    def register(table: dict, key: tuple, kind, c: int) -> None:
+        table.setdefault(key, {}).setdefault(kind, c)
+
+    first_den: dict[tuple, dict] = {}  # (unit, value) -> {kind: first denominator cell}, from LINK_FROM up
+    first_num: dict[tuple, dict] = {}  # (unit, category, value) -> {kind: first numerator cell}
+    first_den_of: dict[tuple, dict] = {}  # (unit, indicator, value) -> {kind: first denominator cell}
+    first_pair: dict[tuple, dict] = {}  # (unit, numerator, denominator) -> {kind: first numerator cell}
     for c in range(n):
         if cell_col[c] == "denominator":
-            i = cell_row[c]
+            i, kind = cell_row[c], cell_kind[c]
             same_indicator = (units[i], indicators[i], cell_value[c])  # one population within an indicator
-            if same_indicator in first_den_of:
-                uf.join(first_den_of[same_indicator], c)
-            else:
-                first_den_of[same_indicator] = c
+            for other in firsts(first_den_of, same_indicator, kind):
+                uf.join(other, c)
+            register(first_den_of, same_indicator, kind, c)
             if cell_value[c] < threshold or repeats[i]:
                 continue  # small denominators of different indicators are linked only when shown to be the same
             v = (units[i], cell_value[c])
-            if v in first_den:
-                uf.join(first_den[v], c)
-            else:
-                first_den[v] = c
-    first_pair: dict[tuple[str, float, float], int] = {}
-    for c in range(n):
-        if cell_col[c] == "numerator":
-            v = cell_value[c]
-            unit = units[cell_row[c]]
-            key = (unit, categories[cell_row[c]], v)
-            other = first_num.get(key)
-            if repeats[cell_row[c]]:
-                pass
-            elif other is None:
-                first_num[key] = c
-            elif (v >= threshold or indicators[cell_row[other]] != indicators[cell_row[c]]
-                  or breakdowns[cell_row[other]] == breakdowns[cell_row[c]]):
-                # a category's count on both bases, in another indicator, or (from the threshold up) in another
-                # breakdown of the same indicator (a count table and its shares)
+            for other in firsts(first_den, v, kind):
                 uf.join(other, c)
-            d = den[cell_row[c]]
-            if not math.isnan(d):  # the same count of the same population, under another name (another indicator)
-                pair = (unit, v, float(d))
-                other = first_pair.get(pair)
-                if other is None:
-                    first_pair[pair] = c
-                elif indicators[cell_row[other]] != indicators[cell_row[c]]:
+            register(first_den, v, kind, c)
+    for c in range(n):
+        if cell_col[c] != "numerator":
+            continue
+        i, kind, v = cell_row[c], cell_kind[c], cell_value[c]
+        unit = units[i]
+        if not repeats[i]:
+            key = (unit, categories[i], v)
+            for other in firsts(first_num, key, kind):
+                if (v >= threshold or indicators[cell_row[other]] != indicators[i]
+                        or breakdowns[cell_row[other]] == breakdowns[i]):
+                    # a category's count on both bases, in another indicator, or (from the threshold up) in another
+                    # breakdown of the same indicator (a count table and its shares)
                     uf.join(other, c)
-                    if repeats[cell_row[c]] or repeats[cell_row[other]]:  # one row repeating another: same population
-                        uf.join(den_cell[cell_row[other]], den_cell[cell_row[c]])
-            if repeats[cell_row[c]]:
-                continue
-            if (unit, v) in first_den and v >= threshold:
-                uf.join(first_den[(unit, v)], c)
+            register(first_num, key, kind, c)
+        d = den[i]
+        if not math.isnan(d):
+            pair = (unit, v, float(d))
+            for other in firsts(first_pair, pair, kind):
+                if indicators[cell_row[other]] != indicators[i] and (repeats[i] or repeats[cell_row[other]]):
+                    # one row repeating another (the national page's row about a force): the same count of the same
+                    # population, numerator and denominator. Equal pairs are otherwise often chance (9 of 115
+                    # suspects aged 45 and over, 9 of 115 female suspects); a count truly shown twice is linked by
+                    # its category or, from LINK_FROM up, as the denominator of another indicator
+                    uf.join(other, c)
+                    uf.join(den_cell[cell_row[other]], den_cell[i])
+            register(first_pair, pair, kind, c)
+        if repeats[i] or v < threshold:
+            continue
+        for other in firsts(first_den, (unit, v), kind):  # one indicator's numerator is another's denominator
+            uf.join(other, c)
+    declared = _Declared(rows, units, indicators, breakdowns, cell_row, cell_col, cell_value)
+    for a, b in SAME_COUNT:  # counts the catalogue shows twice (analysis.record_kinds)
+        for unit in declared.units:
+            left, right = declared.cells(unit, a), declared.cells(unit, b)
+            if left and right and cell_value[left[0]] == cell_value[right[0]]:
+                for c in left[1:] + right:
+                    uf.join(left[0], c)
     roots = sorted({uf.find(c) for c in range(n)})
     index = {r: k for k, r in enumerate(roots)}
     q_of_cell = [index[uf.find(c)] for c in range(n)]
@@ -216,12 +248,128 @@ def build_system(rows: pd.DataFrame) -> System:
         cells[q].append((cell_row[c], cell_col[c]))
         row_q[(cell_row[c], cell_col[c])] = q
     system = System(rows, values, published, cells)
-    _relations(system, rows, row_q, num, den, first_den, q_of_cell)
+    _relations(system, rows, row_q, num, den, first_den, q_of_cell, kinds)
+    _nested(system, declared, q_of_cell)
+    if groups:
+        _cross_unit_sums(system, declared, q_of_cell, groups)
     return system
 
 
+def _cross_unit_sums(system: System, declared: "_Declared", q_of_cell: list[int], groups: dict[str, list[str]]) -> None:
+    """A group's row is the sum of its members' rows (analysis.record_kinds.CROSS_UNIT_SUMS), added when every
+    member shows the row and the true counts satisfy it."""
+    values = system.values
+    seen = {tuple(sorted(e.items())) for e in system.equalities}
+    for total_selector, member_selector in CROSS_UNIT_SUMS:
+        for unit, members in groups.items():
+            for c in declared.cells(unit, total_selector):
+                i = declared.cell_row[c]
+                indicator, breakdown, category, basis, column = member_selector
+                selector = (indicator, declared.breakdown[i] if breakdown is None else breakdown, category,
+                            declared.basis[i] if basis is None else (None if basis == "*" else basis), column)
+                parts = []
+                for member in members:
+                    found = declared.cells(member, selector)
+                    if not found:
+                        break
+                    parts.append(q_of_cell[found[0]])
+                else:
+                    total = q_of_cell[c]
+                    if not parts or total in parts or abs(sum(values[q] for q in parts) - values[total]) >= 0.5:
+                        continue
+                    terms: dict[int, float] = {total: -1.0}
+                    for q in parts:
+                        terms[q] = terms.get(q, 0.0) + 1.0
+                    key = tuple(sorted(terms.items()))
+                    if key not in seen:
+                        seen.add(key)
+                        system.equalities.append(terms)
+
+
+class _Declared:
+    """Finds the cells of one unit's rows named by a selector of analysis.record_kinds."""
+
+    def __init__(self, rows, units, indicators, breakdowns, cell_row, cell_col, cell_value):
+        self.units = sorted(set(units))
+        self.by_key: dict[tuple, list[int]] = defaultdict(list)  # (unit, indicator, breakdown) -> cells
+        self.by_indicator: dict[tuple, list[int]] = defaultdict(list)  # (unit, indicator) -> cells
+        categories = rows["category"].astype(str).tolist()
+        bases = rows["basis"].astype(str).tolist()
+        self.category, self.basis, self.cell_row, self.cell_col = categories, bases, cell_row, cell_col
+        self.breakdown = breakdowns
+        for c, i in enumerate(cell_row):
+            self.by_key[(units[i], indicators[i], breakdowns[i])].append(c)
+            self.by_indicator[(units[i], indicators[i])].append(c)
+
+    def cells(self, unit: str, selector: tuple) -> list[int]:
+        indicator, breakdown, category, basis, column = selector
+        pool = (self.by_indicator.get((unit, indicator), []) if breakdown is None
+                else self.by_key.get((unit, indicator, breakdown), []))
+        found = [c for c in pool
+                 if self.cell_col[c] == column and (basis is None or self.basis[self.cell_row[c]] == basis)]
+        if category == "@last":  # the reading at the most days
+            days = [_days(self.category[self.cell_row[c]]) for c in found]
+            known = [d for d in days if d is not None]
+            return [c for c, d in zip(found, days) if known and d == max(known)]
+        return [c for c in found if category is None or self.category[self.cell_row[c]] == category]
+
+    def readings(self, unit: str, indicator: str, breakdown: str) -> list[list[int]]:
+        """The numerator cells of a cumulative breakdown, one list per basis, in order of days."""
+        out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for c in self.by_key.get((unit, indicator, breakdown), []):
+            d = _days(self.category[self.cell_row[c]])
+            if self.cell_col[c] == "numerator" and d is not None:
+                out[self.basis[self.cell_row[c]]].append((d, c))
+        return [[c for _, c in sorted(v)] for v in out.values()]
+
+
+def _days(category: str) -> int | None:
+    found = re.match(r"\s*(\d+)\s*days?\b", category)
+    return int(found.group(1)) if found else None
+
+
+def _nested(system: System, declared: _Declared, q_of_cell: list[int]) -> None:
+    """Declared nestings (analysis.record_kinds NESTED, CUMULATIVE): inner <= outer, and outer - inner is a count
+    (audited like a complement). A declared relation that the true counts do not satisfy is not added (the
+    catalogue's description does not fit these rows)."""
+    values = system.values
+
+    def add(row: int, inner: dict[int, float], outer: dict[int, float]) -> None:
+        difference = dict(outer)
+        for q, c in inner.items():
+            difference[q] = difference.get(q, 0.0) - c
+        difference = {q: c for q, c in difference.items() if c != 0}
+        if not difference or sum(c * values[q] for q, c in difference.items()) < -0.5:
+            return
+        system.orders.append({q: -c for q, c in difference.items()})
+        system.complements.append((row, difference))
+
+    for unit in declared.units:
+        for inner_terms, outer_terms in NESTED:
+            sides = []
+            for terms in (inner_terms, outer_terms):
+                side: dict[int, float] = {}
+                for selector, coef in terms:
+                    cells = declared.cells(unit, selector)
+                    if not cells:
+                        break
+                    q = q_of_cell[cells[0]]
+                    side[q] = side.get(q, 0.0) + coef
+                else:
+                    sides.append(side)
+                    continue
+                break
+            if len(sides) == 2:
+                row = declared.cell_row[declared.cells(unit, inner_terms[0][0])[0]]
+                add(row, *sides)
+        for indicator, breakdown in CUMULATIVE:
+            for cells in declared.readings(unit, indicator, breakdown):
+                for a, b in zip(cells, cells[1:]):
+                    add(declared.cell_row[b], {q_of_cell[a]: 1.0}, {q_of_cell[b]: 1.0})
+
+
 def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray, den: np.ndarray,
-               first_den: dict[float, int], q_of_cell: list[int]) -> None:
+               first_den: dict[tuple, dict], q_of_cell: list[int], kinds: list[tuple]) -> None:
     values = system.values
     seen_eq: set[tuple] = set()
 
@@ -233,7 +381,7 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
             system.equalities.append(terms)
 
     groups = rows.groupby(["force_code", "indicator_id", "breakdown", "basis"], sort=False).indices
-    den_quantity = {v: q_of_cell[c] for v, c in first_den.items()}
+    den_quantity = {(*v, kind): q_of_cell[c] for v, entry in first_den.items() for kind, c in entry.items()}
     units = rows["force_code"].astype(str).tolist()
     for positions in groups.values():
         with_den: dict[int, set[int]] = defaultdict(set)
@@ -258,7 +406,10 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
                 if abs(2 * values[t] - total) < 0.5:
                     add_eq({**{q: 1.0 for q in counts if q != t}, t: -1.0})
             # counts adding up to a population the unit publishes elsewhere
-            d_q = den_quantity.get((units[positions[0]], float(total)))
+            unit, kind = units[positions[0]], kinds[positions[0]][0]
+            d_q = next((den_quantity[k] for k in ((unit, float(total), kind), (unit, float(total), None))
+                        if k in den_quantity), None) if kind is not None else next(
+                (q for (u, t, _), q in den_quantity.items() if u == unit and t == float(total)), None)
             if d_q is not None and d_q not in counts:
                 add_eq({**{q: 1.0 for q in counts}, d_q: -1.0})
     # a row that is the sum of the same row of other units (England and Wales = the forces, or the regions)
@@ -282,12 +433,16 @@ def _relations(system: System, rows: pd.DataFrame, row_q: dict, num: np.ndarray,
     for i in range(len(rows)):
         n_q = row_q.get((i, "numerator"))
         d_q = row_q.get((i, "denominator"))
-        if n_q is None or d_q is None or n_q == d_q or values[n_q] > values[d_q] or SHARE_METHOD not in methods[i]:
+        if n_q is None or d_q is None or n_q == d_q or values[n_q] > values[d_q]:
+            continue
+        # a share (Wilson interval), or any row whose numerator counts records of the same kind as its
+        # denominator (victims with an ABE interview of all victims): the cases left out are a count too
+        if SHARE_METHOD not in methods[i] and (kinds[i][0] is None or kinds[i][0] != kinds[i][1]):
             continue
         if (n_q, d_q) not in seen_order:
             seen_order.add((n_q, d_q))
             system.orders.append({n_q: 1.0, d_q: -1.0})
-            system.complements.append((i, n_q, d_q))
+            system.complements.append((i, {d_q: 1.0, n_q: -1.0}))
 
 
 # --- solving ---------------------------------------------------------------------------------------------------
@@ -302,25 +457,29 @@ class Target:
 
 
 def targets(system: System, threshold: int) -> list[Target]:
-    """The withheld quantities and the complements with a value in 1..threshold-1 (see the module doc), plus
-    published quantities in 1..threshold-1 (exposed outright)."""
+    """What the audit protects (see the module doc): every count with a value in 1..threshold-1, withheld (its
+    range must be at least the width) or published (exposed outright), and every derived count (complement,
+    difference of nested counts) with a value in 1..threshold-1. A withheld count of threshold or more is a
+    secondary suppression: it is withheld to protect the small ones, which are audited with it in the system;
+    working it out discloses no small count (Hundepool et al. 2012, section 4.2: protection levels are set for
+    the sensitive cells)."""
     found = []
+    withheld_rows = system.rows["suppressed"].fillna(False).to_numpy(dtype=bool)
     for q, places in enumerate(system.cells):
         v = system.values[q]
-        if not system.published[q] or 0 < v < threshold:
-            row, col = _label_cell(system, places)
-            found.append(Target(row, col, ((q, 1.0),), v))
-    for row, n_q, d_q in system.complements:
-        v = system.values[d_q] - system.values[n_q]
         if 0 < v < threshold:
-            found.append(Target(row, "complement", ((d_q, 1.0), (n_q, -1.0)), v))
+            row, col = _label_cell(withheld_rows, places)
+            found.append(Target(row, col, ((q, 1.0),), v))
+    for row, terms in system.complements:
+        v = sum(c * system.values[q] for q, c in terms.items())
+        if 0 < v < threshold:
+            found.append(Target(row, "complement", tuple(terms.items()), v))
     return found
 
 
-def _label_cell(system: System, places: list[tuple[int, str]]) -> tuple[int, str]:
-    withheld = system.rows["suppressed"].to_numpy(dtype=bool)
+def _label_cell(withheld_rows: np.ndarray, places: list[tuple[int, str]]) -> tuple[int, str]:
     for row, col in places:
-        if withheld[row]:
+        if withheld_rows[row]:
             return row, col
     return places[0]
 
@@ -332,32 +491,60 @@ class _Component:
     orders: list[dict[int, float]]
 
 
+def _relation_index(system: System) -> list[list[int]]:
+    """For each quantity, the positions (in equalities + orders) of the relations it appears in; built once per
+    system (relations are fixed once build_system has made them; only `published` changes)."""
+    index = getattr(system, "_relation_index", None)
+    if index is None or len(index) != len(system.values):
+        index = [[] for _ in system.values]
+        for k, terms in enumerate(system.equalities + system.orders):
+            for q in terms:
+                index[q].append(k)
+        system._relation_index = index  # type: ignore[attr-defined]
+    return index
+
+
+def component_of(system: System, quantities) -> _Component:
+    """The withheld quantities linked to `quantities` (withheld ones among them) through relations whose other
+    withheld quantities are linked in turn, with those relations: the part of the reader's system that bounds
+    them. A search from `quantities` only, so its cost is that of the component, not of the whole unit."""
+    index = _relation_index(system)
+    relations = system.equalities + system.orders
+    n_eq = len(system.equalities)
+    published = system.published
+    start = [int(q) for q in quantities if not published[q]]
+    seen_q, seen_r = set(start), set()
+    stack = list(start)
+    while stack:
+        q = stack.pop()
+        for k in index[q]:
+            if k in seen_r:
+                continue
+            seen_r.add(k)
+            for p in relations[k]:
+                if not published[p] and p not in seen_q:
+                    seen_q.add(p)
+                    stack.append(p)
+    ordered = sorted(seen_r)
+    return _Component(sorted(seen_q), [relations[k] for k in ordered if k < n_eq],
+                      [relations[k] for k in ordered if k >= n_eq])
+
+
 def components(system: System) -> dict[int, _Component]:
     """Withheld quantities grouped by the relations that link them; maps each withheld quantity to its group."""
-    free = np.flatnonzero(system.withheld)
-    uf = _Union(len(system.values))
-    relations = system.equalities + system.orders
-    for terms in relations:
-        linked = [q for q in terms if not system.published[q]]
-        for a, b in zip(linked, linked[1:]):
-            uf.join(a, b)
-    by_root: dict[int, _Component] = {}
-    for q in free:
-        by_root.setdefault(uf.find(int(q)), _Component([], [], []))
-        by_root[uf.find(int(q))].variables.append(int(q))
-    for kind, bucket in (("eq", system.equalities), ("ub", system.orders)):
-        for terms in bucket:
-            linked = [q for q in terms if not system.published[q]]
-            if linked:
-                comp = by_root[uf.find(linked[0])]
-                (comp.equalities if kind == "eq" else comp.orders).append(terms)
-    return {q: by_root[uf.find(q)] for q in map(int, free)}
+    out: dict[int, _Component] = {}
+    for q in map(int, np.flatnonzero(system.withheld)):
+        if q not in out:
+            comp = component_of(system, [q])
+            for p in comp.variables:
+                out[p] = comp
+    return out
 
 
 def _solve(system: System, comp: _Component | None, objective: dict[int, float]) -> tuple[float, float]:
-    """Smallest and largest value of sum(coef*x) over the component's feasible integer points."""
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-
+    """Smallest and largest value of sum(coef*x) over the component's feasible points: the linear programme in
+    HiGHS (highspy), solved once per direction on one model; a bound that comes out fractional is solved again
+    with integrality (a mixed-integer programme, which can only narrow the range)."""
     constant = sum(c * system.values[q] for q, c in objective.items() if system.published[q])
     free = [q for q in objective if not system.published[q]]
     if not free:
@@ -365,64 +552,97 @@ def _solve(system: System, comp: _Component | None, objective: dict[int, float])
     variables = comp.variables if comp is not None else free
     pos = {q: k for k, q in enumerate(variables)}
     k = len(variables)
-
-    def matrix(relations):
-        a = np.zeros((len(relations), k))
-        b = np.zeros(len(relations))
-        for r, terms in enumerate(relations):
-            for q, c in terms.items():
-                if system.published[q]:
-                    b[r] -= c * system.values[q]
-                else:
-                    a[r, pos[q]] += c
-        return a, b
-
-    lower = np.array([min(1.0, system.values[q]) for q in variables])
-    c = np.zeros(k)
+    relations = (comp.equalities + comp.orders) if comp is not None else []
+    n_eq = len(comp.equalities) if comp is not None else 0
+    starts, index, coefs = [0], [], []
+    row_lower, row_upper = [], []
+    for r, terms in enumerate(relations):
+        bound = 0.0
+        for q, c in terms.items():
+            if system.published[q]:
+                bound -= c * system.values[q]
+            else:
+                index.append(pos[q])
+                coefs.append(c)
+        starts.append(len(index))
+        row_lower.append(bound if r < n_eq else -highspy.kHighsInf)
+        row_upper.append(bound)
+    cost = np.zeros(k)
     for q, coef in objective.items():
         if not system.published[q]:
-            c[pos[q]] += coef
-    eqs = comp.equalities if comp is not None else []
-    ords = comp.orders if comp is not None else []
-    a_eq, b_eq = matrix(eqs)
-    a_ub, b_ub = matrix(ords)
+            cost[pos[q]] += coef
+    lp = highspy.HighsLp()
+    lp.num_col_ = k
+    lp.num_row_ = len(relations)
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.array([min(1.0, system.values[q]) for q in variables])
+    lp.col_upper_ = np.full(k, highspy.kHighsInf)
+    lp.row_lower_ = np.array(row_lower)
+    lp.row_upper_ = np.array(row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(coefs, dtype=float)
     out = []
-    for sign in (1.0, -1.0):
-        res = linprog(sign * c, A_ub=a_ub if len(ords) else None, b_ub=b_ub if len(ords) else None,
-                      A_eq=a_eq if len(eqs) else None, b_eq=b_eq if len(eqs) else None,
-                      bounds=list(zip(lower, [None] * k)), method="highs")
-        if res.status == 3:  # unbounded
-            out.append(-math.inf * sign)
-            continue
-        if res.status != 0:
-            raise RuntimeError(f"the audit's linear programme failed ({res.message}); the true counts must satisfy it")
-        value = sign * res.fun
-        if abs(value - round(value)) > 1e-6:
-            constraints = []
-            if len(eqs):
-                constraints.append(LinearConstraint(a_eq, b_eq, b_eq))
-            if len(ords):
-                constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
-            mres = milp(sign * c, constraints=constraints, integrality=np.ones(k),
-                        bounds=Bounds(lower, np.full(k, np.inf)))
-            if mres.status == 0:
-                value = sign * mres.fun
+    for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+        value = _optimum(lp, sense, integer=False)
+        if math.isfinite(value) and abs(value - round(value)) > 1e-6:
+            value = _optimum(lp, sense, integer=True)
         out.append(value)
     return out[0] + constant, out[1] + constant
 
 
+def _optimum(lp, sense, integer: bool) -> float:
+    """The optimum of `lp` in direction `sense` (-inf/inf when unbounded); raises RuntimeError when the
+    programme has no solution, which cannot happen for true counts."""
+    solver = _solver()
+    solver.clearModel()
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
+    else:
+        lp.integrality_ = []
+    solver.passModel(lp)
+    solver.changeObjectiveSense(sense)
+    solver.run()
+    status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return float(solver.getInfo().objective_function_value)
+    if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        # the true counts are a feasible point, so "unbounded or infeasible" is unbounded
+        return math.inf if sense == highspy.ObjSense.kMaximize else -math.inf
+    raise RuntimeError(f"the audit's linear programme failed ({solver.modelStatusToString(status)}); "
+                       "the true counts must satisfy it")
+
+
+_SOLVERS = threading.local()
+
+
+def _solver():
+    """One quiet HiGHS instance per thread, reused for every programme (creating one costs more than solving
+    the small programmes the audit makes)."""
+    solver = getattr(_SOLVERS, "highs", None)
+    if solver is None:
+        solver = highspy.Highs()
+        solver.setOptionValue("output_flag", False)
+        _SOLVERS.highs = solver
+    return solver
+
+
 def feasible_range(system: System, target: Target, comps: dict[int, _Component] | None = None) -> tuple[float, float]:
-    """[low, high] of a target over everything the reader knows (high may be infinite)."""
-    comps = components(system) if comps is None else comps
+    """[low, high] of a target over everything the reader knows (high may be infinite). `comps` (from
+    `components`) is optional: without it the target's own component is found by `component_of`."""
     terms = dict(target.terms)
     free = [q for q in terms if not system.published[q]]
     comp = None
     if free:
-        comp = comps[free[0]]
-        if len(free) > 1 and comps[free[1]] is not comp:  # a complement of two unlinked quantities
-            comp = _Component(comp.variables + comps[free[1]].variables, comp.equalities + comps[free[1]].equalities,
-                              comp.orders + comps[free[1]].orders)
-    key = (target.terms, tuple(comp.variables) if comp is not None else ())
+        if comps is None:
+            comp = component_of(system, free)
+        else:
+            comp = comps[free[0]]
+            if len(free) > 1 and comps[free[1]] is not comp:  # a complement of two unlinked quantities
+                comp = _Component(comp.variables + comps[free[1]].variables,
+                                  comp.equalities + comps[free[1]].equalities, comp.orders + comps[free[1]].orders)
+    key = (target.terms, tuple(sorted(comp.variables)) if comp is not None else ())
     found = system.ranges.get(key)
     if found is None:
         quick = _without_equalities(system, comp, terms)
@@ -444,8 +664,11 @@ def _without_equalities(system: System, comp: _Component | None, terms: dict[int
     for order in comp.orders:
         if q not in order:
             continue
-        (other, _), = [(p, c) for p, c in order.items() if p != q]
-        if not system.published[other]:
+        others = [p for p in order if p != q]
+        if len(others) != 1 or not system.published[others[0]] or abs(order[q]) != 1.0 or abs(order[others[0]]) != 1.0:
+            return None  # a nested count or a withheld partner: the solver decides
+        other = others[0]
+        if order[q] == order[other]:
             return None
         if order[q] > 0:  # q is the numerator: at most the denominator
             high = min(high, system.values[other])
@@ -454,7 +677,7 @@ def _without_equalities(system: System, comp: _Component | None, terms: dict[int
     return low, high
 
 
-def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
+def audit_rows(rows: pd.DataFrame, threshold: int, width: int, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """The reader's audit of one unit's published rows (see the module doc); one finding per withheld quantity,
     small complement and small published count.
 
@@ -464,14 +687,14 @@ def audit_rows(rows: pd.DataFrame, threshold: int, width: int) -> pd.DataFrame:
     range low..high (high = inf when unbounded), its width, `exposed` and the reason. True counts are not in the
     findings.
     """
-    system = build_system(rows)
+    system = build_system(rows, groups)
     return findings(system, threshold, width)
 
 
 def findings(system: System, threshold: int, width: int, audited: list[Target] | None = None) -> pd.DataFrame:
     """The audit's findings for `audited` targets (default: all, see `targets`)."""
-    comps = components(system)
     out = []
+    columns = {k: system.rows[k].to_numpy() for k in KEY_COLUMNS}
     source = system.rows["source"].astype(str).to_numpy() if "source" in system.rows.columns else None
     for target in (targets(system, threshold) if audited is None else audited):
         published = all(system.published[q] for q, _ in target.terms)
@@ -479,13 +702,12 @@ def findings(system: System, threshold: int, width: int, audited: list[Target] |
             low = high = target.value
             reason = f"published count below the threshold {threshold}"
         else:
-            low, high = feasible_range(system, target, comps)
+            low, high = feasible_range(system, target)
             span = high - low
             reason = ("determined exactly" if span < 0.5 else
                       f"range {span:g} is narrower than the protection width {width}" if span < width else "")
         span = high - low
-        row = system.rows.iloc[target.row]
-        out.append({**{k: row[k] for k in KEY_COLUMNS}, "column": target.column,
+        out.append({**{k: columns[k][target.row] for k in KEY_COLUMNS}, "column": target.column,
                     "places": sum(len(system.cells[q]) for q, _ in target.terms), "low": low, "high": high,
                     "width": span, "exposed": bool(reason), "reason": reason,
                     "source": source[target.row] if source is not None else ""})
@@ -536,5 +758,5 @@ def crosstab_rows(full: pd.DataFrame, suppressed: pd.DataFrame, total_label: str
     return pd.DataFrame(rows)
 
 
-__all__: Sequence[str] = ["crosstab_rows", "System", "Target", "build_system", "targets", "components", "feasible_range", "audit_rows",
+__all__: Sequence[str] = ["crosstab_rows", "System", "Target", "build_system", "targets", "components", "component_of", "feasible_range", "audit_rows",
                           "findings", "exposed", "describe", "FINDING_COLUMNS", "KEY_COLUMNS"]

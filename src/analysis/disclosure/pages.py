@@ -16,6 +16,19 @@ from analysis.disclosure.audit import FINDING_COLUMNS, KEY_COLUMNS, REPEATS, aud
 from analysis.disclosure.ledger import read_ledger
 
 
+def unit_groups(profile: pd.DataFrame) -> dict[str, list[str]]:
+    """{England and Wales (NATIONAL): every force, region code: its forces} from the forces' profiles
+    (force_code, region): the sums across units a reader of the national page knows (a region's row is the sum
+    of its forces' rows). Shapes: one entry per region plus NATIONAL; forces sorted."""
+    from analysis.results import NATIONAL
+
+    frame = profile[["force_code", "region"]].drop_duplicates()
+    groups = {NATIONAL: sorted(frame["force_code"].astype(str))}
+    for region, part in frame.groupby("region", sort=True):
+        groups[str(region)] = sorted(part["force_code"].astype(str))
+    return groups
+
+
 def page_rows(ledger: pd.DataFrame, *truths: pd.DataFrame, source: str = "") -> pd.DataFrame:
     """Ledger rows with their true counts (from the first of `truths` that has the row's key; a row found in
     none keeps its published numbers), `suppressed` as published and `source` naming the page and table."""
@@ -58,23 +71,51 @@ def audit_force(force_code: str, page_dir: str | Path, force_results: pd.DataFra
 
 
 def audit_national(page_dir: str | Path, national_results: pd.DataFrame, forces: set[str], threshold: int,
-                   width: int, force_results: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The audit of the national page as a whole (England and Wales, regions and the forces' rows together, so
-    that a total less the published forces is checked); each force's rows are also audited with its own page
-    (audit_force). `force_results` supplies the true counts of force rows the national results lack."""
+                   width: int, force_results: pd.DataFrame | None = None,
+                   force_pages: dict[str, Path] | None = None, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """The audit of the national page read with everything else published: every force page in `force_pages`
+    ({code: page folder}, each with its ledger; true counts from `force_results`) and the national page, with
+    the national page's rows about a force linked to that force's rows, and England and Wales and each region
+    the sums of their forces (`groups`, see unit_groups). A total less the forces its reader can see on their
+    own pages is checked here. Returns audit findings (analysis.disclosure.audit)."""
     ledger = read_ledger(page_dir)
     if ledger.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    return audit_rows(page_rows(ledger, national_results, force_results, source="national page"), threshold, width)
+    parts = [page_rows(ledger, national_results, force_results, source="national page")]
+    for code, folder in sorted((force_pages or {}).items()):
+        if (Path(folder) / "published.parquet").is_file():
+            truth = None if force_results is None else force_results[force_results["force_code"] == code]
+            parts.append(page_rows(read_ledger(folder), truth, source=f"{code} page"))
+    return audit_rows(pd.concat(parts, ignore_index=True), threshold, width, groups)
+
+
+def groups_from_data(data_dir: str | Path | None, codes: list[str]) -> dict[str, list[str]] | None:
+    """unit_groups from the forces' profiles in a validated data folder (None when it cannot be read: the sums
+    across regions are then not checked, England and Wales still is, as the sum of the forces shown)."""
+    if not data_dir:
+        return None
+    try:
+        from analysis import returns_io
+
+        profile = returns_io.read_all(Path(data_dir), codes, tables=("force_profile",))["force_profile"]
+    except (OSError, KeyError, ValueError):
+        return None
+    return unit_groups(profile) if "region" in profile.columns else None
 
 
 def audit_output(out_dir: str | Path, restricted_dir: str | Path, threshold: int, width: int,
-                 national: bool = True) -> dict[str, pd.DataFrame]:
+                 national: bool = True, data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """Findings per unit (force codes, and NATIONAL) for every page under out_dir with a ledger, read with the
-    restricted results under restricted_dir (forces/<code>/results.parquet, national/results.parquet)."""
+    restricted results under restricted_dir (forces/<code>/results.parquet, national/results.parquet). The
+    national page is audited with every force page (audit_national); the regions' forces come from the
+    profiles in `data_dir` (default: the data folder the run's manifest names)."""
     from analysis import results
 
     out_dir, restricted_dir = Path(out_dir), Path(restricted_dir)
+    if data_dir is None and (out_dir / "manifest.json").is_file():
+        import json
+
+        data_dir = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8")).get("data_dir") or None
     national_page = out_dir / "national"
     national_ledger = national_results = None
     if national and (national_page / "published.parquet").is_file():
@@ -94,5 +135,7 @@ def audit_output(out_dir: str | Path, restricted_dir: str | Path, threshold: int
     if national_ledger is not None and national_results is not None:
         every = [results.read(restricted_dir / "forces" / code / "results.parquet") for code in codes]
         forces = pd.concat(every, ignore_index=True) if every else None
-        found["NATIONAL"] = audit_national(national_page, national_results, set(codes), threshold, width, forces)
+        found["NATIONAL"] = audit_national(national_page, national_results, set(codes), threshold, width, forces,
+                                           {code: forces_dir / code for code in codes},
+                                           groups_from_data(data_dir, codes))
     return found

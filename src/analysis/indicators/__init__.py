@@ -98,28 +98,48 @@ def flag_linked(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFra
     both = flagged["basis"].isin([basis for pair in pairs for basis in pair])
     cell = ["force_code", "indicator_id", "breakdown", "category"]
     group = ["force_code", "indicator_id", "breakdown"]
-    narrow_withheld = np.zeros(len(flagged), dtype=bool)  # withheld for their denominator, not a count
-    while both.any():
-        before = flagged["suppressed"].to_numpy().copy()
-        # first the narrow-basis rows withheld for their denominator (also when the flags come in already set, as
-        # when protect_audited calls this again): their withholding says nothing about their count
+    # the narrow-basis rows withheld for their denominator (also when the flags come in already set, as when
+    # protect_audited calls this again): their withholding says nothing about their count. They depend on the
+    # counts only, so they are found once.
+    narrow_withheld = np.zeros(len(flagged), dtype=bool)
+    if both.any():
+        keys = pd.MultiIndex.from_frame(flagged[group])
+        large = ~is_small(flagged["numerator"].astype("Float64").fillna(0).to_numpy(dtype=float), limit)
         for narrow, wide in pairs:
             denominators = {basis: flagged[flagged["basis"] == basis].groupby(group)["denominator"].max()
                             for basis in (narrow, wide)}
             left_out = (denominators[wide] - denominators[narrow]).dropna()
             small = left_out[is_small(left_out, limit)]
             if len(small):
-                hit = pd.MultiIndex.from_frame(flagged[group]).isin(small.index) & (flagged["basis"] == narrow).to_numpy()
-                hit &= ~is_small(flagged["numerator"].astype("Float64").fillna(0).to_numpy(dtype=float), limit)
-                flagged.loc[hit, "suppressed"] = True
-                narrow_withheld |= hit
+                narrow_withheld |= keys.isin(small.index) & (flagged["basis"] == narrow).to_numpy() & large
+    while both.any():
+        before = flagged["suppressed"].to_numpy().copy()
+        flagged.loc[narrow_withheld, "suppressed"] = True
         own = flagged["suppressed"].to_numpy() & ~narrow_withheld
         linked = pd.Series(own, index=flagged.index)[both].groupby([flagged.loc[both, c] for c in cell]).transform("any")
         flagged.loc[both, "suppressed"] = flagged.loc[both, "suppressed"].to_numpy() | linked.to_numpy()
         flagged = flag_results(flagged, limit)
         if (flagged["suppressed"].to_numpy() == before).all():
             break
+    _withhold_summaries_of_withheld_cells(flagged)
     return flagged
+
+
+def _withheld_units(table: pd.DataFrame, indicator: str, breakdown: str) -> set:
+    cells = (table["indicator_id"] == indicator) & (table["breakdown"] == breakdown)
+    return set(table.loc[cells & table["suppressed"].astype(bool), "force_code"])
+
+
+def _withhold_summaries_of_withheld_cells(flagged: pd.DataFrame) -> None:
+    """Withhold (in place) a summary whose table has a withheld cell (analysis.record_kinds.SUMMARIES_OF_TABLES):
+    the quartiles of a small group pin its band counts; a goodness-of-fit p-value pins the withheld groups."""
+    from analysis.record_kinds import SUMMARIES_OF_TABLES
+
+    for indicator, summary, table_indicator, table_breakdown in SUMMARIES_OF_TABLES:
+        units = _withheld_units(flagged, table_indicator, table_breakdown)
+        hit = ((flagged["indicator_id"] == indicator) & (flagged["breakdown"] == summary)
+               & flagged["force_code"].isin(units))
+        flagged.loc[hit, "suppressed"] = True
 
 
 def protect_audited(table: pd.DataFrame, threshold: int | None = None, width: int | None = None,
@@ -176,7 +196,10 @@ def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd
     # Counts of forces are not counts of people or cases: they are published as they are.
     counts_forces = table["basis"].str.startswith("forces").to_numpy()
     flagged = flag_results(table, threshold, exempt=counts_forces)
-    return results.validate(protect_national(flagged, force_results, threshold, width))
+    from analysis.disclosure.pages import unit_groups
+
+    groups = unit_groups(fd.profile) if "region" in fd.profile.columns else None
+    return results.validate(protect_national(flagged, force_results, threshold, width, groups))
 
 
 #: Indicators whose force rows the national page shows as they are (report.national_sections.data_quality).
@@ -268,12 +291,13 @@ def _reveals_more(rows: pd.DataFrame, frozen: np.ndarray) -> bool:
 
 
 def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold: int | None = None,
-                     width: int | None = None) -> pd.DataFrame:
+                     width: int | None = None, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Withhold the national page's rows about a force that, read with that force's own page, would let a
     withheld count be worked out: for each force, the reader's audit of its results (as flagged for its page,
     frozen: that page is already published) together with the national rows naming it; then the national rows
-    as a whole, where England and Wales is the sum of the forces (and of the regions); repeated until stable
-    (analysis.disclosure)."""
+    as a whole with every force's rows (frozen), where England and Wales and each region are the sums of their
+    forces (`groups`, analysis.disclosure.pages.unit_groups) and the national model pools the forces' models;
+    repeated until stable (analysis.disclosure)."""
     from analysis.disclosure import protect_rows
     from analysis.disclosure.audit import REPEATS
     from analysis.settings import disclosure_settings
@@ -284,6 +308,12 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
     out = table.copy()
     forces = set(force_results["force_code"].unique())
     about = out["force_code"].isin(forces).to_numpy()
+    from analysis.record_kinds import NATIONAL_SUMMARIES_OF_TABLES
+
+    for indicator, table_indicator, table_breakdown in NATIONAL_SUMMARIES_OF_TABLES:
+        # a national row computed from a force's table with a withheld cell (NA04's p-value from OC03)
+        units = _withheld_units(force_results, table_indicator, table_breakdown)
+        out.loc[(out["indicator_id"] == indicator) & out["force_code"].isin(units), "suppressed"] = True
     exempt = out["basis"].str.startswith("forces").to_numpy()  # counts of forces, published as they are
     for _ in range(5):
         before = out["suppressed"].to_numpy().copy()
@@ -300,10 +330,14 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
             counts_forces = exempt[(out["force_code"] == code).to_numpy()]
             # counts of forces keep their flags (the cell rules run inside protect_audited do not exempt them)
             out.loc[mine, "suppressed"] = np.where(counts_forces, out.loc[mine, "suppressed"].to_numpy(dtype=bool), flags)
-        # the page as a whole: England and Wales less the published forces (or regions)
+        # the page as a whole, read with every force page (frozen: already published): England and Wales or a
+        # region less its published forces, whose own pages may publish what the national page withholds
         counted = out.index[~exempt]
-        whole = protect_rows(out.loc[counted], threshold, width).rows
-        out.loc[counted, "suppressed"] = whole["suppressed"].to_numpy()
+        pages = force_results[out.columns]
+        rows = pd.concat([pages, out.loc[counted]], ignore_index=True)
+        frozen = np.r_[np.ones(len(pages), dtype=bool), np.zeros(len(counted), dtype=bool)]
+        whole = protect_rows(rows, threshold, width, frozen=frozen, groups=groups).rows
+        out.loc[counted, "suppressed"] = whole["suppressed"].to_numpy()[len(pages):]
         # read with the forces' own rows the national page also shows (frozen: their pages are published), a
         # total can still give a force's withheld count away; then that total is withheld
         _withhold_revealing_totals(out, counted, force_results, threshold, width)

@@ -76,6 +76,6 @@ def days_to_action(data: ForceData, force_code: str) -> pd.DataFrame:
                           basis="referrals actioned")
     waiting = len(r) - actioned
     if waiting:
-        note = "; ".join(x for x in (days["note"].iloc[0], f"{waiting} of {len(r)} not yet actioned: excluded") if x)
+        note = "; ".join(x for x in (days["note"].iloc[0], "excluded: not yet actioned (referrals received less referrals actioned)") if x)
         days["note"] = pd.array([note], dtype="str")
     return rows.stack([share, days])

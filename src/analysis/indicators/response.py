@@ -226,7 +226,9 @@ def _durations(entry, force_code: str, category: str, days: pd.Series, total: in
                basis: str) -> pd.DataFrame:
     frame = rows.quartiles(entry, force_code, "days", category, days, basis=basis)
     excluded = total - int(days.notna().sum())
-    note = f"{excluded} of {total} excluded: {waiting}" if excluded else ""
+    # no count in words: the excluded cases are the denominator less the numerator, which the disclosure rules
+    # and the reader's audit check; a number in a note would escape both
+    note = f"excluded: {waiting} (the denominator less the number of cases)" if excluded else ""
     if frame["note"].iloc[0]:
         note = "; ".join(x for x in (frame["note"].iloc[0], note) if x)
     frame["denominator"] = pd.array([total], dtype="Float64")

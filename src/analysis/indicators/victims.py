@@ -172,7 +172,8 @@ def withdrawal_factors(data: ForceData, force_code: str) -> pd.DataFrame:
     design, withdrew, labels = withdrawal_design(data.victims)
     n, events = len(withdrew), int(withdrew.sum())
     excluded = len(data.victims) - n
-    base_note = f"{excluded} victims with looked-after status or age not recorded left out" if excluded else ""
+    # no count in words (it is all victims less the model's victims, which the disclosure rules check)
+    base_note = "victims with looked-after status or age not recorded left out" if excluded else ""
     # Drop terms with no variation: they cannot be estimated (e.g. no victim aged 12 and under).
     varying, no_variation = rows.varying_terms(design, labels)
     notes = [base_note, *no_variation]

@@ -142,9 +142,24 @@ def _run_notebook_task(task: NotebookTask, began: float) -> NotebookOutcome:
     if notebook_path.is_file():
         finish_notebook(notebook_path, provenance, status=OK if error is None else FAILED, error=error, timings=timings)
     if error is not None:
+        if error.get("kind") == "disclosure audit":
+            withdraw_page(staging)
         (staging / ERROR).write_text(format_error(task.unit, error) + "\n", encoding="utf-8")
         return done(FAILED, error=error)
     return done(OK)
+
+
+def withdraw_page(staging: Path) -> None:
+    """Remove everything a page that failed its disclosure audit wrote (the executed notebook holds every table
+    the audit refused to publish; figures and the ledger go with it), so that nothing of it reaches the folder
+    that may be shared. Only the error report is written afterwards."""
+    import shutil
+
+    for path in staging.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def execute(task: NotebookTask, output: Path, timings: dict[str, float]) -> dict[str, Any] | None:
@@ -308,8 +323,7 @@ def audit_page(task: NotebookTask, staging: Path, results_dir: Path) -> dict[str
 
     from analysis import results
     from analysis.disclosure.audit import describe
-    from analysis.disclosure.pages import audit_force, audit_national
-    from analysis.disclosure.ledger import read_ledger
+    from analysis.disclosure.pages import audit_force, audit_national, groups_from_data
     from analysis.settings import disclosure_settings
 
     try:
@@ -321,20 +335,17 @@ def audit_page(task: NotebookTask, staging: Path, results_dir: Path) -> dict[str
             found = audit_force(task.unit, staging, truth, threshold, width)
             problems.append(describe(found))
         else:
-            ledger = read_ledger(staging)
             forces_root = Path(task.parameters["results_dir"])
             pages = Path(task.pages_dir) if task.pages_dir else None
             codes = sorted(p.name for p in forces_root.iterdir() if (p / RESULTS).is_file())
             truths = {code: results.read(forces_root / code / RESULTS) for code in codes}
-            for code in codes:
-                if pages is None or not (pages / code / "published.parquet").is_file():
-                    continue
-                found = audit_force(code, pages / code, truths[code], threshold, width, ledger, truth)
-                text = describe(found)
-                if text:
-                    problems.append(f"{code} (its page with the national page): {text}")
+            # every force page and the national page read together (a national total less the forces whose own
+            # pages publish their counts; each force's page with the national rows about it)
             every = pd.concat(list(truths.values()), ignore_index=True) if truths else None
-            problems.append(describe(audit_national(staging, truth, set(codes), threshold, width, every)))
+            force_pages = {code: pages / code for code in codes} if pages is not None else {}
+            groups = groups_from_data(task.parameters.get("data_dir"), codes)
+            problems.append(describe(audit_national(staging, truth, set(codes), threshold, width, every,
+                                                    force_pages, groups)))
     except Exception as failure:  # noqa: BLE001 - an audit that cannot run must not let the page through
         return exception_record(failure, kind="disclosure audit", cell="disclosure audit")
     text = "; ".join(p for p in problems if p)

@@ -271,7 +271,9 @@ def format_table(rows: pd.DataFrame) -> pd.DataFrame:
         if denominator:
             row[denominator] = SUPPRESSED_SYMBOL if withheld else format_value(r["denominator"], "count")
             count_order.append(denominator)
-        note = _note(r["note"])
+        # a withheld row shows no note: a note may name a count (a model's "4 of 6 withdrew"), and the row's
+        # [c] already says why nothing is shown
+        note = "" if withheld else _note(r["note"])
         reading = _reading(r, withheld)
         row["Note"] = "; ".join(x for x in (note, reading) if x)
         row["_kind"] = kind
