@@ -108,7 +108,7 @@ def main() -> None:
     cells, audit_cost = [], []
     for code in codes[: args.forces]:
         fd = force_data(ForceData(returns_io.read_force(args.data, code)), code)
-        rows = results.coerce(_run([e.id for e in entries("force")], lambda f: f(fd, code)))
+        rows = results.coerce(_run([e.id for e in entries("force")], lambda f: f(fd, code), code))
         began = time.perf_counter()
         flag_linked(rows, threshold)
         cells.append(time.perf_counter() - began)
@@ -129,6 +129,17 @@ def main() -> None:
             if len(part) and part["suppressed"].all():
                 not_published.append((code, name, len(part)))
     by_table = pd.Series([n for _, n, _ in not_published]).value_counts() if not_published else pd.Series(dtype=int)
+    # before: a table is "not published" when every row of its (indicator, breakdown, basis) is withheld
+    before_not_published = 0
+    for t in before_tables:
+        counted = t[t["numerator"].notna()]
+        groups = counted.groupby(["force_code", "indicator_id", "breakdown", "basis"], sort=False)["suppressed"].all()
+        before_not_published += int(groups.sum())
+    after_not_published = 0
+    for t in after_tables:
+        counted = t[t["numerator"].notna()]
+        groups = counted.groupby(["force_code", "indicator_id", "breakdown", "basis"], sort=False)["suppressed"].all()
+        after_not_published += int(groups.sum())
 
     before_s = args.before_seconds if args.before_seconds is not None else run_seconds(args.before)
     after_s = args.after_seconds if args.after_seconds is not None else run_seconds(args.after)
@@ -175,6 +186,8 @@ def main() -> None:
         f"({100 * wb / tb:.1f}%); after: {wa} of {ta} ({100 * wa / ta:.1f}%).",
         f"- tables that now say \"not published\" (every row withheld): {len(not_published)} tables on "
         f"{len({c for c, _, _ in not_published})} force pages.",
+        f"- results breakdowns (indicator, breakdown, basis) with every row withheld, in the force results: before "
+        f"{before_not_published}, after {after_not_published}.",
     ]
     if len(by_table):
         lines += ["", "| table (indicator/breakdown/basis) | force pages |", "|---|---|"]

@@ -295,3 +295,17 @@ def test_defaults_come_from_params(tmp_path, monkeypatch):
     assert not flagged["suppressed"].any()  # 7 is publishable at threshold 5
     assert suppress_results(results([7, 43], 50))["numerator"].tolist() == [5, 45]
     assert not model_publishable(20)
+
+
+def test_withheld_rows_publish_no_note():
+    """A note can name a count ("4 of 1951 excluded") or a withheld figure's position: a withheld row's note is
+    blanked with its numbers; a published row keeps its note (the control)."""
+    from analysis.results import make_rows
+
+    rows = make_rows([dict(force_code="SYN01", indicator_id="RI05", domain="test", breakdown=b, category=c,
+                           numerator=n, denominator=1951, value=3.0, method="median", basis="referrals actioned",
+                           note=note) for b, c, n, note in (("days", "a", 4, "4 of 1951 excluded"),
+                                                            ("other days", "b", 1947, "kept"))])
+    published = suppress_results(rows, threshold=10)
+    assert published.loc[published["category"] == "a", "note"].tolist() == [""]
+    assert published.loc[published["category"] == "b", "note"].tolist() == ["kept"]

@@ -136,7 +136,7 @@ def test_trend_and_outlier_sentences():
 
 
 def test_alt_text_is_written_from_the_rows_it_describes():
-    from analysis.report import alt_text
+    from analysis.report import alt_text, curve_control
 
     units = pd.DataFrame({"unit": ["SYN01", "SYN02", "SYN03", "SYN04"], "denominator": [4, 120, 2541, 300],
                           "value": [0.1, 0.5, 0.2, 0.3], "band_od": ["above 99.8%", "above 95%", "below 99.8%", "within 95%"],
@@ -151,10 +151,13 @@ def test_alt_text_is_written_from_the_rows_it_describes():
         "Bar chart of suspects by sex (OC02) for Force X, 3 categories with 95% intervals: largest a (20.0%), "
         "smallest b (5.0%); 1 figure withheld ([c]).")
     curve = pd.DataFrame({"time": [0, 20, 100, 400], "estimate": [1.0, 0.9, 0.8, 0.6], "lower": [1, 0.85, 0.7, 0.5],
-                          "upper": [1, 0.95, 0.9, 0.7], "curve": "still supporting"})
-    assert alt_text.curves(curve, subject="victims still supporting", indicator_id="VE03", place="Force X") == (
+                          "upper": [1, 0.95, 0.9, 0.7], "curve": "still supporting", "n_at_risk": [100, 100, 90, 80],
+                          "n_events": [0, 10, 10, 20]})
+    read = curve_control.readings(curve, threshold=10, start=1.0)
+    drawn = curve_control.drawn(curve, read, threshold=10)
+    assert alt_text.curves(read, drawn, subject="victims still supporting", indicator_id="VE03", place="Force X") == (
         "Step chart of victims still supporting (VE03) for Force X, with 95% interval bands: still supporting 90% at "
-        "30 days, 90% at 90 days, 80% at 180 days, 80% at 365 days (drawn to day 400).")
-    table = alt_text.curve_table(curve, series_title="Victims")
+        "30 days, 90% at 90 days, 80% at 180 days, 80% at 365 days (drawn from day 20 to day 400).")
+    table = alt_text.curve_table(read, series_title="Victims")
     assert table.to_dict("records")[2] == {"Victims": "still supporting", "Day": "180", "Value": "80%",
                                            "95% confidence interval": "70% to 90%"}

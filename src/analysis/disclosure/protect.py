@@ -103,9 +103,8 @@ def protect_rows(rows: pd.DataFrame, threshold: int, width: int, frozen=None, ma
     bool per row, rows that must not change; audit_frozen False: audit only counts shown in a row that is not
     frozen (the frozen rows' own counts are audited elsewhere, e.g. with their own page); groups: the sums across
     units a reader knows (analysis.disclosure.audit.build_system). Returns a Protection whose `rows` is a copy of
-    `rows` with
-    `suppressed` updated (index kept) and whose `findings` is the final audit (exposed cells left only when no
-    published quantity could protect them: `passed` is then False).
+    `rows` with `suppressed` updated (index kept) and whose `findings` is the final audit (exposed cells left
+    only when no published quantity could protect them: `passed` is then False).
     """
     out = rows.copy()
     positions = rows.reset_index(drop=True)

@@ -156,8 +156,8 @@ def suppress_results(results: pd.DataFrame, threshold: int | None = None, round_
                      rounding_base: int | None = None, groups: Sequence[str] = DEFAULT_GROUPS,
                      count_columns: Sequence[str] = COUNT_COLUMNS, derived_columns: Sequence[str] = DERIVED_COLUMNS,
                      exempt=None) -> pd.DataFrame:
-    """The publishable form of a results table: flag_results, then blank (missing) the counts and the derived
-    value and interval of every withheld row, and round published counts to the base when asked.
+    """The publishable form of a results table: flag_results, then blank (missing) the counts, the derived
+    value and interval and the note of every withheld row, and round published counts to the base when asked.
 
     Rounded counts are rounded from the true counts after suppression; shares and rates keep the values
     computed from the true counts. Display "[c]" for the blanks with display_table().
@@ -170,6 +170,9 @@ def suppress_results(results: pd.DataFrame, threshold: int | None = None, round_
     per_row = [c for c in PER_UNIT_COLUMNS if c in out.columns and c not in derived_columns]
     for col in (*count_columns, *derived_columns, *per_row):
         out[col] = out[col].mask(withheld)
+    if "note" in out.columns:
+        # a note may name a count or give the figure's position ("below the 99.8% limit, q = ..."): it goes too
+        out["note"] = out["note"].where(~withheld, "")
     if cfg["round_counts"]:
         skip = _mask(exempt, len(out))
         for col in count_columns:

@@ -16,10 +16,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from analysis.disclosure import SUPPRESSED_SYMBOL
+from analysis.report.curve_control import CURVE_DAYS
+
 __all__ = ["bars", "lines", "curves", "funnel", "curve_table", "CURVE_DAYS"]
 
-#: Days at which a time-to-event curve is read (text alternative and data table).
-CURVE_DAYS = (30, 90, 180, 365, 730)
 
 
 def _value(x: float, percent: bool, digits: int = 1) -> str:
@@ -83,48 +84,45 @@ def lines(table: pd.DataFrame, *, subject: str, indicator_id: str, place: str, s
             f"{'; '.join(parts)}{_withheld_clause(withheld_total)}.")
 
 
-def _at(part: pd.DataFrame, day: float) -> float | None:
-    """A step function's value at `day` (the last step at or before it); None beyond the drawn curve."""
-    if part.empty or day > float(part["time"].max()):
-        return None
-    before = part[part["time"] <= day]
-    return float(before["estimate"].iloc[-1]) if len(before) else None
-
-
-def curves(table: pd.DataFrame, *, subject: str, indicator_id: str, place: str, curve: str = "curve",
-           days: tuple[int, ...] = CURVE_DAYS) -> str:
-    """'Step chart of <subject> (<id>) for <place>: <curve> 92% at 30 days, 80% at 365 days; ... drawn to day N.'"""
+def curves(read: pd.DataFrame, drawn: pd.DataFrame, *, subject: str, indicator_id: str, place: str) -> str:
+    """'Step chart of <subject> (<id>) for <place>, with 95% interval bands: <curve> 92% at 30 days, 80% at
+    365 days (drawn from day A to day B[ and from day C to day D]); ...[; n figures withheld ([c])].' Written
+    from the readings of
+    analysis.report.curve_control.readings (withheld readings are counted, never shown) and the stretches of
+    each curve the figure draws (curve_control.drawn)."""
     parts = []
-    for name, part in table.groupby(curve, sort=False):
-        part = part.sort_values("time")
-        readings = [f"{_value(v, True, 0)} at {d} days" for d in days if (v := _at(part, d)) is not None]
-        end = float(part["time"].max()) if len(part) else 0.0
-        parts.append(f"{name} {', '.join(readings) if readings else 'not drawn beyond the first days'} "
-                     f"(drawn to day {end:,.0f})")
-    return f"Step chart of {subject} ({indicator_id}) for {place}, with 95% interval bands: {'; '.join(parts)}."
+    hidden = 0
+    for name, part in read.groupby("curve", sort=False):
+        shown = part[part["shown"].astype(bool)]
+        hidden += len(part) - len(shown)
+        text = ", ".join(f"{_value(v, True, 0)} at {d} days" for v, d in zip(shown["estimate"], shown["day"]))
+        line = drawn[drawn["curve"] == name]
+        stretches = line.groupby("segment", sort=False) if "segment" in line else [(0, line)]
+        where = " and ".join(f"from day {float(p['time'].min()):,.0f} to day {float(p['time'].max()):,.0f}"
+                             for _, p in stretches if len(p))
+        where = f"drawn {where}" if where else "not drawn"
+        parts.append(f"{name} {text or 'no reading shown'} ({where})")
+    reading = "; ".join(parts) if parts else "no reading shown"
+    return (f"Step chart of {subject} ({indicator_id}) for {place}, with 95% interval bands: {reading}"
+            f"{_withheld_clause(hidden)}.")
 
 
-def curve_table(table: pd.DataFrame, *, curve: str = "curve", days: tuple[int, ...] = CURVE_DAYS,
-                series_title: str = "Curve") -> pd.DataFrame:
-    """A reader's table of a step curve read at `days` (whole percentages, the precision a reader takes
-    from the chart; the exact step heights are not published): columns series_title, Day, Value,
-    95% confidence interval (the band drawn: Kaplan-Meier or Aalen-Johansen pointwise 95% interval)."""
+def curve_table(read: pd.DataFrame, *, series_title: str = "Curve", note: str = "") -> pd.DataFrame:
+    """A reader's table of step curves read at set days, from analysis.report.curve_control.readings (whole
+    percentages, the precision a reader takes from the chart; the exact step heights are not published):
+    columns series_title, Day, Value, 95% confidence interval (the band drawn: Kaplan-Meier or
+    Aalen-Johansen pointwise 95% interval) and Note. A withheld reading shows [c] in both and `note` (why)."""
     rows = []
-    for name, part in table.groupby(curve, sort=False):
-        part = part.sort_values("time")
-        for day in days:
-            if day > float(part["time"].max()):
-                continue
-            before = part[part["time"] <= day]
-            if before.empty:
-                continue
-            last = before.iloc[-1]
-            interval = ""
-            if {"lower", "upper"} <= set(part.columns) and not (math.isnan(last["lower"]) or math.isnan(last["upper"])):
-                interval = f"{100 * last['lower']:.0f}% to {100 * last['upper']:.0f}%"
-            rows.append({series_title: str(name), "Day": str(day), "Value": f"{100 * last['estimate']:.0f}%",
-                         "95% confidence interval": interval})
-    return pd.DataFrame(rows, columns=[series_title, "Day", "Value", "95% confidence interval"])
+    for r in read.itertuples(index=False):
+        if not r.shown:
+            rows.append({series_title: str(r.curve), "Day": str(r.day), "Value": SUPPRESSED_SYMBOL,
+                         "95% confidence interval": SUPPRESSED_SYMBOL, "Note": note})
+            continue
+        interval = "" if math.isnan(r.lower) or math.isnan(r.upper) else f"{100 * r.lower:.0f}% to {100 * r.upper:.0f}%"
+        rows.append({series_title: str(r.curve), "Day": str(r.day), "Value": f"{100 * r.estimate:.0f}%",
+                     "95% confidence interval": interval, "Note": ""})
+    frame = pd.DataFrame(rows, columns=[series_title, "Day", "Value", "95% confidence interval", "Note"])
+    return frame if (frame["Note"] != "").any() else frame.drop(columns="Note")
 
 
 def funnel(units: pd.DataFrame, *, subject: str, indicator_id: str, target: float, denominator: str,

@@ -229,15 +229,19 @@ def step_curves(curves: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, s
                 curve: str = "curve"):
     """Step functions (Kaplan-Meier survival or cumulative incidence) with optional interval bands.
 
-    `curves` has columns time, estimate, optional lower/upper, and `curve` naming each line.
+    `curves` has columns time, estimate, optional lower/upper, `curve` naming each line and optional
+    `segment`: the stretches of one curve (analysis.report.curve_control.drawn), each drawn on its own and
+    never joined to the next (the curve is not drawn between them).
     """
     fig, ax = new_figure()
     for i, (name, part) in enumerate(curves.groupby(curve, sort=False)):
         colour = PALETTE[i % len(PALETTE)]
-        ax.step(part["time"], part["estimate"], where="post", color=colour, label=str(name),
-                linestyle=LINESTYLES[i % len(LINESTYLES)], lw=1.8)
-        if {"lower", "upper"} <= set(part.columns):
-            ax.fill_between(part["time"], part["lower"], part["upper"], step="post", color=colour, alpha=0.15)
+        stretches = part.groupby("segment", sort=False) if "segment" in part else [(0, part)]
+        for j, (_, piece) in enumerate(stretches):
+            ax.step(piece["time"], piece["estimate"], where="post", color=colour, label=str(name) if j == 0 else "_nolegend_",
+                    linestyle=LINESTYLES[i % len(LINESTYLES)], lw=1.8)
+            if {"lower", "upper"} <= set(piece.columns):
+                ax.fill_between(piece["time"], piece["lower"], piece["upper"], step="post", color=colour, alpha=0.15)
     ax.set_ylim(0, 1)
     ax.set_xlim(left=0)
     ax.set_xlabel(xlabel)

@@ -13,7 +13,7 @@ from analysis.disclosure import SUPPRESSED_SYMBOL
 from analysis.indicators.rows import ALL_BASIS, RECORDED_BASIS
 from analysis.indicators.response import outcome_fit
 from analysis.indicators.victims import withdrawal_fit
-from analysis.report import alt_text, figures, narrative, publication
+from analysis.report import alt_text, curve_control, figures, narrative, publication
 from analysis.report.context import ForceContext, prepare_force
 from analysis.report.display import format_table, readable, region_label, show_figure, show_table
 from analysis.report.safe_text import md_text
@@ -22,6 +22,8 @@ __all__ = ["prepare_force", "title", "headline", "nature_scale", "offenders", "v
 
 ASSIGNED = "offences with an outcome assigned (1-22)"
 RECORDED = "all recorded offences (incl. not yet assigned)"
+#: RI03's curves by cause code of the Aalen-Johansen fit (analysis.indicators.response.outcome_fit).
+OUTCOME_CURVES = {1: "charged or summonsed", 2: "other outcome"}
 
 
 def _fig_path(ctx: ForceContext, name: str):
@@ -30,6 +32,12 @@ def _fig_path(ctx: ForceContext, name: str):
 
 def _threshold(ctx: ForceContext) -> int:
     return ctx.disclosure["threshold"]
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st ..."""
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def title(ctx: ForceContext) -> None:
@@ -123,12 +131,39 @@ def offenders(ctx: ForceContext) -> None:
 
 
 def _km_curve(ctx: ForceContext) -> pd.DataFrame:
-    fit, _ = withdrawal_fit(ctx.data)  # the fit behind VE03's table, so the band is the table's interval
+    """The whole Kaplan-Meier fit behind VE03's table (so the band is the table's interval), with its at-risk
+    and event counts: analysis.report.curve_control decides what of it is read and drawn."""
+    fit, _ = withdrawal_fit(ctx.data)
     t = fit.table
-    # Never draw the curve where fewer than the disclosure threshold remain at risk.
-    t = t[t["n_at_risk"] >= _threshold(ctx)]
     return pd.DataFrame({"time": t["time"], "estimate": t["survival"], "lower": t["lower"], "upper": t["upper"],
-                         "curve": "still supporting the investigation"})
+                         "curve": "still supporting the investigation", "n_at_risk": t["n_at_risk"],
+                         "n_events": t["n_events"]})
+
+
+def _show_curves(ctx: ForceContext, curves: pd.DataFrame, *, rows: pd.DataFrame, breakdowns: dict[str, str],
+                 start: float, events: str, drawn_from: str, title: str, xlabel: str, ylabel: str, name: str,
+                 reading: str, subject: str, indicator_id: str, series_title: str, caption: str) -> None:
+    """Read `curves` at set days and draw them under the curve rules of analysis.report.curve_control, with
+    the results table's withheld days (`rows`, the published rows; `breakdowns` maps a breakdown to its curve).
+    `events` names the events (plural) for the table's note; `drawn_from` says where a curve starts, with
+    '{nth}' for the threshold as an ordinal ('the day the {nth} victim withdrew support')."""
+    threshold = _threshold(ctx)
+    held, shown = curve_control.table_days(rows, breakdowns)
+    read = curve_control.readings(curves, threshold=threshold, withheld=held, published=shown, start=start)
+    drawn = curve_control.drawn(curves, read, threshold=threshold, withheld=held)
+    rule = (f"{drawn_from.format(nth=_ordinal(threshold))} (so that no number under {threshold} can be read "
+            f"from it) and stops where fewer than {threshold} remain followed; it is not drawn over a reading "
+            "withheld ([c]) in the data table: there it stops at the reading before and starts again at the next.")
+    if drawn.empty:
+        display(Markdown(f"*No chart of {md_text(subject)} ({indicator_id}):* none of it can be drawn under the "
+                         f"rule for curves: {rule}"))
+        return
+    fig = figures.step_curves(drawn, title=title, xlabel=xlabel, ylabel=ylabel, synthetic=ctx.synthetic)
+    show_figure(fig, _fig_path(ctx, name), f"{reading}; {rule}",
+                alt=alt_text.curves(read, drawn, subject=subject, indicator_id=indicator_id, place=ctx.force_name),
+                data=alt_text.curve_table(read, series_title=series_title,
+                                          note=curve_control.withheld_note(threshold, events)),
+                data_caption=caption)
 
 
 def victims(ctx: ForceContext) -> None:
@@ -136,20 +171,18 @@ def victims(ctx: ForceContext) -> None:
     withdrew = ctx.published("VE02")
     show_table(withdrew, "VE02")
     display(Markdown(narrative.share_sentence(withdrew.iloc[0], "Victims who withdrew support")))
-    show_table(ctx.published("VE03"), "VE03")
-    curve = _km_curve(ctx)
-    if len(curve):
-        fig = figures.step_curves(curve, title=f"{ctx.force_name}: victims still supporting the investigation",
-                                  xlabel="Days since first report", ylabel="Share still supporting",
-                                  synthetic=ctx.synthetic)
-        show_figure(fig, _fig_path(ctx, "withdrawal_km"),
-                    "the line falls each time a victim withdraws support (Kaplan-Meier, victims followed to the "
-                    "extraction date); the band is the 95% interval; the curve stops where fewer than "
-                    f"{_threshold(ctx)} victims remain.",
-                    alt=alt_text.curves(curve, subject="the share of victims still supporting the investigation",
-                                        indicator_id="VE03", place=ctx.force_name),
-                    data=alt_text.curve_table(curve, series_title="Victims"),
-                    data_caption="victims still supporting the investigation, read at set days (VE03)")
+    ve03 = ctx.published("VE03")
+    show_table(ve03, "VE03")
+    _show_curves(ctx, _km_curve(ctx), rows=ve03,
+                 breakdowns={"still supporting at": "still supporting the investigation"}, start=1.0,
+                 events="withdrawals", drawn_from="the curve is drawn from the day the {nth} victim withdrew support",
+                 title=f"{ctx.force_name}: victims still supporting the investigation",
+                 xlabel="Days since first report", ylabel="Share still supporting", name="withdrawal_km",
+                 reading="the line falls each time a victim withdraws support (Kaplan-Meier, victims followed to the "
+                         "extraction date); the band is the 95% interval",
+                 subject="the share of victims still supporting the investigation", indicator_id="VE03",
+                 series_title="Victims",
+                 caption="victims still supporting the investigation, read at set days (VE03)")
     show_table(ctx.published("VE04"), "VE04")
     for indicator_id in ("VE05", "VE06"):
         show_table(ctx.published(indicator_id), indicator_id)
@@ -171,11 +204,13 @@ def victims(ctx: ForceContext) -> None:
 
 
 def _cif_curves(ctx: ForceContext) -> pd.DataFrame:
-    fit, _, _ = outcome_fit(ctx.data)  # the fit behind RI03's table
-    t = fit.table[fit.table["n_at_risk"] >= _threshold(ctx)]
-    names = {1: "charged or summonsed", 2: "other outcome"}
+    """The whole Aalen-Johansen fit behind RI03's table, one curve per outcome, with its at-risk counts and
+    each outcome's own event counts: analysis.report.curve_control decides what of it is read and drawn."""
+    fit, _, _ = outcome_fit(ctx.data)
+    t = fit.table
     return pd.DataFrame({"time": t["time"], "estimate": t["cif"], "lower": t["lower"], "upper": t["upper"],
-                         "curve": t["cause"].map(names)})
+                         "curve": t["cause"].map(OUTCOME_CURVES), "n_at_risk": t["n_at_risk"],
+                         "n_events": t["n_events"]})
 
 
 def response(ctx: ForceContext) -> None:
@@ -198,19 +233,19 @@ def response(ctx: ForceContext) -> None:
     for basis, words in ((ASSIGNED, "Charge rate of offences with an assigned outcome"),
                          (RECORDED, "Charge rate of all recorded offences")):
         display(Markdown(narrative.share_sentence(charge[charge["basis"] == basis].iloc[0], words)))
-    show_table(ctx.published("RI03"), "RI03")
-    curves = _cif_curves(ctx)
-    if len(curves):
-        fig = figures.step_curves(curves, title=f"{ctx.force_name}: time from recording to outcome",
-                                  xlabel="Days since the offence was recorded", ylabel="Cumulative incidence",
-                                  synthetic=ctx.synthetic)
-        show_figure(fig, _fig_path(ctx, "time_to_outcome"),
-                    "each line is the share of offences that have reached that outcome by each day, allowing for the "
-                    "other outcome as a competing event (Aalen-Johansen); the gap below 100% is offences still open.",
-                    alt=alt_text.curves(curves, subject="time from recording to outcome (cumulative incidence)",
-                                        indicator_id="RI03", place=ctx.force_name),
-                    data=alt_text.curve_table(curves, series_title="Outcome"),
-                    data_caption="time from recording to outcome, read at set days (RI03)")
+    ri03 = ctx.published("RI03")
+    show_table(ri03, "RI03")
+    _show_curves(ctx, _cif_curves(ctx), rows=ri03,
+                 breakdowns={f"cumulative incidence: {n}": n for n in OUTCOME_CURVES.values()}, start=0.0,
+                 events="offences reaching that outcome",
+                 drawn_from="each line is drawn from the day the {nth} offence reached that outcome",
+                 title=f"{ctx.force_name}: time from recording to outcome",
+                 xlabel="Days since the offence was recorded", ylabel="Cumulative incidence", name="time_to_outcome",
+                 reading="each line is the share of offences that have reached that outcome by each day, allowing for "
+                         "the other outcome as a competing event (Aalen-Johansen); the gap below 100% is offences "
+                         "still open",
+                 subject="time from recording to outcome (cumulative incidence)", indicator_id="RI03",
+                 series_title="Outcome", caption="time from recording to outcome, read at set days (RI03)")
     for indicator_id in ("RI04", "RI05", "RI06", "RI07"):
         show_table(ctx.published(indicator_id), indicator_id)
 
