@@ -19,8 +19,11 @@ $(STAMP): requirements.lock pyproject.toml
 run: install
 	$(BIN)/python -m analysis run
 
+# Two pytest-xdist workers (the project's machines have 2 cores); tests/conftest.py keeps the tests that share
+# an expensive session fixture on one worker. TEST_WORKERS=0 runs everything in this one process.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # JupyterLab at the project root (docs/, outputs/ and scratch/ in reach), opening on notebooks/.
 # LAB_ARGS passes options through, e.g. `make lab LAB_ARGS="--allow-root --no-browser --port 8890"`.

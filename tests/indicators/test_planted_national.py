@@ -4,9 +4,19 @@ Planted truths come from params/synthetic.yaml (read here, not copied), so a cha
 settings changes what is expected. Every force's results are computed once per session (compute_force on
 each force of the default dataset), then compute_national; the tests read the results tables only, as
 the national notebook does.
+
+The one session fixture (`planted_runs`) also computes, for the tests that need them, the national results
+from only NATIONAL_TABLES and the results of the dataset with the suspect-ethnicity effect switched on. The
+work is spread over two worker processes (compute_force and compute_national are pure functions of their
+tables): the forces one per task, the three national computations side by side. With the effect switched
+on, only the forces whose generated tables differ from the default dataset's are computed again; every
+other force's tables are checked to be identical (DataFrame.equals, table by table) and keep its results.
 """
 
 from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import pytest
@@ -22,18 +32,45 @@ from analysis.pipeline.layout import restricted_dir
 pytestmark = pytest.mark.slow
 
 
-def _results(config):
-    forces = generate_national(config)
-    force_results = pd.concat([compute_force(code, tables) for code, tables in forces.items()], ignore_index=True)
-    stacked = {name: pd.concat([f[name] for f in forces.values()], ignore_index=True) for name in TABLES}
-    return force_results, compute_national(force_results, ForceData(stacked)), stacked
+def _stack(forces: dict[str, dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    return {name: pd.concat([f[name] for f in forces.values()], ignore_index=True) for name in TABLES}
+
+
+def _same_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame] | None) -> bool:
+    return b is not None and a.keys() == b.keys() and all(a[name].equals(b[name]) for name in a)
 
 
 @pytest.fixture(scope="session")
-def default_data():
-    config = load_config()
-    force_results, national, stacked = _results(config)
-    return config.planted, force_results, national, stacked
+def planted_runs():
+    """Results of the default dataset and of the dataset with the suspect-ethnicity effect switched on.
+
+    Returns {"default": (planted, force_results, national, stacked), "national_tables_only": national
+    computed from NATIONAL_TABLES of the default dataset only, "ethnicity_on": (planted, national),
+    "recomputed_on": the forces whose tables differ once the effect is on (computed again)}."""
+    default_config, on_config = load_config(), load_config(suspect_ethnicity=True)
+    forces, forces_on = generate_national(default_config), generate_national(on_config)
+    changed = [code for code, tables in forces_on.items() if not _same_tables(tables, forces.get(code))]
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        per_force = {code: pool.submit(compute_force, code, tables) for code, tables in forces.items()}
+        per_force_on = {code: pool.submit(compute_force, code, forces_on[code]) for code in changed}
+        results = {code: future.result() for code, future in per_force.items()}
+        force_results = pd.concat(results.values(), ignore_index=True)
+        force_results_on = pd.concat([per_force_on[code].result() if code in per_force_on else results[code]
+                                      for code in forces_on], ignore_index=True)
+        stacked = _stack(forces)
+        only = pool.submit(compute_national, force_results,
+                           ForceData({name: stacked[name] for name in NATIONAL_TABLES}))
+        national_on = pool.submit(compute_national, force_results_on, ForceData(_stack(forces_on)))
+        national = compute_national(force_results, ForceData(stacked))
+        return {"default": (default_config.planted, force_results, national, stacked),
+                "national_tables_only": only.result(),
+                "ethnicity_on": (on_config.planted, national_on.result()),
+                "recomputed_on": changed}
+
+
+@pytest.fixture(scope="session")
+def default_data(planted_runs):
+    return planted_runs["default"]
 
 
 @pytest.fixture(scope="session")
@@ -41,11 +78,10 @@ def default_run(default_data):
     return default_data[:3]
 
 
-def test_national_indicators_need_only_the_national_tables(default_data):
+def test_national_indicators_need_only_the_national_tables(planted_runs):
     """The national notebook reads only NATIONAL_TABLES of the validated data: same national table."""
-    _, force_results, national, stacked = default_data
-    only = compute_national(force_results, ForceData({name: stacked[name] for name in NATIONAL_TABLES}))
-    pd.testing.assert_frame_equal(only, national)
+    _, _, national, _ = planted_runs["default"]
+    pd.testing.assert_frame_equal(planted_runs["national_tables_only"], national)
 
 
 def _row(table: pd.DataFrame, force: str, indicator: str, breakdown: str, category: str) -> pd.Series:
@@ -150,10 +186,12 @@ def test_no_ethnicity_difference_flagged_when_the_parameter_is_off(default_run):
     assert flagged["value"] == 0 and flagged["note"] == "none"
 
 
-def test_planted_ethnicity_difference_is_detected_when_switched_on():
-    on = load_config(suspect_ethnicity=True)
-    planted = on.planted["suspect_ethnicity"]
-    _, national, _ = _results(on)
+def test_planted_ethnicity_difference_is_detected_when_switched_on(planted_runs):
+    planted, national = planted_runs["ethnicity_on"]
+    planted = planted["suspect_ethnicity"]
+    assert planted["enabled"] is True
+    # the switch changed the named forces' data (their results were computed again from it)
+    assert set(planted["forces"]) <= set(planted_runs["recomputed_on"])
     flagged = _row(national, NATIONAL, "NA04", "difference from adult population", "forces flagged")
     named = set(planted["forces"])
     detected = set(flagged["note"].split(", "))

@@ -226,21 +226,25 @@ class Browser:
         events: queue.Queue = queue.Queue()
         self._listeners[session] = events
         report = PageReport(url)
+
+        def record(message: dict) -> None:
+            _record(message, report)
+
         try:
             for method, params in (("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}), ("Network.enable", {}),
                                    ("Page.enable", {}), ("Runtime.enable", {}), ("Log.enable", {})):
                 self.call(method, params, session)
             self.call("Page.navigate", {"url": url}, session)
-            self._drain(events, report, until="Page.loadEventFired", timeout=load_timeout)
+            self._drain(events, url, record, until="Page.loadEventFired", timeout=load_timeout)
             self.call("Runtime.evaluate", {"expression": "window.scrollTo(0, document.body.scrollHeight)"}, session)
-            self._drain(events, report, quiet=settle, timeout=load_timeout)
+            self._drain(events, url, record, quiet=settle, timeout=load_timeout)
             state = self.call("Runtime.evaluate", {"returnByValue": True, "expression": (
                 "JSON.stringify({title: document.title, images: document.images.length,"
                 " broken: Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length})")},
                 session)
             facts = json.loads(state["result"]["value"])
             report.title, report.images, report.broken_images = facts["title"], facts["images"], facts["broken"]
-            self._drain(events, report, quiet=0.2, timeout=load_timeout)
+            self._drain(events, url, record, quiet=0.2, timeout=load_timeout)
         finally:
             self._listeners.pop(session, None)
             try:
@@ -249,15 +253,17 @@ class Browser:
                 pass
         return report
 
-    def _drain(self, events: queue.Queue, report: PageReport, *, until: str | None = None, quiet: float = 0.0,
+    @staticmethod
+    def _drain(events: queue.Queue, url: str, handle, *, until: str | None = None, quiet: float = 0.0,
                timeout: float) -> None:
-        """Record events until `until` arrives, or until none has arrived for `quiet` seconds."""
+        """Pass each event of the tab to `handle` until `until` arrives, or until none has arrived for `quiet`
+        seconds (raises BrowserError when `until` has not arrived within `timeout`)."""
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 if until:
-                    raise BrowserError(f"{report.url}: {until} not seen within {timeout} s")
+                    raise BrowserError(f"{url}: {until} not seen within {timeout} s")
                 return
             try:
                 message = events.get(timeout=min(left, quiet) if until is None else left)
@@ -265,7 +271,7 @@ class Browser:
                 if until is None:
                     return
                 continue
-            _record(message, report)
+            handle(message)
             if until and message.get("method") == until:
                 return
 
@@ -282,7 +288,7 @@ class Browser:
             self.call("Emulation.setDeviceMetricsOverride",
                       {"width": width, "height": 1200, "deviceScaleFactor": 1, "mobile": False}, session)
             self.call("Page.navigate", {"url": url}, session)
-            self._drain(events, PageReport(url), until="Page.loadEventFired", timeout=60)
+            self._drain(events, url, lambda message: None, until="Page.loadEventFired", timeout=60)
             shot = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session,
                              timeout=120)
         finally:
@@ -306,6 +312,10 @@ class Browser:
         events: queue.Queue = queue.Queue()
         self._listeners[session] = events
         result = PageProbe(url)
+
+        def handle(message: dict) -> None:
+            self._probe_event(message, result, session)
+
         try:
             for method in ("Page.enable", "Runtime.enable", "Log.enable"):
                 self.call(method, {}, session)
@@ -313,8 +323,8 @@ class Browser:
                 self.call("Emulation.setDeviceMetricsOverride",
                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)
             self.call("Page.navigate", {"url": url}, session)
-            self._drain_probe(events, result, session, until="Page.loadEventFired", timeout=60)
-            self._drain_probe(events, result, session, quiet=settle, timeout=60)
+            self._drain(events, url, handle, until="Page.loadEventFired", timeout=60)
+            self._drain(events, url, handle, quiet=settle, timeout=60)
             if inject:
                 self.call("Runtime.evaluate", {"expression": inject}, session, timeout=timeout)
             if expression:
@@ -327,7 +337,7 @@ class Browser:
                 printed = self.call("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True,
                                                         "displayHeaderFooter": False}, session, timeout=timeout)
                 result.pdf = base64.b64decode(printed["data"])
-            self._drain_probe(events, result, session, quiet=0.2, timeout=60)
+            self._drain(events, url, handle, quiet=0.2, timeout=60)
             title = self.call("Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session)
             result.title = title["result"].get("value", "")
         finally:
@@ -338,33 +348,18 @@ class Browser:
                 pass
         return result
 
-    def _drain_probe(self, events: queue.Queue, result: PageProbe, session: str, *, until: str | None = None,
-                     quiet: float = 0.0, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                if until:
-                    raise BrowserError(f"{result.url}: {until} not seen within {timeout} s")
-                return
-            try:
-                message = events.get(timeout=min(left, quiet) if until is None else left)
-            except queue.Empty:
-                if until is None:
-                    return
-                continue
-            method, params = message.get("method", ""), message.get("params", {})
-            if method == "Page.javascriptDialogOpening":
-                result.dialogs.append(f"{params.get('type')}: {params.get('message')}")
-                self._send("Page.handleJavaScriptDialog", {"accept": False}, session)
-            elif method == "Page.frameNavigated" and not params.get("frame", {}).get("parentId"):
-                result.navigations.append(params["frame"].get("url", ""))
-            else:
-                report = PageReport(result.url)
-                _record(message, report)
-                result.console_errors += report.console_errors
-            if until and method == until:
-                return
+    def _probe_event(self, message: dict, result: PageProbe, session: str) -> None:
+        """Record one event of a probed tab: a dialog (dismissed), a top-level navigation or a console error."""
+        method, params = message.get("method", ""), message.get("params", {})
+        if method == "Page.javascriptDialogOpening":
+            result.dialogs.append(f"{params.get('type')}: {params.get('message')}")
+            self._send("Page.handleJavaScriptDialog", {"accept": False}, session)
+        elif method == "Page.frameNavigated" and not params.get("frame", {}).get("parentId"):
+            result.navigations.append(params["frame"].get("url", ""))
+        else:
+            report = PageReport(result.url)
+            _record(message, report)
+            result.console_errors += report.console_errors
 
     def screenshot_print(self, url: str, path: Path, width: int = 794) -> Path:
         """A full-length PNG of the page as it prints (print media emulated; A4 is 794 CSS px wide)."""
@@ -378,7 +373,7 @@ class Browser:
             self.call("Emulation.setDeviceMetricsOverride",
                       {"width": width, "height": 1123, "deviceScaleFactor": 1, "mobile": False}, session)
             self.call("Page.navigate", {"url": url}, session)
-            self._drain(events, PageReport(url), until="Page.loadEventFired", timeout=60)
+            self._drain(events, url, lambda message: None, until="Page.loadEventFired", timeout=60)
             shot = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session,
                              timeout=120)
         finally:
