@@ -21,6 +21,7 @@ DISCLOSURE_DEFAULTS: dict[str, Any] = {
     "round_counts": False,
     "min_model_df": 10,
     "protection_width": 5,
+    "protect_secondary": False,
 }
 
 
@@ -66,7 +67,8 @@ def disclosure_settings(path: str | Path | None = None) -> dict[str, Any]:
 
     Keys: threshold (int >= 1), rounding_base (int >= 1), round_counts (bool), min_model_df (int >= 0),
     protection_width (int >= 1: the narrowest range of values a reader's audit may leave a withheld count,
-    see analysis.disclosure.audit).
+    see analysis.disclosure.audit), protect_secondary (bool: the audit also protects every withheld count of
+    threshold or more, not only the counts from 1 to threshold-1).
     Unknown keys are an error so that a misspelt setting cannot be silently ignored.
     """
     merged = section("disclosure", DISCLOSURE_DEFAULTS, path)
@@ -74,6 +76,7 @@ def disclosure_settings(path: str | Path | None = None) -> dict[str, Any]:
         value = merged[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise ValueError(f"settings: disclosure.{key} must be an integer >= {minimum}, got {value!r}")
-    if not isinstance(merged["round_counts"], bool):
-        raise ValueError(f"settings: disclosure.round_counts must be true or false, got {merged['round_counts']!r}")
+    for key in ("round_counts", "protect_secondary"):
+        if not isinstance(merged[key], bool):
+            raise ValueError(f"settings: disclosure.{key} must be true or false, got {merged[key]!r}")
     return merged

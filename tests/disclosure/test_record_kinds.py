@@ -76,3 +76,22 @@ def test_equal_pairs_in_two_indicators_are_two_counts_unless_one_repeats_the_oth
     repeated["suppressed"] = repeated["category"].isin(["female", "not recorded"])
     found = audit_rows(repeated, T, W)
     assert finding(found, "OC02", "female")["exposed"]
+
+
+def test_protect_secondary_setting_also_protects_large_withheld_counts():
+    """disclosure.protect_secondary: by default a secondary suppression of 10 or more may be worked out (it gives
+    no small count away); with the setting on, it must keep a range too."""
+    from analysis.indicators import protect_audited
+
+    rows = [r("PS01", "referrals received", c, "referrals received", n) for c, n in
+            (("all agencies", 100), ("education", 50), ("health", 30), ("housing", 17), ("police", 3))]
+    rows += [r("PS02", "referrals received", c, "referrals received", n) for c, n in
+             (("all agencies", 100), ("education", 50), ("other", 50))]
+    table = make_rows(rows)
+    table["suppressed"] = (table["indicator_id"] == "PS01") & table["category"].isin(["education", "health", "police"])
+    table.loc[(table["indicator_id"] == "PS02") & (table["category"] == "education"), "suppressed"] = True
+    default = audit_rows(table, T, W)
+    assert not default["exposed"].any() and set(default["category"]) == {"police"}
+    strict = audit_rows(table, T, W, every_withheld=True)
+    assert set(strict.loc[strict["exposed"], "category"]) == {"education"}  # 100 - 50 in the second table
+    assert not audit_rows(protect_audited(table, T, W, every_withheld=True), T, W, every_withheld=True)["exposed"].any()

@@ -7,7 +7,7 @@ from analysis.settings import disclosure_settings, load_settings
 
 def test_repository_settings_carry_the_disclosure_defaults():
     assert disclosure_settings() == {"threshold": 10, "rounding_base": 5, "round_counts": False, "min_model_df": 10,
-                                   "protection_width": 5}
+                                   "protection_width": 5, "protect_secondary": False}
     assert "disclosure" in load_settings()
 
 
@@ -15,7 +15,7 @@ def test_partial_section_is_completed_with_defaults(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("disclosure:\n  threshold: 5\n  round_counts: true\nother: {a: 1}\n")
     assert disclosure_settings(path) == {"threshold": 5, "rounding_base": 5, "round_counts": True, "min_model_df": 10,
-                                       "protection_width": 5}
+                                       "protection_width": 5, "protect_secondary": False}
     assert load_settings(path)["other"] == {"a": 1}
 
 
@@ -24,6 +24,7 @@ def test_partial_section_is_completed_with_defaults(tmp_path):
     ("disclosure:\n  threshold: 0\n", "settings: disclosure.threshold must be an integer >= 1, got 0"),
     ("disclosure:\n  rounding_base: 2.5\n", "settings: disclosure.rounding_base must be an integer >= 1, got 2.5"),
     ("disclosure:\n  round_counts: 'yes'\n", "settings: disclosure.round_counts must be true or false, got 'yes'"),
+    ("disclosure:\n  protect_secondary: 1\n", "settings: disclosure.protect_secondary must be true or false, got 1"),
 ])
 def test_bad_settings_are_rejected(tmp_path, text, message):
     path = tmp_path / "p.yaml"

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     restricted = args.restricted or restricted_dir(args.out)
     try:
         s = disclosure_settings(args.params)
-        found = audit_output(args.out, restricted, s["threshold"], s["protection_width"], data_dir=args.data)
+        found = audit_output(args.out, restricted, s["threshold"], s["protection_width"], data_dir=args.data,
+                             every_withheld=s["protect_secondary"])
     except (FileNotFoundError, ValueError) as error:
         log.error("%s", error)
         return 2

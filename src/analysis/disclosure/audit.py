@@ -678,7 +678,8 @@ def _without_equalities(system: System, comp: _Component | None, terms: dict[int
     return low, high
 
 
-def audit_rows(rows: pd.DataFrame, threshold: int, width: int, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
+def audit_rows(rows: pd.DataFrame, threshold: int, width: int, groups: dict[str, list[str]] | None = None,
+               every_withheld: bool = False) -> pd.DataFrame:
     """The reader's audit of one unit's published rows (see the module doc); one finding per withheld quantity,
     small complement and small published count.
 
@@ -689,7 +690,7 @@ def audit_rows(rows: pd.DataFrame, threshold: int, width: int, groups: dict[str,
     findings.
     """
     system = build_system(rows, groups)
-    return findings(system, threshold, width)
+    return findings(system, threshold, width, targets(system, threshold, every_withheld))
 
 
 def findings(system: System, threshold: int, width: int, audited: list[Target] | None = None) -> pd.DataFrame:

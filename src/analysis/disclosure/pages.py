@@ -55,7 +55,8 @@ def page_rows(ledger: pd.DataFrame, *truths: pd.DataFrame, source: str = "") -> 
 
 
 def audit_force(force_code: str, page_dir: str | Path, force_results: pd.DataFrame, threshold: int, width: int,
-                national_ledger: pd.DataFrame | None = None, national_results: pd.DataFrame | None = None) -> pd.DataFrame:
+                national_ledger: pd.DataFrame | None = None, national_results: pd.DataFrame | None = None,
+                every_withheld: bool = False) -> pd.DataFrame:
     """The audit of one force: its page's ledger (in page_dir) and the national page's rows naming it.
 
     force_results: its restricted results (true counts). Returns audit findings (analysis.disclosure.audit)."""
@@ -67,12 +68,13 @@ def audit_force(force_code: str, page_dir: str | Path, force_results: pd.DataFra
             repeated[REPEATS] = True  # they repeat the force's own rows: linked by numerator and denominator
             parts.append(repeated)
     rows = pd.concat(parts, ignore_index=True)
-    return audit_rows(rows, threshold, width)
+    return audit_rows(rows, threshold, width, every_withheld=every_withheld)
 
 
 def audit_national(page_dir: str | Path, national_results: pd.DataFrame, forces: set[str], threshold: int,
                    width: int, force_results: pd.DataFrame | None = None,
-                   force_pages: dict[str, Path] | None = None, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
+                   force_pages: dict[str, Path] | None = None, groups: dict[str, list[str]] | None = None,
+                   every_withheld: bool = False) -> pd.DataFrame:
     """The audit of the national page read with everything else published: every force page in `force_pages`
     ({code: page folder}, each with its ledger; true counts from `force_results`) and the national page, with
     the national page's rows about a force linked to that force's rows, and England and Wales and each region
@@ -86,7 +88,7 @@ def audit_national(page_dir: str | Path, national_results: pd.DataFrame, forces:
         if (Path(folder) / "published.parquet").is_file():
             truth = None if force_results is None else force_results[force_results["force_code"] == code]
             parts.append(page_rows(read_ledger(folder), truth, source=f"{code} page"))
-    return audit_rows(pd.concat(parts, ignore_index=True), threshold, width, groups)
+    return audit_rows(pd.concat(parts, ignore_index=True), threshold, width, groups, every_withheld)
 
 
 def groups_from_data(data_dir: str | Path | None, codes: list[str]) -> dict[str, list[str]] | None:
@@ -104,7 +106,8 @@ def groups_from_data(data_dir: str | Path | None, codes: list[str]) -> dict[str,
 
 
 def audit_output(out_dir: str | Path, restricted_dir: str | Path, threshold: int, width: int,
-                 national: bool = True, data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+                 national: bool = True, data_dir: str | Path | None = None,
+                 every_withheld: bool = False) -> dict[str, pd.DataFrame]:
     """Findings per unit (force codes, and NATIONAL) for every page under out_dir with a ledger, read with the
     restricted results under restricted_dir (forces/<code>/results.parquet, national/results.parquet). The
     national page is audited with every force page (audit_national); the regions' forces come from the
@@ -131,11 +134,12 @@ def audit_output(out_dir: str | Path, restricted_dir: str | Path, threshold: int
         truth = results.read(path) if path.is_file() else None
         if truth is None:
             raise FileNotFoundError(f"{path} not found: the audit needs the restricted results of {code}")
-        found[code] = audit_force(code, forces_dir / code, truth, threshold, width, national_ledger, national_results)
+        found[code] = audit_force(code, forces_dir / code, truth, threshold, width, national_ledger, national_results,
+                                  every_withheld)
     if national_ledger is not None and national_results is not None:
         every = [results.read(restricted_dir / "forces" / code / "results.parquet") for code in codes]
         forces = pd.concat(every, ignore_index=True) if every else None
         found["NATIONAL"] = audit_national(national_page, national_results, set(codes), threshold, width, forces,
                                            {code: forces_dir / code for code in codes},
-                                           groups_from_data(data_dir, codes))
+                                           groups_from_data(data_dir, codes), every_withheld)
     return found

@@ -143,7 +143,7 @@ def _withhold_summaries_of_withheld_cells(flagged: pd.DataFrame) -> None:
 
 
 def protect_audited(table: pd.DataFrame, threshold: int | None = None, width: int | None = None,
-                    frozen=None) -> pd.DataFrame:
+                    frozen=None, every_withheld: bool | None = None) -> pd.DataFrame:
     """Disclosure flags that pass the reader's audit (analysis.disclosure.audit) of everything in `table`.
 
     The cell rules (flag_linked) first; then secondary suppression driven by the audit
@@ -156,13 +156,14 @@ def protect_audited(table: pd.DataFrame, threshold: int | None = None, width: in
     from analysis.disclosure import protect_rows
     from analysis.settings import disclosure_settings
 
-    if threshold is None or width is None:
+    if threshold is None or width is None or every_withheld is None:
         s = disclosure_settings()
         threshold = s["threshold"] if threshold is None else threshold
         width = s["protection_width"] if width is None else width
+        every_withheld = s["protect_secondary"] if every_withheld is None else every_withheld
     flagged = flag_linked(table, threshold)
     for _ in range(20):
-        protected = protect_rows(flagged, threshold, width, frozen=frozen).rows
+        protected = protect_rows(flagged, threshold, width, frozen=frozen, every_withheld=every_withheld).rows
         again = flag_linked(protected, threshold)
         if frozen is not None:
             keep = np.asarray(pd.Series(frozen).fillna(False), dtype=bool)
@@ -174,18 +175,19 @@ def protect_audited(table: pd.DataFrame, threshold: int | None = None, width: in
 
 
 def compute_force(force_code: str, data: ForceData | dict[str, pd.DataFrame], threshold: int | None = None,
-                  width: int | None = None) -> pd.DataFrame:
+                  width: int | None = None, every_withheld: bool | None = None) -> pd.DataFrame:
     """Every force-scope indicator for one force, as a validated results table with disclosure flags that pass
     the reader's audit of the whole table (`threshold`: the disclosure threshold, `width`: the audit's protection
     width; defaults from params/pipeline.yaml)."""
     fd = force_data(data, force_code)
     ids = [e.id for e in entries("force")]
     table = _run(ids, lambda f: f(fd, force_code), force_code)
-    return results.validate(protect_audited(results.coerce(table), threshold, width))
+    return results.validate(protect_audited(results.coerce(table), threshold, width, every_withheld=every_withheld))
 
 
 def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd.DataFrame],
-                     threshold: int | None = None, width: int | None = None) -> pd.DataFrame:
+                     threshold: int | None = None, width: int | None = None,
+                     every_withheld: bool | None = None) -> pd.DataFrame:
     """National comparisons and models from every force's results table and the stacked validated data
     (`threshold`: the disclosure threshold; default from params/pipeline.yaml)."""
     from analysis.disclosure import flag_results
@@ -199,7 +201,7 @@ def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd
     from analysis.disclosure.pages import unit_groups
 
     groups = unit_groups(fd.profile) if "region" in fd.profile.columns else None
-    return results.validate(protect_national(flagged, force_results, threshold, width, groups))
+    return results.validate(protect_national(flagged, force_results, threshold, width, groups, every_withheld))
 
 
 #: Indicators whose force rows the national page shows as they are (report.national_sections.data_quality).
@@ -207,7 +209,7 @@ NATIONAL_SHOWS_FORCE_ROWS = ("NS06",)
 
 
 def _withhold_revealing_totals(out: pd.DataFrame, counted: pd.Index, force_results: pd.DataFrame, threshold: int,
-                               width: int) -> None:
+                               width: int, every_withheld: bool = False) -> None:
     """Withhold the England and Wales rows of a breakdown in which the national page, read with the forces'
     rows it shows, still exposes a count (analysis.disclosure.audit)."""
     from analysis.disclosure.audit import build_system, findings, targets
@@ -218,7 +220,7 @@ def _withhold_revealing_totals(out: pd.DataFrame, counted: pd.Index, force_resul
         rows = pd.concat([out.loc[counted], shown], ignore_index=True)
         system = build_system(rows)
         mine = len(counted)
-        audited = [t for t in targets(system, threshold)
+        audited = [t for t in targets(system, threshold, every_withheld)
                    if any(r < mine for q, _ in t.terms for r, _ in system.cells[q])]
         found = findings(system, threshold, width, audited)
         bad = found[found["exposed"]]
@@ -231,7 +233,8 @@ def _withhold_revealing_totals(out: pd.DataFrame, counted: pd.Index, force_resul
         out.loc[hit, "suppressed"] = True
 
 
-def _until_audit_passes(rows: pd.DataFrame, frozen: np.ndarray, threshold: int, width: int) -> np.ndarray:
+def _until_audit_passes(rows: pd.DataFrame, frozen: np.ndarray, threshold: int, width: int,
+                        every_withheld: bool = False) -> np.ndarray:
     """The `suppressed` flags of `rows` (a force's published rows, `frozen`, then the national rows naming it)
     after making sure that the audit the pipeline runs before publishing the national page (analysis.disclosure
     .pages.audit_force: the force's page read with these national rows) passes.
@@ -249,7 +252,7 @@ def _until_audit_passes(rows: pd.DataFrame, frozen: np.ndarray, threshold: int, 
 
     def exposed(f: np.ndarray) -> int:
         current["suppressed"] = f
-        return int(audit_rows(current, threshold, width)["exposed"].sum())
+        return int(audit_rows(current, threshold, width, every_withheld=every_withheld)["exposed"].sum())
 
     left = exposed(flags)
     while left:
@@ -291,7 +294,8 @@ def _reveals_more(rows: pd.DataFrame, frozen: np.ndarray) -> bool:
 
 
 def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold: int | None = None,
-                     width: int | None = None, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
+                     width: int | None = None, groups: dict[str, list[str]] | None = None,
+                     every_withheld: bool | None = None) -> pd.DataFrame:
     """Withhold the national page's rows about a force that, read with that force's own page, would let a
     withheld count be worked out: for each force, the reader's audit of its results (as flagged for its page,
     frozen: that page is already published) together with the national rows naming it; then the national rows
@@ -302,9 +306,10 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
     from analysis.disclosure.audit import REPEATS
     from analysis.settings import disclosure_settings
 
-    s = disclosure_settings() if threshold is None or width is None else {}
+    s = disclosure_settings() if threshold is None or width is None or every_withheld is None else {}
     threshold = s["threshold"] if threshold is None else threshold
     width = s["protection_width"] if width is None else width
+    every_withheld = s["protect_secondary"] if every_withheld is None else every_withheld
     out = table.copy()
     forces = set(force_results["force_code"].unique())
     about = out["force_code"].isin(forces).to_numpy()
@@ -325,8 +330,8 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
             rows[REPEATS] = ~frozen  # as the pipeline's audit reads them (analysis.disclosure.pages.audit_force)
             if not _reveals_more(rows, frozen):
                 continue  # the national rows show only counts the force's own page publishes
-            protected = protect_audited(rows, threshold, width, frozen=frozen)
-            flags = _until_audit_passes(protected, frozen, threshold, width)[len(own):]
+            protected = protect_audited(rows, threshold, width, frozen=frozen, every_withheld=every_withheld)
+            flags = _until_audit_passes(protected, frozen, threshold, width, every_withheld)[len(own):]
             counts_forces = exempt[(out["force_code"] == code).to_numpy()]
             # counts of forces keep their flags (the cell rules run inside protect_audited do not exempt them)
             out.loc[mine, "suppressed"] = np.where(counts_forces, out.loc[mine, "suppressed"].to_numpy(dtype=bool), flags)
@@ -336,11 +341,11 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
         pages = force_results[out.columns]
         rows = pd.concat([pages, out.loc[counted]], ignore_index=True)
         frozen = np.r_[np.ones(len(pages), dtype=bool), np.zeros(len(counted), dtype=bool)]
-        whole = protect_rows(rows, threshold, width, frozen=frozen, groups=groups).rows
+        whole = protect_rows(rows, threshold, width, frozen=frozen, groups=groups, every_withheld=every_withheld).rows
         out.loc[counted, "suppressed"] = whole["suppressed"].to_numpy()[len(pages):]
         # read with the forces' own rows the national page also shows (frozen: their pages are published), a
         # total can still give a force's withheld count away; then that total is withheld
-        _withhold_revealing_totals(out, counted, force_results, threshold, width)
+        _withhold_revealing_totals(out, counted, force_results, threshold, width, every_withheld)
         if (out["suppressed"].to_numpy() == before).all():
             break
     return out

@@ -332,7 +332,7 @@ def audit_page(task: NotebookTask, staging: Path, results_dir: Path) -> dict[str
         truth = results.read(results_dir / RESULTS)
         problems = []
         if task.unit != NATIONAL:
-            found = audit_force(task.unit, staging, truth, threshold, width)
+            found = audit_force(task.unit, staging, truth, threshold, width, every_withheld=s["protect_secondary"])
             problems.append(describe(found))
         else:
             forces_root = Path(task.parameters["results_dir"])
@@ -345,7 +345,7 @@ def audit_page(task: NotebookTask, staging: Path, results_dir: Path) -> dict[str
             force_pages = {code: pages / code for code in codes} if pages is not None else {}
             groups = groups_from_data(task.parameters.get("data_dir"), codes)
             problems.append(describe(audit_national(staging, truth, set(codes), threshold, width, every,
-                                                    force_pages, groups)))
+                                                    force_pages, groups, s["protect_secondary"])))
     except Exception as failure:  # noqa: BLE001 - an audit that cannot run must not let the page through
         return exception_record(failure, kind="disclosure audit", cell="disclosure audit")
     text = "; ".join(p for p in problems if p)

@@ -110,7 +110,8 @@ def prepare_force(force_code: str, data_dir: str | Path | None, output_dir: str 
     restricted = resolve_dir(restricted_dir, paths.SCRATCH_DIR / "restricted" / "forces" / force_code)
     tables = returns_io.read_force(data_path, force_code)
     data = ForceData(tables)
-    table = compute_force(force_code, data, disclosure["threshold"], disclosure["protection_width"])
+    table = compute_force(force_code, data, disclosure["threshold"], disclosure["protection_width"],
+                          disclosure["protect_secondary"])
     results.write(table, restricted / "results.parquet")
     profile = tables["force_profile"].iloc[0]
     return ForceContext(force_code, str(profile["force_name"]), str(profile["region"]), bool(profile["is_synthetic"]),
@@ -180,7 +181,8 @@ def prepare_national(results_dir: str | Path | None, data_dir: str | Path | None
     force_results, missing = read_force_results(res_path)
     forces = sorted(force_results["force_code"].unique())
     data = ForceData(returns_io.read_all(data_path, forces, tables=NATIONAL_TABLES))
-    table = compute_national(force_results, data, disclosure["threshold"], disclosure["protection_width"])
+    table = compute_national(force_results, data, disclosure["threshold"], disclosure["protection_width"],
+                             disclosure["protect_secondary"])
     out = resolve_dir(output_dir, paths.SCRATCH_DIR / "national")  # only `analysis run` writes outputs/
     results.write(table, resolve_dir(restricted_dir, paths.SCRATCH_DIR / "restricted" / "national") / "results.parquet")
     try:
