@@ -209,6 +209,8 @@ NATIONAL_SUMMARIES_OF_TABLES: tuple[tuple[str, str, str], ...] = (
 CROSS_UNIT_SUMS: tuple[tuple[tuple, tuple], ...] = (
     (("NA02", None, None, None, "numerator"), ("NA01", None, "force vs national value", None, "numerator")),
     (("NA02", None, None, None, "denominator"), ("NA01", None, "force vs national value", None, "denominator")),
+    # the national charge model keeps every charged offence (checked on the true counts before it is used)
+    (("NA05", "odds of charge", None, None, "numerator"), ("RI02", "total", "charged or summonsed", "*", "numerator")),
     # the national withdrawal model pools the forces' complete cases
     (("NA05", "odds of withdrawing support", None, None, "numerator"), ("VE04", "model", "victims who withdrew", "*", "numerator")),
     (("NA05", "odds of withdrawing support", None, None, "denominator"), ("VE04", "model", "victims who withdrew", "*", "denominator")),

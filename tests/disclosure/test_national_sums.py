@@ -91,3 +91,17 @@ def test_the_national_model_less_the_other_force_models():
     protected = protect_national(nat, pages, T, W, GROUPS)
     assert bool(protected["suppressed"].all())
     assert exposed(pd.concat([pages, protected], ignore_index=True), GROUPS) == set()
+
+
+def test_the_national_charge_model_repeats_england_and_wales():
+    """NA05's charge model keeps every charged offence: its count is England and Wales's, withheld in NA02."""
+    nat = pd.concat([national(region_withheld=True, national_withheld=True),
+                     table([r("NA05", "odds of charge", "victim withdrew support (vs did not)",
+                              "all forces pooled, force as a fixed effect and as the cluster", 713, 6000, "NATIONAL")])],
+                    ignore_index=True)
+    rows = pd.concat([force_pages(), nat], ignore_index=True)
+    assert ("SYN03", "RI02", "numerator") in exposed(rows, GROUPS)  # 713 - 363 - 344
+    assert exposed(rows, None) == set()  # negative control: without the sums across forces
+    protected = protect_national(nat, force_pages(), T, W, GROUPS)
+    assert exposed(pd.concat([force_pages(), protected], ignore_index=True), GROUPS) == set()
+    assert bool(protected.loc[protected["indicator_id"] == "NA05", "suppressed"].all())

@@ -82,3 +82,29 @@ def test_quartiles_and_a_goodness_of_fit_p_value_go_with_a_withheld_cell():
              if x["breakdown"] in ("size_band", "ethnic_group")]
     controls = flag_linked(make_rows(large + [x for x in rows if x["breakdown"] in ("summary", "goodness of fit")]), T)
     assert not controls.loc[controls["breakdown"].isin(["summary", "goodness of fit"]), "suppressed"].any()
+
+
+def test_a_coefficient_whose_factor_table_has_a_small_cell_is_withheld():
+    """A hazard or odds ratio's interval gives 1/a + 1/b + 1/c + 1/d; with the published group sizes a reader solves
+    it for a small cell (an attacker found 4 charged offences of victims who withdrew). The coefficient is withheld
+    when a cell of its factor-by-outcome table (and its reference group's) is from 1 to 9."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.disclosure import gate_factor_cells
+
+    # factor A: 4 events with it (small); factor B: every cell 10 or more; C and D share the reference "(vs 13-15)"
+    n = 200
+    y = np.r_[np.ones(60, dtype=bool), np.zeros(140, dtype=bool)]
+    a = np.zeros(n); a[:4] = 1; a[60:100] = 1
+    b = np.zeros(n); b[:30] = 1; b[60:130] = 1
+    c = np.zeros(n); c[:45] = 1; c[60:120] = 1  # aged 12 and under
+    d = np.zeros(n); d[45:57] = 1; d[120:190] = 1  # aged 16-17: the 13-15 reference keeps 3 events (57..59)
+    design = pd.DataFrame({"a": a, "b": b, "c": c, "d": d})
+    labels = ["A (vs not A)", "B (vs not B)", "aged 12 and under (vs 13-15)", "aged 16-17 (vs 13-15)"]
+    table = make_rows([r("VE04", "odds ratio", label, "victims in the model", int(design[col].sum()), n, "logistic")
+                       for col, label in zip(design.columns, labels)])
+    gated = gate_factor_cells(table, design, y, threshold=10)
+    assert gated["suppressed"].tolist() == [True, False, True, True]
+    # control: threshold 1 (nothing is small) publishes every coefficient
+    assert not gate_factor_cells(table, design, y, threshold=1)["suppressed"].any()

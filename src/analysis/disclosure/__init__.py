@@ -15,10 +15,10 @@ from analysis.disclosure.audit import FINDING_COLUMNS, audit_rows, build_system,
 from analysis.disclosure.protect import Protection, protect_rows
 from analysis.disclosure.rules import (COUNT_COLUMNS, DEFAULT_GROUPS, DERIVED_COLUMNS, SUPPRESSED_SYMBOL,
                                        VIOLATION_COLUMNS, ProtectedTable, audit_crosstab, audit_results,
-                                       display_table, flag_results, gate_model_rows, is_small, model_publishable,
+                                       display_table, flag_results, gate_factor_cells, gate_model_rows, is_small, model_publishable,
                                        protect_crosstab, round_to_base, suppress_results)
 
 __all__ = ["COUNT_COLUMNS", "DEFAULT_GROUPS", "DERIVED_COLUMNS", "FINDING_COLUMNS", "SUPPRESSED_SYMBOL",
            "VIOLATION_COLUMNS", "ProtectedTable", "Protection", "audit_crosstab", "audit_results", "audit_rows",
-           "build_system", "describe", "display_table", "exposed", "flag_results", "gate_model_rows", "is_small",
+           "build_system", "describe", "display_table", "exposed", "flag_results", "gate_factor_cells", "gate_model_rows", "is_small",
            "model_publishable", "protect_crosstab", "protect_rows", "round_to_base", "suppress_results"]

@@ -196,6 +196,37 @@ def display_table(table: pd.DataFrame, columns: Sequence[str] = (*COUNT_COLUMNS,
 
 
 # --- models -----------------------------------------------------------------------------------------------------
+def gate_factor_cells(rows: pd.DataFrame, design: pd.DataFrame, outcome, threshold: int | None = None) -> pd.DataFrame:
+    """Flag as suppressed each coefficient row (one per column of `design`, in order) whose factor-by-outcome
+    table has a cell from 1 to threshold-1: records with the factor that had the event and that did not, and
+    the same in its reference group (records with none of the factor's levels: the columns whose labels share
+    its "(vs ...)" reference, taken from the rows' categories).
+
+    Why: a binary coefficient's interval gives its variance, about 1/a + 1/b + 1/c + 1/d for an odds ratio and
+    1/d1 + 1/d0 for a hazard ratio, and with the published group sizes a reader solves it for a small cell (an
+    attacker recovered 4 charged offences of victims who withdrew support from a hazard ratio's limits).
+    Shapes: rows has len(design.columns) rows; outcome is one 0/1 value per design row. Pass the result through
+    suppress_results (or display_table) to withhold the numbers."""
+    limit = _settings(threshold, need=("threshold",))["threshold"]
+    out = rows.copy()
+    y = np.asarray(outcome, dtype=bool)
+    x = design.to_numpy(dtype=float) > 0
+    labels = [str(c) for c in out["category"]]
+    reference = [label.split("(vs", 1)[1] if "(vs" in label else label for label in labels]
+    flags = out["suppressed"].fillna(False).to_numpy(dtype=bool).copy() if "suppressed" in out.columns \
+        else np.zeros(len(out), dtype=bool)
+    for j in range(x.shape[1]):
+        siblings = [k for k in range(x.shape[1]) if reference[k] == reference[j]]
+        in_reference = ~x[:, siblings].any(axis=1)
+        cells = [int((x[:, j] & y).sum()), int((x[:, j] & ~y).sum()), int((in_reference & y).sum()),
+                 int((in_reference & ~y).sum())]
+        if any(0 < c < limit for c in cells):
+            flags[j] = True
+    out["suppressed"] = flags
+    return out
+
+
+
 def model_publishable(df_resid: float, min_df: float | None = None) -> bool:
     """A model table may be published only when its residual degrees of freedom reach min_model_df (default from
     params): fewer would let a table of coefficients describe very few people."""

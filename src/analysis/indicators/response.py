@@ -211,6 +211,9 @@ def charge_model(data: ForceData, force_code: str) -> pd.DataFrame:
     hr = rows.estimates(entry, force_code, "hazard ratio", [labels[c] for c in varying], table["value"],
                         table["lower"], table["upper"], fit.method, numerator=design[varying].sum().to_numpy(),
                         denominator=n, note=note, interval_type="ci95")
+    from analysis.disclosure import gate_factor_cells
+
+    hr = gate_factor_cells(hr, design[varying], used["charged"].to_numpy(dtype=bool))
     model = rows.estimates(entry, force_code, "model", ["offences charged"], events / n, np.nan, np.nan, fit.method,
                            numerator=events, denominator=n, note=note or "ok")
     return rows.stack([hr, model])

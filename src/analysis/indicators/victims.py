@@ -193,6 +193,9 @@ def withdrawal_factors(data: ForceData, force_code: str) -> pd.DataFrame:
     odds = rows.estimates(entry, force_code, "odds ratio", [labels[c] for c in varying], table["value"],
                           table["lower"], table["upper"], fit.method, numerator=with_factor, denominator=n,
                           note=note, interval_type="ci95")
+    from analysis.disclosure import gate_factor_cells
+
+    odds = gate_factor_cells(odds, design[varying], withdrew)
     model = rows.estimates(entry, force_code, "model", ["victims who withdrew"], events / n if n else np.nan,
                            np.nan, np.nan, fit.method, numerator=events, denominator=n, note=note or "ok")
     return rows.stack([odds, model])
