@@ -206,9 +206,15 @@ NATIONAL_SUMMARIES_OF_TABLES: tuple[tuple[str, str, str], ...] = (
 #: is a group (England and Wales, or a region) and the members are its forces (the audit is given the groups:
 #: analysis.disclosure.audit.build_system's `groups`). A breakdown or basis of None in the member selector is the
 #: total row's own (the region's charge rate is the sum of its forces' charge-rate rows).
-CROSS_UNIT_SUMS: tuple[tuple[tuple, tuple], ...] = (
-    (("NA02", None, None, None, "numerator"), ("NA01", None, "force vs national value", None, "numerator")),
-    (("NA02", None, None, None, "denominator"), ("NA01", None, "force vs national value", None, "denominator")),
+CROSS_UNIT_SUMS: tuple[tuple, ...] = (
+    # England and Wales and the regions: every force, compared or left out (NA01 has one row per force)
+    (("NA02", None, None, None, "numerator"), ("NA01", None, None, None, "numerator")),
+    (("NA02", None, None, None, "denominator"), ("NA01", None, None, None, "denominator")),
+    # the funnel's national target pools the forces compared; "present": members without the row are skipped
+    (("NA01", None, "national target", None, "numerator"), ("NA01", None, "force vs national value", None, "numerator"),
+     "present"),
+    (("NA01", None, "national target", None, "denominator"),
+     ("NA01", None, "force vs national value", None, "denominator"), "present"),
     # the national charge model keeps every charged offence (checked on the true counts before it is used)
     (("NA05", "odds of charge", None, None, "numerator"), ("RI02", "total", "charged or summonsed", "*", "numerator")),
     # the national withdrawal model pools the forces' complete cases

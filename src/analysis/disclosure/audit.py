@@ -260,7 +260,9 @@ def _cross_unit_sums(system: System, declared: "_Declared", q_of_cell: list[int]
     member shows the row and the true counts satisfy it."""
     values = system.values
     seen = {tuple(sorted(e.items())) for e in system.equalities}
-    for total_selector, member_selector in CROSS_UNIT_SUMS:
+    for declared_sum in CROSS_UNIT_SUMS:
+        total_selector, member_selector = declared_sum[:2]
+        present_only = "present" in declared_sum[2:]
         for unit, members in groups.items():
             for c in declared.cells(unit, total_selector):
                 i = declared.cell_row[c]
@@ -271,6 +273,8 @@ def _cross_unit_sums(system: System, declared: "_Declared", q_of_cell: list[int]
                 for member in members:
                     found = declared.cells(member, selector)
                     if not found:
+                        if present_only:
+                            continue
                         break
                     parts.append(q_of_cell[found[0]])
                 else:

@@ -116,13 +116,35 @@ def _lonely_groups(codes: np.ndarray, eligible: np.ndarray, withheld: np.ndarray
     return np.bincount(codes[eligible & withheld], minlength=size) == 1
 
 
+def _additive_groups(codes: np.ndarray, numerator: np.ndarray, denominator: np.ndarray | None) -> np.ndarray:
+    """Per group code: True when the group's rows are parts of a whole a reader can subtract from: their
+    numerators add up to their one shared denominator, or (counts without a denominator) one row is the sum of
+    the others. Rows that are not parts of a whole (the completeness of separate fields, readings at set days,
+    model coefficients) cannot give a lone withheld row away, so they need no secondary suppression here (the
+    reader's audit, analysis.disclosure.audit, checks every relation they do have)."""
+    size = codes.max() + 1
+    out = np.zeros(size, dtype=bool)
+    for g in range(size):
+        member = codes == g
+        num = numerator[member]
+        if np.isnan(num).any() or member.sum() < 2:
+            continue
+        den = denominator[member] if denominator is not None else np.full(member.sum(), np.nan)
+        if np.isnan(den).all():
+            out[g] = abs(2 * num.max() - num.sum()) < 0.5
+        elif not np.isnan(den).any() and np.unique(den).size == 1:
+            out[g] = abs(num.sum() - den[0]) < 0.5
+    return out
+
+
 def flag_results(results: pd.DataFrame, threshold: int | None = None, groups: Sequence[str] = DEFAULT_GROUPS,
                  count_columns: Sequence[str] = COUNT_COLUMNS, exempt=None) -> pd.DataFrame:
     """Set `suppressed` on every row whose numbers must be withheld; the numbers themselves are kept.
 
     A row is withheld when any of its counts (count_columns) lies in 1..threshold-1 (primary), when it was
-    already flagged (e.g. by gate_model_rows), or to protect a group with exactly one withheld row (secondary:
-    the group's smallest other published numerator, non-zero preferred). `exempt` marks rows whose counts are
+    already flagged (e.g. by gate_model_rows), or to protect a group of parts of a whole (numerators adding up to
+    their shared denominator, or counts with their total row) with exactly one withheld row (secondary: the
+    group's smallest other published numerator, non-zero preferred). `exempt` marks rows whose counts are
     not counts of people or cases (e.g. numbers of forces); they are neither withheld nor used for protection.
     """
     _check_columns(results, count_columns)
@@ -140,7 +162,9 @@ def flag_results(results: pd.DataFrame, threshold: int | None = None, groups: Se
     codes = _group_codes(out, groups)
     if codes is not None:
         eligible = ~skip
-        lonely = _lonely_groups(codes, eligible, suppressed)
+        denominator = (pd.Series(out[count_columns[1]]).to_numpy(dtype=float, na_value=np.nan)
+                       if len(count_columns) > 1 else None)
+        lonely = _lonely_groups(codes, eligible, suppressed) & _additive_groups(codes, numerator, denominator)
         candidates = np.flatnonzero(eligible & ~suppressed & ~np.isnan(numerator) & lonely[codes])
         if candidates.size:
             # per group: the smallest non-zero numerator, else the smallest (a zero)

@@ -67,8 +67,17 @@ KEY_INDICATORS: tuple[KeyIndicator, ...] = (
 )
 
 
-def key_counts(force_results: pd.DataFrame, key: KeyIndicator) -> pd.DataFrame:
-    """Numerator and denominator of a key indicator for every force (one row per force_code)."""
+#: NA01 category of a force left out of a comparison because its own page withholds its count.
+LEFT_OUT = "left out: its count is withheld"
+
+
+def key_counts(force_results: pd.DataFrame, key: KeyIndicator, withheld: bool | None = False) -> pd.DataFrame:
+    """Numerator and denominator of a key indicator for every force (one row per force_code).
+
+    withheld: False (default) keeps the forces whose own page publishes the count, True only those whose page
+    withholds it, None every force. A withheld count never enters a comparison: the pooled target, the
+    overdispersion, every force's limits, z and q are functions of every count they use, and a reader who
+    recomputes them for each candidate value finds the withheld one (found by an attacker)."""
     r = force_results
     hit = r[(r["indicator_id"] == key.indicator_id) & (r["breakdown"] == key.breakdown)
             & (r["category"] == key.category) & (r["basis"] == key.basis) & (r["force_code"] != NATIONAL)]
@@ -77,6 +86,9 @@ def key_counts(force_results: pd.DataFrame, key: KeyIndicator) -> pd.DataFrame:
                        f"({key.indicator_id} / {key.breakdown} / {key.category} / {key.basis})")
     if hit["force_code"].duplicated().any():
         raise ValueError(f"key indicator '{key.name}' has more than one row for a force")
+    if withheld is not None and "suppressed" in hit.columns:
+        hidden = hit["suppressed"].fillna(False).astype(bool)
+        hit = hit[hidden if withheld else ~hidden]
     out = hit[["force_code", "numerator", "denominator"]].astype({"numerator": "float64", "denominator": "float64"})
     return out.sort_values("force_code").reset_index(drop=True)
 
@@ -92,6 +104,8 @@ def not_comparable(force_results: pd.DataFrame, key: KeyIndicator) -> str:
     counts = key_counts(force_results, key)
     x, n = float(counts["numerator"].sum()), float(counts["denominator"].sum())
     forces = len(counts)  # counts of forces, not of people or records: published as they are
+    if forces == 0:
+        return "every force's own page withholds its count"
     if not n > 0:
         return f"no force has any {key.basis} to count"
     if key.kind == "proportion" and x == 0:
@@ -187,6 +201,15 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
             numerator=t["numerator"].sum(), denominator=t["denominator"].sum(), basis=key.basis,
             note=f"overdispersion phi = {od.phi:.2f}, tau^2 = {od.tau2:.3g} ({od.status.replace('_', ' ')})",
             comparison=spread))
+        hidden = key_counts(force_results, key, withheld=True)
+        if len(hidden):  # forces whose own page withholds the count: listed, withheld, never compared
+            left = rows.estimates(entry, hidden["force_code"].astype(str).tolist(), key.name, [LEFT_OUT] * len(hidden),
+                                  np.full(len(hidden), np.nan), np.nan, np.nan, "not compared",
+                                  numerator=hidden["numerator"].to_numpy(dtype=float),
+                                  denominator=hidden["denominator"].to_numpy(dtype=float), basis=key.basis,
+                                  note="not compared: the force's own page withholds this count (disclosure control)")
+            left["suppressed"] = True
+            parts.append(left)
     return rows.stack(parts)
 
 
