@@ -313,3 +313,20 @@ def test_withheld_rows_publish_no_note():
     published = suppress_results(rows, threshold=10)
     assert published.loc[published["category"] == "a", "note"].tolist() == [""]
     assert published.loc[published["category"] == "b", "note"].tolist() == ["kept"]
+
+
+def test_a_lone_withheld_row_needs_a_partner_only_among_parts_of_a_whole():
+    """NS06's rows are the completeness of separate fields: a lone withheld row cannot be worked out from the
+    others, so no second row is withheld (18 forces had lost 'suspect ethnicity recorded' that way). The control:
+    categories that add up to their shared denominator get their secondary suppression."""
+    from analysis.results import make_rows
+
+    def rows(indicator, pairs, d):
+        return make_rows([dict(force_code="SYN01", indicator_id=indicator, domain="test", breakdown="field", category=c,
+                               numerator=n, denominator=d, value=n / d, method="Wilson score 95%", basis="b")
+                          for c, n in pairs])
+
+    fields = flag_results(rows("NS06", (("suspect sex", 336), ("suspect ethnicity", 72), ("victim age", 3)), 343), 10)
+    assert fields["suppressed"].tolist() == [False, False, True]
+    parts = flag_results(rows("OC02", (("male", 300), ("female", 40), ("other", 3)), 343), 10)
+    assert parts["suppressed"].tolist() == [False, True, True]

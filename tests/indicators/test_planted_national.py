@@ -210,7 +210,14 @@ def test_funnel_rows_carry_phi_tau2_z_q_and_control_limits_in_their_own_columns(
     _, force_results, national = default_run
     z95, z998 = 1.959963984540054, 3.090232306167813
     for key in KEY_INDICATORS:
-        rows = national[(national["indicator_id"] == "NA01") & (national["breakdown"] == key.name)]
+        every = national[(national["indicator_id"] == "NA01") & (national["breakdown"] == key.name)]
+        # forces whose own page withholds the count are listed, withheld, and left out of the comparison
+        from analysis.indicators.national import LEFT_OUT
+
+        left = every[every["category"] == LEFT_OUT]
+        assert left["force_code"].tolist() == key_counts(force_results, key, withheld=True)["force_code"].tolist()
+        assert left["suppressed"].all() and left["value"].isna().all()
+        rows = every[every["category"] != LEFT_OUT]
         forces = rows[rows["force_code"] != NATIONAL].sort_values("force_code")
         counts = key_counts(force_results, key)
         x, n = counts["numerator"].to_numpy(float), counts["denominator"].to_numpy(float)

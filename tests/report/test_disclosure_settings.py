@@ -42,7 +42,7 @@ def test_tables_shown_follow_the_context_settings():
     table = results.make_rows([
         {"force_code": "SYN01", "indicator_id": "NS01", "domain": "nature and scale", "breakdown": "total",
          "category": c, "numerator": n, "denominator": None, "value": n, "lower": n - 1, "upper": n + 1,
-         "method": "exact", "basis": "offences"} for c, n in (("a", 15.0), ("b", 40.0), ("c", 60.0))])
+         "method": "exact", "basis": "offences"} for c, n in (("a", 15.0), ("b", 40.0), ("all", 55.0))])
     shown = {}
     for threshold in (10, 20):
         ctx = ForceContext("SYN01", "Synthetic Force 01", "north_west", True, None, table, None,
