@@ -207,9 +207,10 @@ NATIONAL_SUMMARIES_OF_TABLES: tuple[tuple[str, str, str], ...] = (
 #: analysis.disclosure.audit.build_system's `groups`). A breakdown or basis of None in the member selector is the
 #: total row's own (the region's charge rate is the sum of its forces' charge-rate rows).
 CROSS_UNIT_SUMS: tuple[tuple, ...] = (
-    # England and Wales and the regions: every force, compared or left out (NA01 has one row per force)
-    (("NA02", None, None, None, "numerator"), ("NA01", None, None, None, "numerator")),
-    (("NA02", None, None, None, "denominator"), ("NA01", None, None, None, "denominator")),
+    # England and Wales and the regions pool the forces compared (a force left out has no such row: "present")
+    (("NA02", None, None, None, "numerator"), ("NA01", None, "force vs national value", None, "numerator"), "present"),
+    (("NA02", None, None, None, "denominator"), ("NA01", None, "force vs national value", None, "denominator"),
+     "present"),
     # the funnel's national target pools the forces compared; "present": members without the row are skipped
     (("NA01", None, "national target", None, "numerator"), ("NA01", None, "force vs national value", None, "numerator"),
      "present"),

@@ -220,6 +220,8 @@ def funnel_comparisons(force_results: pd.DataFrame, data: ForceData) -> pd.DataF
     caveat="Pooled values weight forces by size: the largest forces dominate.",
 )
 def pooled_values(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
+    """England and Wales and each region pooled over the forces compared (key_counts: a force whose own page
+    withholds the count is left out, and the row's note names it)."""
     entry = pooled_values.indicator
     region_of = data.profile.set_index("force_code")["region"]
     region_labels = reference.labels("regions")
@@ -233,9 +235,19 @@ def pooled_values(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
         numerators = np.r_[counts["numerator"].sum(), by_region["numerator"].to_numpy(dtype=float)]
         denominators = np.r_[counts["denominator"].sum(), by_region["denominator"].to_numpy(dtype=float)]
         if key.kind == "proportion":
-            parts.append(rows.proportions(entry, codes, key.name, labels, numerators, denominators, basis=key.basis))
+            part = rows.proportions(entry, codes, key.name, labels, numerators, denominators, basis=key.basis)
         else:
-            parts.append(rows.rates(entry, codes, key.name, labels, numerators, denominators, key.per, basis=key.basis))
+            part = rows.rates(entry, codes, key.name, labels, numerators, denominators, key.per, basis=key.basis)
+        hidden = key_counts(force_results, key, withheld=True)
+        if len(hidden):  # the pooled values leave them out too, and say so (a total would give their count away)
+            hidden_region = hidden["force_code"].map(region_of)
+            notes = []
+            for code in codes:
+                names = hidden["force_code"] if code == NATIONAL else hidden.loc[hidden_region == code, "force_code"]
+                notes.append(f"excludes {', '.join(map(str, names))}: its own page withholds this count"
+                             if len(names) else "")
+            part["note"] = pd.array(notes, dtype="str")
+        parts.append(part)
     return rows.stack(parts)
 
 
