@@ -178,7 +178,7 @@ def main() -> None:
         f"- before the audit: {before_s:.1f} s; after: {after_s:.1f} s; ratio {after_s / before_s:.2f} "
         "(target: at most 1.20). Both runs on the same data on a 2-core machine shared with other work (run side "
         "by side, or one after the other: see the command), so wall-clock ratios carry that noise; CPU time is the "
-        "better measure." + (f" Runs: {args.runs}" if args.runs else "") + (f" CPU time (user + system, the run and its workers): before "
+        "better measure." + (f" Runs: {args.runs}." if args.runs else "") + (f" CPU time (user + system, the run and its workers): before "
         f"{args.before_cpu:.0f} s, after {args.after_cpu:.0f} s, ratio {args.after_cpu / args.before_cpu:.2f}."
         if args.before_cpu and args.after_cpu else ""),
         "",
