@@ -244,8 +244,8 @@ def pooled_values(force_results: pd.DataFrame, data: ForceData) -> pd.DataFrame:
             notes = []
             for code in codes:
                 names = hidden["force_code"] if code == NATIONAL else hidden.loc[hidden_region == code, "force_code"]
-                notes.append(f"excludes {', '.join(map(str, names))}: its own page withholds this count"
-                             if len(names) else "")
+                whose = "its own page withholds" if len(names) == 1 else "their own pages withhold"
+                notes.append(f"excludes {', '.join(map(str, names))}: {whose} this count" if len(names) else "")
             part["note"] = pd.array(notes, dtype="str")
         parts.append(part)
     return rows.stack(parts)
