@@ -279,23 +279,7 @@ class Browser:
 
     def screenshot(self, url: str, path: Path, width: int = 1100) -> Path:
         """A full-length PNG of the page at the given width."""
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        events: queue.Queue = queue.Queue()
-        self._listeners[session] = events
-        try:
-            self.call("Page.enable", {}, session)
-            self.call("Emulation.setDeviceMetricsOverride",
-                      {"width": width, "height": 1200, "deviceScaleFactor": 1, "mobile": False}, session)
-            self.call("Page.navigate", {"url": url}, session)
-            self._drain(events, url, lambda message: None, until="Page.loadEventFired", timeout=60)
-            shot = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session,
-                             timeout=120)
-        finally:
-            self._listeners.pop(session, None)
-            self.call("Target.closeTarget", {"targetId": target})
-        Path(path).write_bytes(base64.b64decode(shot["data"]))
-        return Path(path)
+        return self._capture(url, path, width, height=1200)
 
     # -- running checks inside a page (axe-core, injection probes, print) ------------------------------
 
@@ -363,15 +347,21 @@ class Browser:
 
     def screenshot_print(self, url: str, path: Path, width: int = 794) -> Path:
         """A full-length PNG of the page as it prints (print media emulated; A4 is 794 CSS px wide)."""
+        return self._capture(url, path, width, height=1123, media="print")
+
+    def _capture(self, url: str, path: Path, width: int, height: int, media: str | None = None) -> Path:
+        """Open `url` in a new target at width x height (and `media` emulated), wait for load, and write a
+        full-length PNG to `path`."""
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         events: queue.Queue = queue.Queue()
         self._listeners[session] = events
         try:
             self.call("Page.enable", {}, session)
-            self.call("Emulation.setEmulatedMedia", {"media": "print"}, session)
+            if media:
+                self.call("Emulation.setEmulatedMedia", {"media": media}, session)
             self.call("Emulation.setDeviceMetricsOverride",
-                      {"width": width, "height": 1123, "deviceScaleFactor": 1, "mobile": False}, session)
+                      {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)
             self.call("Page.navigate", {"url": url}, session)
             self._drain(events, url, lambda message: None, until="Page.loadEventFired", timeout=60)
             shot = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session,
