@@ -535,17 +535,6 @@ def component_of(system: System, quantities) -> _Component:
                       [relations[k] for k in ordered if k >= n_eq])
 
 
-def components(system: System) -> dict[int, _Component]:
-    """Withheld quantities grouped by the relations that link them; maps each withheld quantity to its group."""
-    out: dict[int, _Component] = {}
-    for q in map(int, np.flatnonzero(system.withheld)):
-        if q not in out:
-            comp = component_of(system, [q])
-            for p in comp.variables:
-                out[p] = comp
-    return out
-
-
 def _solve(system: System, comp: _Component | None, objective: dict[int, float]) -> tuple[float, float]:
     """Smallest and largest value of sum(coef*x) over the component's feasible points: the linear programme in
     HiGHS (highspy), solved once per direction on one model; a bound that comes out fractional is solved again
@@ -633,20 +622,12 @@ def _solver():
     return solver
 
 
-def feasible_range(system: System, target: Target, comps: dict[int, _Component] | None = None) -> tuple[float, float]:
-    """[low, high] of a target over everything the reader knows (high may be infinite). `comps` (from
-    `components`) is optional: without it the target's own component is found by `component_of`."""
+def feasible_range(system: System, target: Target) -> tuple[float, float]:
+    """[low, high] of a target over everything the reader knows (high may be infinite), solved over the target's
+    own component (component_of) and cached by it."""
     terms = dict(target.terms)
     free = [q for q in terms if not system.published[q]]
-    comp = None
-    if free:
-        if comps is None:
-            comp = component_of(system, free)
-        else:
-            comp = comps[free[0]]
-            if len(free) > 1 and comps[free[1]] is not comp:  # a complement of two unlinked quantities
-                comp = _Component(comp.variables + comps[free[1]].variables,
-                                  comp.equalities + comps[free[1]].equalities, comp.orders + comps[free[1]].orders)
+    comp = component_of(system, free) if free else None
     key = (target.terms, tuple(sorted(comp.variables)) if comp is not None else ())
     found = system.ranges.get(key)
     if found is None:
@@ -764,5 +745,5 @@ def crosstab_rows(full: pd.DataFrame, suppressed: pd.DataFrame, total_label: str
     return pd.DataFrame(rows)
 
 
-__all__: Sequence[str] = ["crosstab_rows", "System", "Target", "build_system", "targets", "components", "component_of", "feasible_range", "audit_rows",
+__all__: Sequence[str] = ["crosstab_rows", "System", "Target", "build_system", "targets", "component_of", "feasible_range", "audit_rows",
                           "findings", "exposed", "describe", "FINDING_COLUMNS", "KEY_COLUMNS"]

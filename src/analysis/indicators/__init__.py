@@ -204,35 +204,6 @@ def compute_national(force_results: pd.DataFrame, data: ForceData | dict[str, pd
     return results.validate(protect_national(flagged, force_results, threshold, width, groups, every_withheld))
 
 
-#: Indicators whose force rows the national page shows as they are (report.national_sections.data_quality).
-NATIONAL_SHOWS_FORCE_ROWS = ("NS06",)
-
-
-def _withhold_revealing_totals(out: pd.DataFrame, counted: pd.Index, force_results: pd.DataFrame, threshold: int,
-                               width: int, every_withheld: bool = False) -> None:
-    """Withhold the England and Wales rows of a breakdown in which the national page, read with the forces'
-    rows it shows, still exposes a count (analysis.disclosure.audit)."""
-    from analysis.disclosure.audit import build_system, findings, targets
-    from analysis.results import NATIONAL
-
-    shown = force_results[force_results["indicator_id"].isin(NATIONAL_SHOWS_FORCE_ROWS)][out.columns]
-    for _ in range(3):
-        rows = pd.concat([out.loc[counted], shown], ignore_index=True)
-        system = build_system(rows)
-        mine = len(counted)
-        audited = [t for t in targets(system, threshold, every_withheld)
-                   if any(r < mine for q, _ in t.terms for r, _ in system.cells[q])]
-        found = findings(system, threshold, width, audited)
-        bad = found[found["exposed"]]
-        if bad.empty:
-            return
-        hit = (out["force_code"] == NATIONAL) & out["breakdown"].isin(set(bad["breakdown"]))
-        hit &= out.index.isin(counted)
-        if not hit.any() or out.loc[hit, "suppressed"].all():
-            return
-        out.loc[hit, "suppressed"] = True
-
-
 def _until_audit_passes(rows: pd.DataFrame, frozen: np.ndarray, threshold: int, width: int,
                         every_withheld: bool = False) -> np.ndarray:
     """The `suppressed` flags of `rows` (a force's published rows, `frozen`, then the national rows naming it)
@@ -343,9 +314,6 @@ def protect_national(table: pd.DataFrame, force_results: pd.DataFrame, threshold
         frozen = np.r_[np.ones(len(pages), dtype=bool), np.zeros(len(counted), dtype=bool)]
         whole = protect_rows(rows, threshold, width, frozen=frozen, groups=groups, every_withheld=every_withheld).rows
         out.loc[counted, "suppressed"] = whole["suppressed"].to_numpy()[len(pages):]
-        # read with the forces' own rows the national page also shows (frozen: their pages are published), a
-        # total can still give a force's withheld count away; then that total is withheld
-        _withhold_revealing_totals(out, counted, force_results, threshold, width, every_withheld)
         if (out["suppressed"].to_numpy() == before).all():
             break
     return out
